@@ -1,0 +1,1 @@
+"""REST API v1: Fathom-compatible routes, key authentication and scopes, pagination, errors, rate limits."""

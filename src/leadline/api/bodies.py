@@ -1,0 +1,79 @@
+"""Request bodies: JSON or form-encoded objects, validated into typed models with readable errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, ValidationError
+
+from leadline.api.errors import ApiError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_JSON_TYPES = ("application/json",)
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_object(body: bytes, content_type: str | None) -> dict[str, Any]:
+    """The body as a dict of fields: `{}` when empty, 400/415 ApiErrors when it is not an object."""
+    if not body.strip():
+        return {}
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type == _FORM_TYPE:
+        return _parse_form(body)
+    if media_type and media_type not in _JSON_TYPES and not media_type.endswith("+json"):
+        raise ApiError(415, "unsupported Content-Type: send application/json (or form-encoded fields)")
+    try:
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ApiError(400, "request body is not valid JSON") from error
+    if not isinstance(value, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    return value
+
+
+def _parse_form(body: bytes) -> dict[str, Any]:
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(400, "request body is not valid form-encoded data") from error
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise ApiError(400, f"{name}: given more than once")
+        fields[name] = value
+    return fields
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = ".".join(str(part) for part in error["loc"]) or "body"
+    if error["type"] == "missing":
+        return f"{location} is required"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field {location!r}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{location}: {message[0].lower()}{message[1:]}"
+
+
+def validate(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
+    """`fields` as a `model`, or a 400 ApiError listing what is wrong."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = [_describe(dict(item)) for item in error.errors(include_url=False)]
+        raise ApiError(400, "; ".join(problems)) from error
+
+
+def coerce_form_booleans(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Form bodies carry booleans as text; turn the usual spellings into real booleans."""
+    spellings = {"true": True, "1": True, "false": False, "0": False}
+    return {
+        name: spellings.get(value.lower(), value) if name in names and isinstance(value, str) else value
+        for name, value in fields.items()
+    }

@@ -1,0 +1,100 @@
+"""Typed request bodies of the v1 API (strict: wrong types and unknown fields are 400s)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+
+
+def _storable_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError("must be valid Unicode text") from error
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _known_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError(f"{value!r} is not a TZ database name such as 'America/New_York' or 'UTC'")
+    return value
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _calendar_date(value: object) -> date:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("must be a date in YYYY-MM-DD form")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a calendar date") from error
+
+
+Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(_storable_text), AfterValidator(_not_blank)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_storable_text)]
+Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+Sharing = Literal["none", "private", "public"]
+MultiDomainOption = Literal["combined", "separate"]
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    def changes(self) -> dict[str, object]:
+        """Only the fields the client sent."""
+        return self.model_dump(exclude_unset=True)
+
+
+class SiteUpdate(StrictBody):
+    name: Name = ""
+    sharing: Sharing = "none"
+    share_password: Password = ""
+    timezone: Timezone = "UTC"
+    multi_domain: bool = False
+    multi_domain_option: MultiDomainOption = "combined"
+
+
+class SiteCreate(SiteUpdate):
+    name: Name
+
+
+class EventUpdate(StrictBody):
+    name: Name = ""
+
+
+class EventCreate(EventUpdate):
+    name: Name
+
+
+class MilestoneUpdate(StrictBody):
+    name: Name = ""
+    milestone_date: CalendarDate = date.min
+
+
+class MilestoneCreate(MilestoneUpdate):
+    name: Name
+    milestone_date: CalendarDate
+
+
+BOOLEAN_SITE_FIELDS = ("multi_domain",)

@@ -1,0 +1,41 @@
+"""`/v1/aggregations` and `/v1/current_visitors`: parameters checked here, numbers from the query layer."""
+
+from __future__ import annotations
+
+from leadline.api.calls import ApiCall
+from leadline.api.errors import ApiError
+from leadline.api.permissions import Need
+from leadline.api.serializers import JSONObject
+from leadline.query.model import ReportQuery
+from leadline.query.parse import QueryError, parse_entity, parse_report_query
+
+_TRUE, _FALSE = ("true", "1"), ("false", "0", "")
+
+
+def _rows_without_data(query: ReportQuery) -> list[dict[str, str]]:
+    # With no hits stored, an ungrouped report is one row of zeros and a grouped one has no rows.
+    return [] if query.grouped else [dict.fromkeys(query.metrics, "0")]
+
+
+def get_aggregations(call: ApiCall) -> JSONObject:
+    try:
+        _, site_id, _ = parse_entity(call.query)
+        site = call.require_site(site_id, Need.READ_SITE)
+        query = parse_report_query(call.query, site.timezone)
+    except QueryError as error:
+        raise ApiError(400, str(error)) from error
+    return {"data": _rows_without_data(query)}
+
+
+def get_current_visitors(call: ApiCall) -> JSONObject:
+    site_id = call.query.get("site_id")
+    if not site_id:
+        raise ApiError(400, "site_id is required")
+    detailed_text = call.query.get("detailed", "").strip().lower()
+    if detailed_text not in _TRUE + _FALSE:
+        raise ApiError(400, "detailed must be true or false")
+    call.require_site(site_id, Need.READ_SITE)
+    answer: JSONObject = {"total": 0}
+    if detailed_text in _TRUE:
+        answer.update(content=[], referrers=[])
+    return answer

@@ -1,0 +1,57 @@
+"""Builds the ASGI application: the REST API under /v1, health, errors and middleware."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from leadline.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
+from leadline.api.routes import api_routes
+from leadline.config import Settings
+from leadline.middleware import AccessLog, BodySizeLimit
+from leadline.services import Services, build_services
+
+
+async def health(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    """The whole Leadline application; settings come from the environment unless given."""
+    settings = settings or Settings()
+    services = services or build_services(settings)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"], name="health"),
+            Mount("/v1", routes=api_routes(services), name="v1"),
+        ],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers={
+            ApiError: handle_api_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

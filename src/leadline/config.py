@@ -1,0 +1,85 @@
+"""Settings: one typed object read from `LEADLINE_*` environment variables and an optional `leadline.toml`."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from limits import parse as parse_rate_limit
+
+CONFIG_FILE_ENV = "LEADLINE_CONFIG"
+DEFAULT_CONFIG_FILE = "leadline.toml"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Environment variables win over the TOML file."""
+
+    model_config = SettingsConfigDict(env_prefix="LEADLINE_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(Path("leadline-data"), description="Directory for the embedded stores.")
+    database_url: str | None = Field(
+        None, description="Metadata store URL (SQLAlchemy); default: a SQLite file in data_dir."
+    )
+    events_url: str | None = Field(
+        None, description="Event store URL; default: a DuckDB file in data_dir (duckdb:///path)."
+    )
+    host: str = Field("127.0.0.1", description="Address `leadline serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `leadline serve` binds to.")
+    workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
+    base_url: str | None = Field(
+        None, description="Public base URL of this deployment, e.g. https://stats.example.com."
+    )
+    management_rate_limit: str = Field(
+        "2000/hour", description="Per-key limit for /v1 management operations (limits syntax)."
+    )
+    reports_rate_limit: str = Field(
+        "10/minute", description="Per-key limit for /v1/aggregations and /v1/current_visitors."
+    )
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (413 above).")
+    log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @field_validator("management_rate_limit", "reports_rate_limit")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        try:
+            parse_rate_limit(value)
+        except ValueError as error:
+            raise ValueError(f"not a rate limit such as '10/minute': {value!r}") from error
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _valid_log_level(cls, value: str) -> str:
+        if value.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError("must be one of: debug, info, warning, error")
+        return value.lower()
+
+    @cached_property
+    def metadata_url(self) -> str:
+        """The metadata store URL, defaulting to a SQLite file in the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'leadline.sqlite3'}"
+
+    @cached_property
+    def event_store_url(self) -> str:
+        """The event store URL, defaulting to a DuckDB file in the data directory."""
+        return self.events_url or f"duckdb:///{self.data_dir.resolve() / 'events.duckdb'}"

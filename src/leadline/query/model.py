@@ -1,0 +1,89 @@
+"""The typed report query and the allow-lists it is checked against (the one source of truth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+class Entity(Enum):
+    PAGEVIEW = "pageview"
+    EVENT = "event"
+
+
+METRICS: dict[Entity, tuple[str, ...]] = {
+    # visits: sessions starting in the range; uniques: distinct visitor ids; pageviews: pageview hits;
+    # avg_duration: mean seconds from a session's first to last hit; bounce_rate: share of one-pageview sessions.
+    Entity.PAGEVIEW: ("visits", "uniques", "pageviews", "avg_duration", "bounce_rate"),
+    # conversions: completions; unique_conversions: distinct visitors completing; value: sum of cents.
+    Entity.EVENT: ("conversions", "unique_conversions", "value"),
+}
+
+DIMENSIONS: tuple[str, ...] = (
+    "hostname",
+    "pathname",
+    "referrer_hostname",
+    "browser",
+    "country_code",
+    "city",
+    "device_type",
+    "operating_system",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "keyword",
+)
+
+DATE_GROUPINGS: tuple[str, ...] = ("hour", "day", "month", "year")
+
+# How a date bucket is written in answers, per grouping.
+DATE_FORMATS: dict[str, str] = {
+    "hour": "%Y-%m-%d %H:00:00",
+    "day": "%Y-%m-%d",
+    "month": "%Y-%m",
+    "year": "%Y",
+}
+
+FILTER_OPERATORS: tuple[str, ...] = ("is", "is not", "is like", "is not like", "matching", "not matching")
+REGEX_OPERATORS: tuple[str, ...] = ("matching", "not matching")
+
+MAX_FILTERS = 20
+MAX_FILTER_VALUE_LENGTH = 1000
+MAX_REGEX_LENGTH = 256
+MAX_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    field: str
+    operator: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    key: str  # a requested metric, "date" or the field grouping
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    entity: Entity
+    site_id: str
+    event_name: str | None
+    metrics: tuple[str, ...]
+    timezone: str
+    date_from: datetime | None = None  # aware, inclusive
+    date_to: datetime | None = None  # aware, inclusive
+    date_grouping: str | None = None
+    field_grouping: str | None = None
+    filters: tuple[Filter, ...] = ()
+    sort: tuple[SortKey, ...] = ()
+    limit: int | None = None
+
+    @property
+    def grouped(self) -> bool:
+        return self.date_grouping is not None or self.field_grouping is not None

@@ -1,0 +1,64 @@
+"""What every event store engine provides, and the hit record they all store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Protocol
+
+
+class HitKind(IntEnum):
+    PAGEVIEW = 1
+    EVENT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One stored hit. Nothing here identifies a person: `visitor_id` is a salted hash that changes daily."""
+
+    site_id: str
+    timestamp: datetime  # UTC, naive
+    kind: HitKind
+    visitor_id: int  # 64-bit keyed hash of (daily salt, site, IP, user agent)
+    session_id: int
+    hostname: str
+    pathname: str
+    event_id: str = ""  # set for HitKind.EVENT
+    value: int = 0  # event value in cents
+    referrer_hostname: str = ""
+    referrer_pathname: str = ""
+    keyword: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    utm_content: str = ""
+    utm_term: str = ""
+    browser: str = ""
+    operating_system: str = ""
+    device_type: str = ""
+    country_code: str = ""
+    city: str = ""
+
+
+HIT_COLUMNS: tuple[str, ...] = tuple(Hit.__dataclass_fields__)
+
+
+class EventStore(Protocol):
+    """The operations the rest of Leadline needs from an event store engine."""
+
+    def insert_hits(self, hits: Sequence[Hit]) -> None:
+        """Append hits in one batch (never row by row)."""
+
+    def count_hits(self, site_id: str, event_id: str | None = None) -> int:
+        """How many hits a site (or one of its events) has; for operators and tests."""
+
+    def delete_site_data(self, site_id: str) -> None:
+        """Remove every hit and session of a site."""
+
+    def delete_event_data(self, site_id: str, event_id: str) -> None:
+        """Remove the completions of one event, keeping everything else."""
+
+    def close(self) -> None:
+        """Release the engine (flushes and unlocks an embedded file)."""

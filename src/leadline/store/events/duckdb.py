@@ -1,0 +1,125 @@
+"""The embedded event store: one DuckDB file, hits ordered by (site, time)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from leadline.store.events.base import HIT_COLUMNS, Hit
+
+# Each entry upgrades the schema by one version; the file records the version it has reached.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE hits (
+        site_id VARCHAR NOT NULL,
+        timestamp TIMESTAMP NOT NULL,
+        kind UTINYINT NOT NULL,
+        visitor_id UBIGINT NOT NULL,
+        session_id UBIGINT NOT NULL,
+        hostname VARCHAR NOT NULL,
+        pathname VARCHAR NOT NULL,
+        event_id VARCHAR NOT NULL,
+        value BIGINT NOT NULL,
+        referrer_hostname VARCHAR NOT NULL,
+        referrer_pathname VARCHAR NOT NULL,
+        keyword VARCHAR NOT NULL,
+        utm_source VARCHAR NOT NULL,
+        utm_medium VARCHAR NOT NULL,
+        utm_campaign VARCHAR NOT NULL,
+        utm_content VARCHAR NOT NULL,
+        utm_term VARCHAR NOT NULL,
+        browser VARCHAR NOT NULL,
+        operating_system VARCHAR NOT NULL,
+        device_type VARCHAR NOT NULL,
+        country_code VARCHAR NOT NULL,
+        city VARCHAR NOT NULL
+    );
+    CREATE TABLE sessions (
+        site_id VARCHAR NOT NULL,
+        session_id UBIGINT NOT NULL,
+        visitor_id UBIGINT NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        last_seen_at TIMESTAMP NOT NULL,
+        pageviews UINTEGER NOT NULL,
+        events UINTEGER NOT NULL
+    );
+    """,
+)
+
+_HIT_SCHEMA = pa.schema(
+    [
+        ("site_id", pa.string()),
+        ("timestamp", pa.timestamp("us")),
+        ("kind", pa.uint8()),
+        ("visitor_id", pa.uint64()),
+        ("session_id", pa.uint64()),
+        *((name, pa.string()) for name in HIT_COLUMNS[5:8]),
+        ("value", pa.int64()),
+        *((name, pa.string()) for name in HIT_COLUMNS[9:]),
+    ]
+)
+
+
+class DuckDBEventStore:
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = duckdb.connect(str(path))
+        # One connection, used by one thread at a time: DuckDB connections are not thread-safe.
+        self._lock = threading.Lock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._connection.execute("CREATE TABLE IF NOT EXISTS leadline_schema (version INTEGER NOT NULL)")
+            row = self._connection.execute("SELECT max(version) FROM leadline_schema").fetchone()
+            version = 0 if row is None or row[0] is None else int(row[0])
+            for number, statement in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._connection.execute("BEGIN")
+                self._connection.execute(statement)
+                self._connection.execute("INSERT INTO leadline_schema VALUES (?)", [number])
+                self._connection.execute("COMMIT")
+
+    def insert_hits(self, hits: Sequence[Hit]) -> None:
+        if not hits:
+            return
+        columns = {name: [getattr(hit, name) for hit in hits] for name in HIT_COLUMNS}
+        columns["kind"] = [int(kind) for kind in columns["kind"]]
+        batch = pa.Table.from_pydict(columns, schema=_HIT_SCHEMA)
+        with self._lock:
+            self._connection.register("incoming_hits", batch)
+            try:
+                self._connection.execute(
+                    f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits"
+                )
+            finally:
+                self._connection.unregister("incoming_hits")
+
+    def count_hits(self, site_id: str, event_id: str | None = None) -> int:
+        query, params = "SELECT count(*) FROM hits WHERE site_id = ?", [site_id]
+        if event_id is not None:
+            query, params = query + " AND event_id = ?", [site_id, event_id]
+        with self._lock:
+            row = self._connection.execute(query, params).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def delete_site_data(self, site_id: str) -> None:
+        with self._lock:
+            self._connection.execute("BEGIN")
+            self._connection.execute("DELETE FROM hits WHERE site_id = ?", [site_id])
+            self._connection.execute("DELETE FROM sessions WHERE site_id = ?", [site_id])
+            self._connection.execute("COMMIT")
+
+    def delete_event_data(self, site_id: str, event_id: str) -> None:
+        with self._lock:
+            self._connection.execute(
+                "DELETE FROM hits WHERE site_id = ? AND kind = 2 AND event_id = ?", [site_id, event_id]
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()

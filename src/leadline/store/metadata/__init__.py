@@ -1,0 +1,1 @@
+"""The metadata store: SQLAlchemy Core tables and one repository per kind of object."""

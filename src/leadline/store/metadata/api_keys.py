@@ -1,0 +1,115 @@
+"""API keys: issued once in clear, stored only as a SHA-256 hash, checked in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, Row, insert, select, update
+
+from leadline.store.ids import ID_LENGTH, new_id
+from leadline.store.metadata.clock import utc_now
+from leadline.store.metadata.records import ApiKey, NotFoundError
+from leadline.store.metadata.tables import api_keys
+
+KEY_PREFIX = "ll"
+# Compared against when the key id is unknown, so unknown and wrong keys cost the same time.
+_DUMMY_HASH = hashlib.sha256(b"leadline-unknown-key").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A freshly created key: the only moment its secret exists outside the client."""
+
+    record: ApiKey
+    key: str
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _key_id_of(key: str) -> str | None:
+    # Keys look like ll_<id>_<secret>; ids never contain "_", secrets may.
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != ID_LENGTH:
+        return None
+    return parts[1]
+
+
+def _to_key(row: Row[tuple[object, ...]]) -> ApiKey:
+    m = row._mapping
+    return ApiKey(
+        id=m["id"],
+        account_id=m["account_id"],
+        name=m["name"],
+        permissions=tuple(m["permissions"]),
+        created_at=m["created_at"],
+        revoked_at=m["revoked_at"],
+    )
+
+
+class ApiKeyRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(self, account_id: str, permissions: Sequence[str], name: str = "") -> IssuedKey:
+        key_id = new_id()
+        key = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+        record = ApiKey(
+            id=key_id,
+            account_id=account_id,
+            name=name,
+            permissions=tuple(permissions),
+            created_at=utc_now(),
+            revoked_at=None,
+        )
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(api_keys).values(
+                    id=record.id,
+                    account_id=record.account_id,
+                    name=record.name,
+                    key_hash=hash_key(key),
+                    permissions=list(record.permissions),
+                    created_at=record.created_at,
+                )
+            )
+        return IssuedKey(record=record, key=key)
+
+    def authenticate(self, key: str) -> ApiKey | None:
+        """The active key record for `key`, or None for unknown, malformed or revoked keys."""
+        key_id = _key_id_of(key)
+        row = None
+        if key_id is not None:
+            with self._engine.connect() as connection:
+                row = connection.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+        stored_hash = _DUMMY_HASH if row is None else row._mapping["key_hash"]
+        matches = hmac.compare_digest(stored_hash, hash_key(key))
+        if row is None or not matches or row._mapping["revoked_at"] is not None:
+            return None
+        return _to_key(row)
+
+    def list_for_account(self, account_id: str) -> list[ApiKey]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(api_keys)
+                .where(api_keys.c.account_id == account_id)
+                .order_by(api_keys.c.created_at, api_keys.c.id)
+            ).all()
+        return [_to_key(row) for row in rows]
+
+    def revoke(self, key_id: str) -> ApiKey:
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(api_keys)
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=utc_now())
+            )
+            row = connection.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+        if row is None:
+            raise NotFoundError("API key", key_id)
+        return _to_key(row)

@@ -1,0 +1,69 @@
+"""Typed records the metadata repositories return, and the errors they raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+class NotFoundError(LookupError):
+    """The object does not exist (or belongs to another account, which callers must not reveal)."""
+
+    def __init__(self, object_type: str, object_id: str) -> None:
+        super().__init__(f"{object_type} {object_id!r} not found")
+
+
+class ConflictError(ValueError):
+    """The change would break a uniqueness rule (e.g. two events of one site with the same name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    name: str
+    email: str
+    timezone: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    account_id: str
+    name: str
+    permissions: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    account_id: str
+    name: str
+    sharing: str
+    has_share_password: bool
+    timezone: str
+    multi_domain: bool
+    multi_domain_option: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    site_id: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    id: str
+    site_id: str
+    name: str
+    milestone_date: date
+    created_at: datetime
+    updated_at: datetime

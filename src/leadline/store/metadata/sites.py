@@ -1,0 +1,176 @@
+"""Sites: what a tracking script reports to, with sharing, timezone and multi-domain settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+
+from leadline.store.ids import new_id
+from leadline.store.metadata.clock import utc_now
+from leadline.store.metadata.pagination import Page, PageRequest, fetch_page
+from leadline.store.metadata.records import NotFoundError, Site
+from leadline.store.metadata.share_passwords import hash_share_password, verify_share_password
+from leadline.store.metadata.tables import events, milestones, sites
+
+SHARING_OPTIONS = ("none", "private", "public")
+MULTI_DOMAIN_OPTIONS = ("combined", "separate")
+
+
+class InvalidSiteSettingsError(ValueError):
+    """A combination of site settings that cannot be stored (the message is fit for API users)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """The editable part of a site; `share_password` is the new password in clear, if one is being set."""
+
+    name: str
+    sharing: str = "none"
+    timezone: str = "UTC"
+    multi_domain: bool = False
+    multi_domain_option: str | None = None
+    share_password: str | None = None
+    has_share_password: bool = False
+
+
+def apply_site_changes(current: SiteSettings, changes: Mapping[str, Any]) -> SiteSettings:
+    """The settings after `changes`, checked as a whole (rules that span fields live here, once)."""
+    merged = replace(current, **changes)
+    if "share_password" in changes:
+        merged = replace(merged, has_share_password=True)
+    if merged.sharing != "private":
+        if "share_password" in changes:
+            raise InvalidSiteSettingsError("share_password can only be set when sharing is private")
+        # A password only guards a private share; leaving private forgets it.
+        merged = replace(merged, has_share_password=False)
+    elif not merged.has_share_password:
+        raise InvalidSiteSettingsError("share_password is required when sharing is private")
+    if merged.multi_domain:
+        if merged.multi_domain_option is None:
+            raise InvalidSiteSettingsError("multi_domain_option is required when multi_domain is true")
+    elif "multi_domain_option" in changes and changes["multi_domain_option"] is not None:
+        raise InvalidSiteSettingsError("multi_domain_option can only be set when multi_domain is true")
+    else:
+        merged = replace(merged, multi_domain_option=None)
+    return merged
+
+
+def _to_site(row: Row[tuple[object, ...]]) -> Site:
+    m = row._mapping
+    return Site(
+        id=m["id"],
+        account_id=m["account_id"],
+        name=m["name"],
+        sharing=m["sharing"],
+        has_share_password=m["share_password_hash"] is not None,
+        timezone=m["timezone"],
+        multi_domain=m["multi_domain"],
+        multi_domain_option=m["multi_domain_option"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
+
+
+def _settings_of(site: Site) -> SiteSettings:
+    return SiteSettings(
+        name=site.name,
+        sharing=site.sharing,
+        timezone=site.timezone,
+        multi_domain=site.multi_domain,
+        multi_domain_option=site.multi_domain_option,
+        has_share_password=site.has_share_password,
+    )
+
+
+def _stored_columns(settings: SiteSettings) -> dict[str, Any]:
+    columns: dict[str, Any] = {
+        "name": settings.name,
+        "sharing": settings.sharing,
+        "timezone": settings.timezone,
+        "multi_domain": settings.multi_domain,
+        "multi_domain_option": settings.multi_domain_option,
+    }
+    if settings.share_password is not None:
+        columns["share_password_hash"] = hash_share_password(settings.share_password)
+    elif not settings.has_share_password:
+        columns["share_password_hash"] = None
+    return columns
+
+
+class SiteRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(self, account_id: str, changes: Mapping[str, Any], default_timezone: str = "UTC") -> Site:
+        """A new site from `changes` (which must hold `name`) over the defaults."""
+        if "name" not in changes:
+            raise InvalidSiteSettingsError("name is required")
+        checked = apply_site_changes(SiteSettings(name="", timezone=default_timezone), changes)
+        now = utc_now()
+        site_id = new_id()
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(sites).values(
+                    id=site_id, account_id=account_id, created_at=now, updated_at=now, **_stored_columns(checked)
+                )
+            )
+            return self._get(connection, account_id, site_id)
+
+    def get(self, account_id: str, site_id: str) -> Site:
+        with self._engine.connect() as connection:
+            return self._get(connection, account_id, site_id)
+
+    def find(self, site_id: str) -> Site | None:
+        """A site of any account (for the collector and operators), or None."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(sites).where(sites.c.id == site_id)).first()
+        return None if row is None else _to_site(row)
+
+    def list_page(self, account_id: str, request: PageRequest) -> Page[Site]:
+        with self._engine.connect() as connection:
+            return fetch_page(connection, sites, sites.c.account_id == account_id, request, _to_site)
+
+    def list_all(self, account_id: str | None = None) -> list[Site]:
+        query = select(sites).order_by(sites.c.created_at, sites.c.id)
+        if account_id is not None:
+            query = query.where(sites.c.account_id == account_id)
+        with self._engine.connect() as connection:
+            return [_to_site(row) for row in connection.execute(query).all()]
+
+    def update(self, account_id: str, site_id: str, changes: Mapping[str, Any]) -> Site:
+        with self._engine.begin() as connection:
+            current = self._get(connection, account_id, site_id)
+            checked = apply_site_changes(_settings_of(current), changes)
+            connection.execute(
+                update(sites)
+                .where(sites.c.id == site_id)
+                .values(updated_at=utc_now(), **_stored_columns(checked))
+            )
+            return self._get(connection, account_id, site_id)
+
+    def delete(self, account_id: str, site_id: str) -> None:
+        """Delete a site with its events and milestones (its hits live in the event store)."""
+        with self._engine.begin() as connection:
+            self._get(connection, account_id, site_id)
+            connection.execute(delete(events).where(events.c.site_id == site_id))
+            connection.execute(delete(milestones).where(milestones.c.site_id == site_id))
+            connection.execute(delete(sites).where(sites.c.id == site_id))
+
+    def check_share_password(self, site_id: str, password: str) -> bool:
+        with self._engine.connect() as connection:
+            stored = connection.execute(
+                select(sites.c.share_password_hash).where(sites.c.id == site_id)
+            ).scalar_one_or_none()
+        return stored is not None and verify_share_password(stored, password)
+
+    @staticmethod
+    def _get(connection: Connection, account_id: str, site_id: str) -> Site:
+        row = connection.execute(
+            select(sites).where(sites.c.id == site_id, sites.c.account_id == account_id)
+        ).first()
+        if row is None:
+            raise NotFoundError("site", site_id)
+        return _to_site(row)

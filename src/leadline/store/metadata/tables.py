@@ -1,0 +1,90 @@
+"""SQLAlchemy Core tables of the metadata store (portable between SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account_id", String(16), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    # SHA-256 of the whole key; keys are 256-bit random secrets, so a fast hash is enough.
+    Column("key_hash", String(64), nullable=False),
+    Column("permissions", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+    Index("ix_api_keys_account_id", "account_id"),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account_id", String(16), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("sharing", String(16), nullable=False),
+    Column("share_password_hash", String(255), nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("multi_domain", Boolean, nullable=False),
+    Column("multi_domain_option", String(16), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_sites_account_order", "account_id", "created_at", "id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("site_id", String(16), ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("id", String(16), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("site_id", "name", name="uq_events_site_id_name"),
+    Index("ix_events_site_order", "site_id", "created_at", "id"),
+)
+
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("site_id", String(16), ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("id", String(16), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("milestone_date", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_milestones_site_order", "site_id", "created_at", "id"),
+)
