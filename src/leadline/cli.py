@@ -20,7 +20,9 @@ from leadline.store.metadata.records import NotFoundError
 from leadline.store.metadata.sites import InvalidSiteSettingsError
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 
-app = typer.Typer(help="Leadline: cookie-free web analytics that speaks the Fathom Analytics API.", no_args_is_help=True)
+app = typer.Typer(
+    help="Leadline: cookie-free web analytics that speaks the Fathom Analytics API.", no_args_is_help=True
+)
 accounts_app = typer.Typer(help="Create and list accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 sites_app = typer.Typer(help="Create and list sites.", no_args_is_help=True)
@@ -182,27 +184,31 @@ def keys_list(
 ) -> None:
     """List an account's keys (never their secrets)."""
     keys = _metadata().api_keys.list_for_account(account)
-    rows = [
-        {
-            "id": key.id,
-            "name": key.name,
-            "permissions": list(key.permissions),
-            "created_at": key.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            "revoked": key.revoked_at is not None,
-        }
-        for key in keys
-    ]
     if as_json:
-        _print_json(rows)
+        _print_json(
+            [
+                {
+                    "id": key.id,
+                    "name": key.name,
+                    "permissions": list(key.permissions),
+                    "created_at": key.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    "revoked": key.revoked_at is not None,
+                }
+                for key in keys
+            ]
+        )
         return
     table = Table("id", "name", "permissions", "created_at", "revoked", title=f"API keys of {account}")
-    for row in rows:
-        table.add_row(row["id"], row["name"], " ".join(row["permissions"]), row["created_at"], str(row["revoked"]))
+    for key in keys:
+        created = key.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(key.id, key.name, " ".join(key.permissions), created, str(key.revoked_at is not None))
     console.print(table)
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="Id of the key to revoke.")], as_json: JsonOption = False) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="Id of the key to revoke.")], as_json: JsonOption = False
+) -> None:
     """Revoke a key: it stops working at once."""
     try:
         key = _metadata().api_keys.revoke(key_id)
@@ -239,7 +245,8 @@ def sites_create(
 
 @sites_app.command("list")
 def sites_list(
-    account: Annotated[str | None, typer.Option(help="Only this account's sites.")] = None, as_json: JsonOption = False
+    account: Annotated[str | None, typer.Option(help="Only this account's sites.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List sites."""
     sites = _metadata().sites.list_all(account)

@@ -6,6 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+from limits import parse as parse_rate_limit
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -13,7 +14,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-from limits import parse as parse_rate_limit
 
 CONFIG_FILE_ENV = "LEADLINE_CONFIG"
 DEFAULT_CONFIG_FILE = "leadline.toml"

@@ -83,5 +83,9 @@ class AccessLog:
             await self.app(scope, receive, recording_send)
         finally:
             access_log.info(
-                "%s %s %d %.1fms", scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
             )

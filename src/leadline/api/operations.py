@@ -39,7 +39,9 @@ class Operation:
         return "{site_id}" in self.path
 
 
-def _execute(operation: Operation, services: Services, request: Request, body: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+def _execute(
+    operation: Operation, services: Services, request: Request, body: bytes
+) -> tuple[dict[str, Any], dict[str, str]]:
     key = authenticate(services, request.headers.get("authorization"))
     headers = services.rate_limits.check(operation.bucket, key.id)
     call = ApiCall(

@@ -52,7 +52,7 @@ def allows(grants: Iterable[Grant], need: Need, site_id: str | None = None) -> b
             return True
         if grant.kind == ALL_SITES_READONLY and need in (Need.LIST_SITES, Need.READ_SITE):
             return True
-        if grant.site_id is not None and grant.site_id == site_id:
-            if need is Need.READ_SITE or (need is Need.MANAGE_SITE and grant.kind == "manage"):
-                return True
+        on_this_site = grant.site_id is not None and grant.site_id == site_id
+        if on_this_site and (need is Need.READ_SITE or (need is Need.MANAGE_SITE and grant.kind == "manage")):
+            return True
     return False

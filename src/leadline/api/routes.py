@@ -37,7 +37,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("deleteMilestone", "DELETE", MILESTONE, Need.MANAGE_SITE, milestones.delete_milestone),
     Operation("getAggregations", "GET", "/aggregations", Need.READ_SITE, reports.get_aggregations, Bucket.REPORTS),
     Operation(
-        "getCurrentVisitors", "GET", "/current_visitors", Need.READ_SITE, reports.get_current_visitors, Bucket.REPORTS
+        "getCurrentVisitors",
+        "GET",
+        "/current_visitors",
+        Need.READ_SITE,
+        reports.get_current_visitors,
+        Bucket.REPORTS,
     ),
 )
 

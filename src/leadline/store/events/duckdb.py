@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from leadline.store.events.base import HIT_COLUMNS, Hit
+from leadline.store.events.base import HIT_COLUMNS, Hit, HitKind
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
 MIGRATIONS: tuple[str, ...] = (
@@ -73,16 +74,21 @@ class DuckDBEventStore:
         self._lock = threading.Lock()
         self._migrate()
 
+    def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        # Always drain the result: DuckDB refuses new work on a connection with an unfinished one.
+        rows: list[tuple[Any, ...]] = self._connection.execute(sql, list(params)).fetchall()
+        return rows
+
     def _migrate(self) -> None:
         with self._lock:
-            self._connection.execute("CREATE TABLE IF NOT EXISTS leadline_schema (version INTEGER NOT NULL)")
-            row = self._connection.execute("SELECT max(version) FROM leadline_schema").fetchone()
-            version = 0 if row is None or row[0] is None else int(row[0])
+            self._run("CREATE TABLE IF NOT EXISTS leadline_schema (version INTEGER NOT NULL)")
+            version = self._run("SELECT coalesce(max(version), 0) FROM leadline_schema")[0][0]
             for number, statement in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._connection.execute("BEGIN")
-                self._connection.execute(statement)
-                self._connection.execute("INSERT INTO leadline_schema VALUES (?)", [number])
-                self._connection.execute("COMMIT")
+                self._run("BEGIN")
+                for part in filter(str.strip, statement.split(";")):
+                    self._run(part)
+                self._run("INSERT INTO leadline_schema VALUES (?)", [number])
+                self._run("COMMIT")
 
     def insert_hits(self, hits: Sequence[Hit]) -> None:
         if not hits:
@@ -93,9 +99,7 @@ class DuckDBEventStore:
         with self._lock:
             self._connection.register("incoming_hits", batch)
             try:
-                self._connection.execute(
-                    f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits"
-                )
+                self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
             finally:
                 self._connection.unregister("incoming_hits")
 
@@ -104,21 +108,18 @@ class DuckDBEventStore:
         if event_id is not None:
             query, params = query + " AND event_id = ?", [site_id, event_id]
         with self._lock:
-            row = self._connection.execute(query, params).fetchone()
-        return 0 if row is None else int(row[0])
+            return int(self._run(query, params)[0][0])
 
     def delete_site_data(self, site_id: str) -> None:
         with self._lock:
-            self._connection.execute("BEGIN")
-            self._connection.execute("DELETE FROM hits WHERE site_id = ?", [site_id])
-            self._connection.execute("DELETE FROM sessions WHERE site_id = ?", [site_id])
-            self._connection.execute("COMMIT")
+            self._run("BEGIN")
+            self._run("DELETE FROM hits WHERE site_id = ?", [site_id])
+            self._run("DELETE FROM sessions WHERE site_id = ?", [site_id])
+            self._run("COMMIT")
 
     def delete_event_data(self, site_id: str, event_id: str) -> None:
         with self._lock:
-            self._connection.execute(
-                "DELETE FROM hits WHERE site_id = ? AND kind = 2 AND event_id = ?", [site_id, event_id]
-            )
+            self._run("DELETE FROM hits WHERE site_id = ? AND kind = ? AND event_id = ?", [site_id, int(HitKind.EVENT), event_id])
 
     def close(self) -> None:
         with self._lock:

@@ -12,9 +12,7 @@ from leadline.store.metadata.tables import accounts
 
 def _to_account(row: Row[tuple[object, ...]]) -> Account:
     m = row._mapping
-    return Account(
-        id=m["id"], name=m["name"], email=m["email"], timezone=m["timezone"], created_at=m["created_at"]
-    )
+    return Account(id=m["id"], name=m["name"], email=m["email"], timezone=m["timezone"], created_at=m["created_at"])
 
 
 class AccountRepository:

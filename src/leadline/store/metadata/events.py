@@ -15,7 +15,11 @@ from leadline.store.metadata.tables import events
 def _to_event(row: Row[tuple[object, ...]]) -> Event:
     m = row._mapping
     return Event(
-        id=m["id"], site_id=m["site_id"], name=m["name"], created_at=m["created_at"], updated_at=m["updated_at"]
+        id=m["id"],
+        site_id=m["site_id"],
+        name=m["name"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
     )
 
 
@@ -33,9 +37,7 @@ class EventRepository:
         try:
             with self._engine.begin() as connection:
                 connection.execute(
-                    insert(events).values(
-                        site_id=site_id, id=event.id, name=name, created_at=now, updated_at=now
-                    )
+                    insert(events).values(site_id=site_id, id=event.id, name=name, created_at=now, updated_at=now)
                 )
         except IntegrityError as error:
             raise _duplicate_name(name) from error
@@ -47,9 +49,7 @@ class EventRepository:
 
     def find_by_name(self, site_id: str, name: str) -> Event | None:
         with self._engine.connect() as connection:
-            row = connection.execute(
-                select(events).where(events.c.site_id == site_id, events.c.name == name)
-            ).first()
+            row = connection.execute(select(events).where(events.c.site_id == site_id, events.c.name == name)).first()
         return None if row is None else _to_event(row)
 
     def list_page(self, site_id: str, request: PageRequest) -> Page[Event]:
@@ -76,9 +76,7 @@ class EventRepository:
 
     @staticmethod
     def _get(connection: Connection, site_id: str, event_id: str) -> Event:
-        row = connection.execute(
-            select(events).where(events.c.site_id == site_id, events.c.id == event_id)
-        ).first()
+        row = connection.execute(select(events).where(events.c.site_id == site_id, events.c.id == event_id)).first()
         if row is None:
             raise NotFoundError("event", event_id)
         return _to_event(row)

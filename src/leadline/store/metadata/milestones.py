@@ -34,7 +34,12 @@ class MilestoneRepository:
     def create(self, site_id: str, name: str, milestone_date: date) -> Milestone:
         now = utc_now()
         milestone = Milestone(
-            id=new_id(), site_id=site_id, name=name, milestone_date=milestone_date, created_at=now, updated_at=now
+            id=new_id(),
+            site_id=site_id,
+            name=name,
+            milestone_date=milestone_date,
+            created_at=now,
+            updated_at=now,
         )
         with self._engine.begin() as connection:
             connection.execute(
@@ -63,7 +68,10 @@ class MilestoneRepository:
             connection.execute(
                 update(milestones)
                 .where(milestones.c.site_id == site_id, milestones.c.id == milestone_id)
-                .values(updated_at=utc_now(), **{k: v for k, v in changes.items() if k in ("name", "milestone_date")})
+                .values(
+                    updated_at=utc_now(),
+                    **{k: v for k, v in changes.items() if k in ("name", "milestone_date")},
+                )
             )
             return self._get(connection, site_id, milestone_id)
 

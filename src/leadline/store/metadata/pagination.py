@@ -43,25 +43,29 @@ def fetch_page(
     cursor_id = request.starting_after or request.ending_before
     backwards = request.ending_before is not None and request.starting_after is None
     if cursor_id is not None:
-        cursor = connection.execute(
-            select(created_at, object_id).where(scope, object_id == cursor_id)
-        ).first()
+        cursor = connection.execute(select(created_at, object_id).where(scope, object_id == cursor_id)).first()
         if cursor is None:
             name = "ending_before" if backwards else "starting_after"
             raise UnknownCursorError(f"{name}: no object with id {cursor_id!r} in this list")
         if backwards:
             query = query.where(
-                or_(created_at < cursor.created_at, and_(created_at == cursor.created_at, object_id < cursor.id))
+                or_(
+                    created_at < cursor.created_at,
+                    and_(created_at == cursor.created_at, object_id < cursor.id),
+                )
             )
         else:
             query = query.where(
-                or_(created_at > cursor.created_at, and_(created_at == cursor.created_at, object_id > cursor.id))
+                or_(
+                    created_at > cursor.created_at,
+                    and_(created_at == cursor.created_at, object_id > cursor.id),
+                )
             )
     if backwards:
         query = query.order_by(created_at.desc(), object_id.desc())
     else:
         query = query.order_by(created_at.asc(), object_id.asc())
-    rows = connection.execute(query.limit(request.limit + 1)).all()
+    rows = list(connection.execute(query.limit(request.limit + 1)).all())
     has_more = len(rows) > request.limit
     rows = rows[: request.limit]
     if backwards:

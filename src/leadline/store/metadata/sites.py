@@ -114,7 +114,11 @@ class SiteRepository:
         with self._engine.begin() as connection:
             connection.execute(
                 insert(sites).values(
-                    id=site_id, account_id=account_id, created_at=now, updated_at=now, **_stored_columns(checked)
+                    id=site_id,
+                    account_id=account_id,
+                    created_at=now,
+                    updated_at=now,
+                    **_stored_columns(checked),
                 )
             )
             return self._get(connection, account_id, site_id)
@@ -145,9 +149,7 @@ class SiteRepository:
             current = self._get(connection, account_id, site_id)
             checked = apply_site_changes(_settings_of(current), changes)
             connection.execute(
-                update(sites)
-                .where(sites.c.id == site_id)
-                .values(updated_at=utc_now(), **_stored_columns(checked))
+                update(sites).where(sites.c.id == site_id).values(updated_at=utc_now(), **_stored_columns(checked))
             )
             return self._get(connection, account_id, site_id)
 
@@ -168,9 +170,7 @@ class SiteRepository:
 
     @staticmethod
     def _get(connection: Connection, account_id: str, site_id: str) -> Site:
-        row = connection.execute(
-            select(sites).where(sites.c.id == site_id, sites.c.account_id == account_id)
-        ).first()
+        row = connection.execute(select(sites).where(sites.c.id == site_id, sites.c.account_id == account_id)).first()
         if row is None:
             raise NotFoundError("site", site_id)
         return _to_site(row)

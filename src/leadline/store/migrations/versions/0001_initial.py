@@ -72,9 +72,7 @@ def upgrade() -> None:
             *columns,
             sa.Column("created_at", sa.DateTime(), nullable=False),
             sa.Column("updated_at", sa.DateTime(), nullable=False),
-            sa.ForeignKeyConstraint(
-                ["site_id"], ["sites.id"], name=f"fk_{table}_site_id_sites", ondelete="CASCADE"
-            ),
+            sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=f"fk_{table}_site_id_sites", ondelete="CASCADE"),
             sa.PrimaryKeyConstraint("site_id", "id", name=f"pk_{table}"),
             *([sa.UniqueConstraint("site_id", "name", name="uq_events_site_id_name")] if table == "events" else []),
         )

@@ -1,0 +1,47 @@
+"""Shared fixtures: a live server per session (generous rate limits), accounts and keys per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from leadline.store.metadata.records import Account, Site
+from tests.live_server import LiveServer, start_server
+
+UNLIMITED = {"LEADLINE_MANAGEMENT_RATE_LIMIT": "1000000/hour", "LEADLINE_REPORTS_RATE_LIMIT": "1000000/hour"}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = start_server(tmp_path_factory.mktemp("server"), UNLIMITED)
+    yield live
+    live.stop()
+
+
+@dataclass
+class Tenant:
+    """An account with a full-access key and an HTTP client using it."""
+
+    account: Account
+    key: str
+    http: httpx.Client
+
+    def site(self, server: LiveServer, name: str = "Site") -> Site:
+        return server.new_site(self.account, name)
+
+
+@pytest.fixture
+def tenant(server: LiveServer) -> Iterator[Tenant]:
+    account = server.new_account()
+    key = server.new_key(account, "*")
+    with server.client(key) as http:
+        yield Tenant(account=account, key=key, http=http)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "leadline-data"
