@@ -1,0 +1,64 @@
+"""The embedded event store: batches in, counts out, deletes by site and by event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from leadline.store.events import Hit, HitKind, open_event_store
+from leadline.store.events.duckdb import MIGRATIONS
+
+
+def pageview(site_id: str, minute: int) -> Hit:
+    return Hit(
+        site_id=site_id,
+        timestamp=datetime(2025, 5, 1, 10, minute),
+        kind=HitKind.PAGEVIEW,
+        visitor_id=2**64 - 1 - minute,
+        session_id=minute,
+        hostname="example.com",
+        pathname=f"/page/{minute}",
+    )
+
+
+def completion(site_id: str, event_id: str) -> Hit:
+    return Hit(
+        site_id=site_id,
+        timestamp=datetime(2025, 5, 1, 11, 0),
+        kind=HitKind.EVENT,
+        visitor_id=7,
+        session_id=7,
+        hostname="example.com",
+        pathname="/checkout",
+        event_id=event_id,
+        value=1999,
+    )
+
+
+def test_hits_round_trip_and_survive_reopening(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'events.duckdb'}"
+    store = open_event_store(url)
+    store.insert_hits([pageview("A", minute) for minute in range(50)])
+    store.close()
+    reopened = open_event_store(url)
+    assert reopened.count_hits("A") == 50
+    assert reopened.count_hits("B") == 0
+    reopened.close()
+
+
+def test_deletes_touch_only_what_they_name(tmp_path: Path) -> None:
+    store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    store.insert_hits([pageview("A", 1), pageview("B", 2), completion("A", "BUY"), completion("A", "SIGNUP")])
+    store.delete_event_data("A", "BUY")
+    assert (store.count_hits("A", "BUY"), store.count_hits("A", "SIGNUP"), store.count_hits("A")) == (0, 1, 2)
+    store.delete_site_data("A")
+    assert (store.count_hits("A"), store.count_hits("B")) == (0, 1)
+    store.close()
+
+
+def test_a_new_file_is_at_the_newest_schema_version(tmp_path: Path) -> None:
+    import duckdb
+
+    open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}").close()
+    with duckdb.connect(str(tmp_path / "events.duckdb")) as connection:
+        assert connection.execute("SELECT max(version) FROM leadline_schema").fetchall() == [(len(MIGRATIONS),)]
