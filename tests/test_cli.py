@@ -35,8 +35,15 @@ def test_accounts_keys_and_sites_are_created_with_json_output(data_dir: Path) ->
     assert set(account) >= {"id"}
     site = leadline_json(data_dir, "sites", "create", "--account", account["id"], "--name", "Acme site")
     key = leadline_json(
-        data_dir, "keys", "create", "--account", account["id"],
-        "--permission", f"read:{site['id']}", "--permission", f"manage:{site['id']}",
+        data_dir,
+        "keys",
+        "create",
+        "--account",
+        account["id"],
+        "--permission",
+        f"read:{site['id']}",
+        "--permission",
+        f"manage:{site['id']}",
     )
     assert set(key) >= {"id", "key"} and key["key"].startswith("ll_")
     assert key["permissions"] == [f"read:{site['id']}", f"manage:{site['id']}"]
@@ -90,9 +97,13 @@ def test_demo_prints_a_working_key_and_serves(data_dir: Path) -> None:
             printed[label.strip()] = value.strip()
             if "Application startup complete" in line:
                 break
-        response = httpx.get(f"http://127.0.0.1:{port}/v1/sites", headers={"Authorization": f"Bearer {printed['API key']}"})
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/v1/sites", headers={"Authorization": f"Bearer {printed['API key']}"}
+        )
         assert response.status_code == 200
         assert [site["id"] for site in response.json()["data"]] == [printed["Site ID"]]
     finally:
         process.terminate()
         process.wait(timeout=15)
+        if process.stdout is not None:
+            process.stdout.close()

@@ -173,40 +173,72 @@ def test_unknown_routes_methods_and_ids_are_clean_errors(tenant: Tenant, method:
         ({"entity": "event", "site_id": "{site}", "aggregates": "conversions"}, "entity_name"),
         ({"entity": "pageview", "entity_id": "{site}"}, "aggregates"),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "conversions"}, "conversions"),
-        ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "date_grouping": "week"}, "date_grouping"),
-        ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "field_grouping": "ip"}, "field_grouping"),
+        (
+            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "date_grouping": "week"},
+            "date_grouping",
+        ),
+        (
+            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "field_grouping": "ip"},
+            "field_grouping",
+        ),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "timezone": "Nowhere/City"}, "timezone"),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "date_from": "yesterday"}, "date_from"),
-        ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "date_from": "2024-02-30 00:00:00"}, "date"),
-        ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "date_from": "20", "date_to": "10"}, "after"),
+        (
+            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "date_from": "2024-02-30 00:00:00"},
+            "date",
+        ),
+        (
+            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "date_from": "20", "date_to": "10"},
+            "after",
+        ),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "sort_by": "ip:asc"}, "sort_by"),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "sort_by": "visits:up"}, "sort_by"),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "limit": "0"}, "limit"),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "filters": "{"}, "filters"),
         ({"entity": "pageview", "entity_id": "{site}", "aggregates": "visits", "filters": '{"a": 1}'}, "filters"),
         (
-            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits",
-             "filters": '[{"field": "pathname", "operator": "sounds like", "value": "/"}]'},
+            {
+                "entity": "pageview",
+                "entity_id": "{site}",
+                "aggregates": "visits",
+                "filters": '[{"field": "pathname", "operator": "sounds like", "value": "/"}]',
+            },
             "operator",
         ),
         (
-            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits",
-             "filters": '[{"field": "ip", "operator": "is", "value": "1.2.3.4"}]'},
+            {
+                "entity": "pageview",
+                "entity_id": "{site}",
+                "aggregates": "visits",
+                "filters": '[{"field": "ip", "operator": "is", "value": "1.2.3.4"}]',
+            },
             "field",
         ),
         (
-            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits",
-             "filters": '[{"field": "pathname", "operator": "matching", "value": "(unclosed"}]'},
+            {
+                "entity": "pageview",
+                "entity_id": "{site}",
+                "aggregates": "visits",
+                "filters": '[{"field": "pathname", "operator": "matching", "value": "(unclosed"}]',
+            },
             "regular expression",
         ),
         (
-            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits",
-             "filters": '[{"field": "pathname", "operator": "matching", "value": "' + "a" * 300 + '"}]'},
+            {
+                "entity": "pageview",
+                "entity_id": "{site}",
+                "aggregates": "visits",
+                "filters": '[{"field": "pathname", "operator": "matching", "value": "' + "a" * 300 + '"}]',
+            },
             "256",
         ),
         (
-            {"entity": "pageview", "entity_id": "{site}", "aggregates": "visits",
-             "filters": "[" + ",".join(['{"field": "pathname", "operator": "is", "value": "/"}'] * 21) + "]"},
+            {
+                "entity": "pageview",
+                "entity_id": "{site}",
+                "aggregates": "visits",
+                "filters": "[" + ",".join(['{"field": "pathname", "operator": "is", "value": "/"}'] * 21) + "]",
+            },
             "at most 20",
         ),
     ],
@@ -236,7 +268,7 @@ def test_invalid_current_visitor_parameters_are_rejected(
     ["", "Bearer", "Basic dXNlcjpwYXNz", "Bearer ll_short", "Bearer ll_AAAAAAAAAA_wrong", "Bearer \u00e9t\u00e9"],
 )
 def test_bad_credentials_are_401(server: LiveServer, authorization: str) -> None:
-    headers = {"Authorization": authorization.encode("utf-8")} if authorization else {}
+    headers = {b"Authorization": authorization.encode("utf-8")} if authorization else {}
     response = httpx.get(server.url("/v1/sites"), headers=headers)
     assert_error(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -244,7 +276,8 @@ def test_bad_credentials_are_401(server: LiveServer, authorization: str) -> None
 
 def test_form_encoded_bodies_are_accepted_like_json(tenant: Tenant) -> None:
     response = tenant.http.post(
-        "/v1/sites", content=b"name=Form+Site&multi_domain=true&multi_domain_option=separate",
+        "/v1/sites",
+        content=b"name=Form+Site&multi_domain=true&multi_domain_option=separate",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 200, response.text

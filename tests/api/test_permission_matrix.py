@@ -1,4 +1,4 @@
-"""Every key kind × every operation answers exactly the status RECONCILE.md's permission table implies."""
+"""Every key kind by every operation answers exactly the status RECONCILE.md's permission table implies."""
 
 from __future__ import annotations
 

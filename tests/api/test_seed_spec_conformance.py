@@ -10,21 +10,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-import leadline.api
-
 import schemathesis
+import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, CheckContext, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+import leadline.api
 from tests.conftest import Tenant
 from tests.live_server import LiveServer
 
 SEED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "fathom-analytics-v1.openapi.yaml"
-
 
 
 def _reconciled_seed() -> dict[str, Any]:
@@ -58,13 +55,13 @@ RECONCILED_STATUSES: dict[str, dict[int, str]] = {
 }
 
 
-def status_documented_or_reconciled(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def status_documented_or_reconciled(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     if response.status_code in RECONCILED_STATUSES.get(case.operation.definition.raw["operationId"], {}):
         return True
     return status_code_conformance(ctx, response, case)
 
 
-def _point_at_real_objects(case: Case, server: LiveServer, tenant: Tenant) -> None:
+def _point_at_real_objects(case: Case[Any], server: LiveServer, tenant: Tenant) -> None:
     site = server.new_site(tenant.account)
     event = server.metadata.events.create(site.id, "Signup")
     milestone = server.metadata.milestones.create(site.id, "Launch", date(2024, 1, 1))
@@ -81,7 +78,7 @@ def _point_at_real_objects(case: Case, server: LiveServer, tenant: Tenant) -> No
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_seed_operation_conforms(case: Case, server: LiveServer, tenant: Tenant) -> None:
+def test_every_seed_operation_conforms(case: Case[Any], server: LiveServer, tenant: Tenant) -> None:
     _point_at_real_objects(case, server, tenant)
     case.call_and_validate(
         base_url=server.base_url + "/v1",
@@ -92,7 +89,9 @@ def test_every_seed_operation_conforms(case: Case, server: LiveServer, tenant: T
 
 @own_schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_conforms_to_leadlines_own_document(case: Case, server: LiveServer, tenant: Tenant) -> None:
+def test_every_operation_conforms_to_leadlines_own_document(
+    case: Case[Any], server: LiveServer, tenant: Tenant
+) -> None:
     _point_at_real_objects(case, server, tenant)
     case.call_and_validate(
         base_url=server.base_url + "/v1",

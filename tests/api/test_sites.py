@@ -15,7 +15,16 @@ TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 def test_a_new_site_has_every_field_with_defaults(tenant: Tenant) -> None:
     site = tenant.http.post("/v1/sites", json={"name": "Bugs Bunny Portfolio"}).json()
-    assert set(site) == {"id", "object", "name", "sharing", "timezone", "multi_domain", "multi_domain_option", "created_at"}
+    assert set(site) == {
+        "id",
+        "object",
+        "name",
+        "sharing",
+        "timezone",
+        "multi_domain",
+        "multi_domain_option",
+        "created_at",
+    }
     assert site["object"] == "site" and site["sharing"] == "none" and site["timezone"] == "UTC"
     assert site["multi_domain"] is False and site["multi_domain_option"] is None
     assert TIMESTAMP.fullmatch(site["created_at"])
@@ -43,13 +52,17 @@ def test_private_sharing_requires_a_password_that_is_stored_hashed(server: LiveS
 
 
 def test_a_private_site_keeps_its_password_across_other_updates(tenant: Tenant) -> None:
-    site_id = tenant.http.post("/v1/sites", json={"name": "S", "sharing": "private", "share_password": "pw"}).json()["id"]
+    site_id = tenant.http.post("/v1/sites", json={"name": "S", "sharing": "private", "share_password": "pw"}).json()[
+        "id"
+    ]
     renamed = tenant.http.post(f"/v1/sites/{site_id}", json={"name": "Renamed"})
     assert renamed.status_code == 200 and renamed.json()["sharing"] == "private"
 
 
 def test_leaving_private_sharing_forgets_the_password(tenant: Tenant) -> None:
-    site_id = tenant.http.post("/v1/sites", json={"name": "S", "sharing": "private", "share_password": "pw"}).json()["id"]
+    site_id = tenant.http.post("/v1/sites", json={"name": "S", "sharing": "private", "share_password": "pw"}).json()[
+        "id"
+    ]
     assert tenant.http.post(f"/v1/sites/{site_id}", json={"sharing": "public"}).status_code == 200
     back = tenant.http.post(f"/v1/sites/{site_id}", json={"sharing": "private"})
     assert back.status_code == 400 and "share_password" in back.json()["error"]
@@ -70,7 +83,9 @@ def test_multi_domain_needs_an_option_and_clears_it_when_turned_off(tenant: Tena
     assert off.json()["multi_domain"] is False and off.json()["multi_domain_option"] is None
 
 
-def test_deleting_a_site_answers_the_deleted_object_and_removes_its_children(server: LiveServer, tenant: Tenant) -> None:
+def test_deleting_a_site_answers_the_deleted_object_and_removes_its_children(
+    server: LiveServer, tenant: Tenant
+) -> None:
     site_id = tenant.http.post("/v1/sites", json={"name": "Doomed"}).json()["id"]
     tenant.http.post(f"/v1/sites/{site_id}/events", json={"name": "Signup"})
     tenant.http.post(f"/v1/sites/{site_id}/milestones", json={"name": "Launch", "milestone_date": "2025-03-01"})

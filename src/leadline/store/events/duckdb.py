@@ -99,7 +99,9 @@ class DuckDBEventStore:
         with self._lock:
             self._connection.register("incoming_hits", batch)
             try:
-                self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
+                self._run(
+                    f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits"
+                )
             finally:
                 self._connection.unregister("incoming_hits")
 
@@ -119,7 +121,10 @@ class DuckDBEventStore:
 
     def delete_event_data(self, site_id: str, event_id: str) -> None:
         with self._lock:
-            self._run("DELETE FROM hits WHERE site_id = ? AND kind = ? AND event_id = ?", [site_id, int(HitKind.EVENT), event_id])
+            self._run(
+                "DELETE FROM hits WHERE site_id = ? AND kind = ? AND event_id = ?",
+                [site_id, int(HitKind.EVENT), event_id],
+            )
 
     def close(self) -> None:
         with self._lock:
