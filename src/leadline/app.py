@@ -11,17 +11,19 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from leadline.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
 from leadline.api.routes import api_routes
+from leadline.collect.collector import Collector
+from leadline.collect.endpoint import collection_routes
 from leadline.config import Settings
 from leadline.middleware import AccessLog, BodySizeLimit
 from leadline.services import Services, build_services
 
 
-async def health(_request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+async def bare(_request: Request) -> Response:
+    return Response(status_code=204)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -30,18 +32,29 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    collector = Collector(services)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await collector.start()
         try:
             yield
         finally:
+            await collector.stop()
             services.close()
 
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok", "collector": collector.pipeline.stats.as_json()})
+
+    routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"], name="health"),
+        *collection_routes(collector),
+        Mount("/v1", routes=api_routes(services), name="v1"),
+    ]
+    if settings.bench_bare_endpoint:
+        routes.append(Route("/api/bare", bare, methods=["POST"], name="bare"))
     app = Starlette(
-        routes=[
-            Route("/health", health, methods=["GET"], name="health"),
-            Mount("/v1", routes=api_routes(services), name="v1"),
-        ],
+        routes=routes,
         middleware=[
             Middleware(AccessLog),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
@@ -54,4 +67,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.collector = collector
     return app

@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (413 above).")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    client_ip_header: str | None = Field(
+        None, description="Header a trusted reverse proxy puts the client address in (e.g. X-Forwarded-For)."
+    )
+    geoip_city_database: Path | None = Field(
+        None, description="A MaxMind City .mmdb file; adds cities (countries need no file)."
+    )
+    spool_segment_seconds: float = Field(1.0, gt=0, le=60, description="Longest a spool segment stays open.")
+    flush_interval_seconds: float = Field(0.5, gt=0, le=60, description="How often closed segments are stored.")
+    bench_bare_endpoint: bool = Field(
+        False, description="Serve POST /api/bare (answers 204, does nothing): the baseline of bench/ingest.py."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import httpx
@@ -38,12 +39,7 @@ def test_an_unexpected_failure_is_a_json_500_without_details(tmp_path: Path) -> 
     settings = Settings(data_dir=tmp_path)
     services = build_services(settings)
     services.event_store.close()
-    broken = type(services)(
-        settings=settings,
-        metadata=services.metadata,
-        event_store=BrokenEventStore(),  # type: ignore[arg-type]
-        rate_limits=services.rate_limits,
-    )
+    broken = dataclasses.replace(services, event_store=BrokenEventStore())  # type: ignore[arg-type]
     account = services.metadata.accounts.create("A", "a@example.com")
     site = services.metadata.sites.create(account.id, {"name": "S"})
     key = services.metadata.api_keys.create(account.id, ["*"]).key

@@ -28,7 +28,9 @@ def update_event(call: ApiCall) -> JSONObject:
     body = call.body_as(EventUpdate)
     if "name" not in body.changes():
         return event_json(events.get(call.current_site.id, event_id))
-    return event_json(events.rename(call.current_site.id, event_id, body.name))
+    renamed = events.rename(call.current_site.id, event_id, body.name)
+    call.services.event_directory.forget_site(call.current_site.id)
+    return event_json(renamed)
 
 
 def delete_event(call: ApiCall) -> JSONObject:
@@ -36,6 +38,7 @@ def delete_event(call: ApiCall) -> JSONObject:
     call.services.metadata.events.get(site_id, event_id)
     call.services.event_store.delete_event_data(site_id, event_id)
     call.services.metadata.events.delete(site_id, event_id)
+    call.services.event_directory.forget_site(site_id)
     return deleted_json("event", event_id)
 
 

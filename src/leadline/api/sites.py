@@ -28,6 +28,7 @@ def get_site(call: ApiCall) -> JSONObject:
 def update_site(call: ApiCall) -> JSONObject:
     body = call.body_as(SiteUpdate, BOOLEAN_SITE_FIELDS)
     site = call.services.metadata.sites.update(call.account_id, call.current_site.id, body.changes())
+    call.services.forget_site(site.id)
     return site_json(site)
 
 
@@ -36,6 +37,7 @@ def delete_site(call: ApiCall) -> JSONObject:
     # Analytics data first: if that fails, the site is still there to retry the delete.
     call.services.event_store.delete_site_data(site.id)
     call.services.metadata.sites.delete(call.account_id, site.id)
+    call.services.forget_site(site.id)
     return deleted_json("site", site.id)
 
 

@@ -51,6 +51,12 @@ class EventStore(Protocol):
     def insert_hits(self, hits: Sequence[Hit]) -> None:
         """Append hits in one batch (never row by row)."""
 
+    def insert_batch(self, batch_id: str, hits: Sequence[Hit]) -> bool:
+        """Append a batch at most once: False (and nothing stored) if `batch_id` was stored before."""
+
+    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float]]:
+        """(site, visitor, session, last hit as Unix time) of sessions with hits after `since` (UTC)."""
+
     def count_hits(self, site_id: str, event_id: str | None = None) -> int:
         """How many hits a site (or one of its events) has; for operators and tests."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,16 @@ MIGRATIONS: tuple[str, ...] = (
         events UINTEGER NOT NULL
     );
     """,
+    """
+    CREATE TABLE stored_batches (
+        batch_id VARCHAR PRIMARY KEY,
+        stored_at TIMESTAMP NOT NULL
+    );
+    """,
 )
+
+# How long a stored batch id is remembered: far longer than a spool segment can wait to be replayed.
+BATCH_MEMORY = timedelta(days=7)
 
 _HIT_SCHEMA = pa.schema(
     [
@@ -93,17 +103,46 @@ class DuckDBEventStore:
     def insert_hits(self, hits: Sequence[Hit]) -> None:
         if not hits:
             return
+        with self._lock:
+            self._append(hits)
+
+    def insert_batch(self, batch_id: str, hits: Sequence[Hit]) -> bool:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with self._lock:
+            self._run("BEGIN")
+            try:
+                if self._run("SELECT 1 FROM stored_batches WHERE batch_id = ?", [batch_id]):
+                    self._run("ROLLBACK")
+                    return False
+                if hits:
+                    self._append(hits)
+                self._run("INSERT INTO stored_batches VALUES (?, ?)", [batch_id, now])
+                self._run("DELETE FROM stored_batches WHERE stored_at < ?", [now - BATCH_MEMORY])
+                self._run("COMMIT")
+            except BaseException:
+                self._run("ROLLBACK")
+                raise
+        return True
+
+    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float]]:
+        with self._lock:
+            rows = self._run(
+                "SELECT site_id, visitor_id, session_id, epoch(max(timestamp)) FROM hits "
+                "WHERE timestamp >= ? GROUP BY site_id, visitor_id, session_id",
+                [since],
+            )
+        return [(site, int(visitor), int(session), float(last)) for site, visitor, session, last in rows]
+
+    def _append(self, hits: Sequence[Hit]) -> None:
+        # Arrow batches: DuckDB takes hundreds of thousands of rows a second this way (~2.5k row by row).
         columns = {name: [getattr(hit, name) for hit in hits] for name in HIT_COLUMNS}
         columns["kind"] = [int(kind) for kind in columns["kind"]]
         batch = pa.Table.from_pydict(columns, schema=_HIT_SCHEMA)
-        with self._lock:
-            self._connection.register("incoming_hits", batch)
-            try:
-                self._run(
-                    f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits"
-                )
-            finally:
-                self._connection.unregister("incoming_hits")
+        self._connection.register("incoming_hits", batch)
+        try:
+            self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
+        finally:
+            self._connection.unregister("incoming_hits")
 
     def count_hits(self, site_id: str, event_id: str | None = None) -> int:
         query, params = "SELECT count(*) FROM hits WHERE site_id = ?", [site_id]

@@ -43,6 +43,19 @@ class EventRepository:
             raise _duplicate_name(name) from error
         return event
 
+    def get_or_create(self, site_id: str, name: str) -> Event:
+        """The site's event called `name`, created on first use (safe against concurrent creators)."""
+        existing = self.find_by_name(site_id, name)
+        if existing is not None:
+            return existing
+        try:
+            return self.create(site_id, name)
+        except ConflictError:
+            created = self.find_by_name(site_id, name)
+            if created is None:
+                raise
+            return created
+
     def get(self, site_id: str, event_id: str) -> Event:
         with self._engine.connect() as connection:
             return self._get(connection, site_id, event_id)

@@ -48,6 +48,7 @@ class Site:
     multi_domain_option: str | None
     created_at: datetime
     updated_at: datetime
+    primary_hostname: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

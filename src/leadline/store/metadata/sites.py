@@ -71,6 +71,7 @@ def _to_site(row: Row[tuple[object, ...]]) -> Site:
         multi_domain_option=m["multi_domain_option"],
         created_at=m["created_at"],
         updated_at=m["updated_at"],
+        primary_hostname=m["primary_hostname"],
     )
 
 
@@ -160,6 +161,19 @@ class SiteRepository:
             connection.execute(delete(events).where(events.c.site_id == site_id))
             connection.execute(delete(milestones).where(milestones.c.site_id == site_id))
             connection.execute(delete(sites).where(sites.c.id == site_id))
+
+    def claim_primary_hostname(self, site_id: str, hostname: str) -> str | None:
+        """Bind a site to `hostname` unless it is bound already; the hostname it is bound to (None if gone)."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(sites)
+                .where(sites.c.id == site_id, sites.c.primary_hostname.is_(None))
+                .values(primary_hostname=hostname)
+            )
+            bound: str | None = connection.execute(
+                select(sites.c.primary_hostname).where(sites.c.id == site_id)
+            ).scalar_one_or_none()
+        return bound
 
     def check_share_password(self, site_id: str, password: str) -> bool:
         with self._engine.connect() as connection:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -60,6 +61,8 @@ sites = Table(
     Column("timezone", String(64), nullable=False),
     Column("multi_domain", Boolean, nullable=False),
     Column("multi_domain_option", String(16), nullable=True),
+    # A single-domain site is bound to the first hostname that reports to it (without "www.").
+    Column("primary_hostname", String(255), nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_sites_account_order", "account_id", "created_at", "id"),
@@ -87,4 +90,12 @@ milestones = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_milestones_site_order", "site_id", "created_at", "id"),
+)
+
+# Daily visitor-hash salts: created at the first hit of a UTC day, destroyed two days later.
+salts = Table(
+    "salts",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("salt", LargeBinary(32), nullable=False),
 )

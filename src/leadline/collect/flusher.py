@@ -1,0 +1,30 @@
+"""Moves closed spool segments into the event store, one segment per idempotent batch, then trims them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from leadline.collect.spool import Spool, decode_hit, read_records
+from leadline.store.events import EventStore
+
+logger = logging.getLogger("leadline.flusher")
+
+
+class Flusher:
+    def __init__(self, spool: Spool, event_store: EventStore) -> None:
+        self._spool = spool
+        self._event_store = event_store
+        self._lock = threading.Lock()  # the scheduled flush and the shutdown flush must not overlap
+
+    def flush_ready(self) -> int:
+        """Store every closed segment; how many hits were newly stored."""
+        stored = 0
+        with self._lock:
+            for segment in self._spool.closed_segments():
+                hits = [decode_hit(record) for record in read_records(segment)]
+                # The segment name is the batch id: a segment stored before a crash is not stored twice.
+                if self._event_store.insert_batch(segment.stem, hits):
+                    stored += len(hits)
+                segment.unlink()
+        return stored

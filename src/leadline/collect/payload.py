@@ -1,0 +1,80 @@
+"""The body the tracking script sends to POST /api/event, checked before anything else happens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+import orjson
+
+from leadline.store.ids import looks_like_id
+
+MAX_BODY_BYTES = 8192
+MAX_URL_LENGTH = 2048
+MAX_NAME_LENGTH = 255
+MAX_VALUE_CENTS = 10**12
+_FIELDS = {"site", "url", "referrer", "name", "value"}
+
+
+class PayloadError(ValueError):
+    """A body the collector refuses (answered 400 with this message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    site_id: str
+    url: SplitResult
+    referrer: str
+    event_name: str
+    value: int
+
+
+def _text(fields: dict[str, Any], name: str, limit: int, required: bool = False) -> str:
+    value = fields.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise PayloadError(f"{name} must be a string")
+    if required and not value:
+        raise PayloadError(f"{name} is required")
+    if len(value) > limit or "\x00" in value:
+        raise PayloadError(f"{name} must be at most {limit} characters, without NUL")
+    return value
+
+
+def parse_payload(body: bytes) -> Payload:
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadError(f"body too large: at most {MAX_BODY_BYTES} bytes")
+    try:
+        fields = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise PayloadError("body is not valid JSON") from error
+    if not isinstance(fields, dict):
+        raise PayloadError("body must be a JSON object")
+    unknown = set(fields) - _FIELDS
+    if unknown:
+        raise PayloadError(f"unknown field {sorted(unknown)[0]!r}")
+    site_id = _text(fields, "site", 64, required=True)
+    if not looks_like_id(site_id):
+        raise PayloadError("site is not a site id")
+    raw_url = _text(fields, "url", MAX_URL_LENGTH, required=True)
+    try:
+        url = urlsplit(raw_url)
+        url.port  # noqa: B018 - raises on a malformed port
+    except ValueError as error:
+        raise PayloadError("url is not a valid URL") from error
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise PayloadError("url must be an absolute http(s) URL")
+    value = fields.get("value", 0)
+    if value is None:
+        value = 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE_CENTS:
+        raise PayloadError(f"value must be a whole number of cents between 0 and {MAX_VALUE_CENTS}")
+    return Payload(
+        site_id=site_id,
+        url=url,
+        referrer=_text(fields, "referrer", MAX_URL_LENGTH),
+        event_name=_text(fields, "name", MAX_NAME_LENGTH).strip(),
+        value=value,
+    )

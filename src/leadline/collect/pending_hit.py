@@ -1,0 +1,65 @@
+"""A hit on its way through the pipeline: what the request said, and what each step has added."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadline.collect.payload import Payload
+from leadline.store.events import Hit, HitKind
+from leadline.store.metadata.records import Site
+
+
+@dataclass(slots=True)
+class PendingHit:
+    payload: Payload
+    received_at: datetime  # UTC, naive
+    ip: str  # in memory only: never stored, logged or spooled
+    user_agent: str  # in memory only
+    site: Site | None = None
+    hostname: str = ""
+    pathname: str = ""
+    event_id: str = ""
+    browser: str = ""
+    operating_system: str = ""
+    device_type: str = ""
+    referrer_hostname: str = ""
+    referrer_pathname: str = ""
+    keyword: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    utm_content: str = ""
+    utm_term: str = ""
+    country_code: str = ""
+    city: str = ""
+    visitor_id: int = 0
+    previous_visitor_id: int | None = None  # under yesterday's salt, to continue sessions across midnight
+    session_id: int = 0
+
+    def to_hit(self) -> Hit:
+        """The stored form: everything but the IP and user agent."""
+        return Hit(
+            site_id=self.payload.site_id,
+            timestamp=self.received_at,
+            kind=HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW,
+            visitor_id=self.visitor_id,
+            session_id=self.session_id,
+            hostname=self.hostname,
+            pathname=self.pathname,
+            event_id=self.event_id,
+            value=self.payload.value,
+            referrer_hostname=self.referrer_hostname,
+            referrer_pathname=self.referrer_pathname,
+            keyword=self.keyword,
+            utm_source=self.utm_source,
+            utm_medium=self.utm_medium,
+            utm_campaign=self.utm_campaign,
+            utm_content=self.utm_content,
+            utm_term=self.utm_term,
+            browser=self.browser,
+            operating_system=self.operating_system,
+            device_type=self.device_type,
+            country_code=self.country_code,
+            city=self.city,
+        )
