@@ -61,7 +61,14 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash or an out-of-memory kill."""
+        self.metadata.close()
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
+        """SIGTERM: a graceful shutdown."""
         self.metadata.close()
         if self.process.poll() is None:
             self.process.terminate()

@@ -1,0 +1,79 @@
+"""The pipeline runs its named steps in DESIGN.md's order and stops at the first drop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from leadline.collect.collector import Collector
+from leadline.collect.payload import parse_payload
+from leadline.collect.pending_hit import PendingHit
+from leadline.collect.pipeline import DropReason, Pipeline
+from leadline.collect.steps import drop_bots, page_location, put_campaign, put_device, put_referrer
+from leadline.config import Settings
+from leadline.services import build_services
+
+
+def pending(url: str = "https://Shop.Example/a/b?utm_campaign=x", user_agent: str = "") -> PendingHit:
+    return PendingHit(
+        payload=parse_payload(f'{{"site": "S", "url": "{url}", "referrer": "https://t.co/x"}}'.encode()),
+        received_at=datetime(2026, 1, 1),
+        ip="203.0.113.5",
+        user_agent=user_agent or "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+    )
+
+
+def test_steps_run_in_order_until_one_drops() -> None:
+    ran: list[str] = []
+
+    def recorder(name: str, result: DropReason | None = None) -> Callable[[PendingHit], DropReason | None]:
+        def step(_hit: PendingHit) -> DropReason | None:
+            ran.append(name)
+            return result
+
+        return step
+
+    pipeline = Pipeline([("a", recorder("a")), ("b", recorder("b", DropReason.BOT)), ("c", recorder("c"))])
+    assert asyncio.run(pipeline.run(pending())) is DropReason.BOT
+    assert ran == ["a", "b"]
+    assert pipeline.stats.dropped == {"bot": 1}
+    assert set(pipeline.stats.seconds_per_step) == {"a", "b"}
+
+
+def test_the_page_location_keeps_hash_routes_only() -> None:
+    hit = pending("https://shop.example/app#/settings")
+    page_location(hit)
+    assert (hit.hostname, hit.pathname) == ("shop.example", "/app#/settings")
+    anchor = pending("https://shop.example/docs#section-2")
+    page_location(anchor)
+    assert anchor.pathname == "/docs"
+
+
+def test_pure_steps_fill_their_fields() -> None:
+    hit = pending()
+    page_location(hit)
+    for step in (drop_bots, put_device, put_referrer, put_campaign):
+        assert step(hit) is None
+    assert (hit.hostname, hit.browser, hit.device_type) == ("shop.example", "Firefox", "desktop")
+    assert (hit.referrer_hostname, hit.utm_campaign) == ("t.co", "x")
+
+
+def test_the_collector_pipeline_follows_the_design_order() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        services = build_services(Settings(data_dir=data_dir))
+        assert Collector(services).pipeline.step_names == (
+            "check_site_and_hostname",
+            "drop_bots",
+            "put_device",
+            "put_referrer",
+            "put_campaign",
+            "resolve_event",
+            "put_geolocation",
+            "put_visitor_id",
+            "assign_session",
+            "write_to_spool",
+        )
+    services.close()

@@ -1,0 +1,47 @@
+"""Sessions end after 30 idle minutes; a session open at midnight continues under yesterday's visitor id."""
+
+from __future__ import annotations
+
+from leadline.collect.sessions import SESSION_IDLE_SECONDS, SessionTracker
+
+
+def test_hits_within_30_minutes_share_a_session() -> None:
+    tracker = SessionTracker()
+    _, first = tracker.assign("S", 1, None, now=1000.0)
+    _, second = tracker.assign("S", 1, None, now=1000.0 + SESSION_IDLE_SECONDS)
+    _, third = tracker.assign("S", 1, None, now=1000.0 + 2 * SESSION_IDLE_SECONDS + 1)
+    assert first == second != third
+
+
+def test_visitors_and_sites_have_their_own_sessions() -> None:
+    tracker = SessionTracker()
+    sessions = {tracker.assign(site, visitor, None, now=0.0)[1] for site in ("A", "B") for visitor in (1, 2)}
+    assert len(sessions) == 4
+
+
+def test_a_session_crossing_midnight_keeps_yesterdays_visitor_id() -> None:
+    tracker = SessionTracker()
+    before_midnight = tracker.assign("S", 111, None, now=86400.0 - 60)
+    after_midnight = tracker.assign("S", 222, previous_visitor_id=111, now=86400.0 + 60)
+    assert after_midnight == before_midnight
+
+
+def test_after_the_session_ends_the_new_days_id_is_used() -> None:
+    tracker = SessionTracker()
+    _, old_session = tracker.assign("S", 111, None, now=86400.0 - 60)
+    visitor, session = tracker.assign("S", 222, previous_visitor_id=111, now=86400.0 + SESSION_IDLE_SECONDS + 60)
+    assert visitor == 222 and session != old_session
+
+
+def test_ended_sessions_are_pruned() -> None:
+    tracker = SessionTracker()
+    tracker.assign("S", 1, None, now=0.0)
+    tracker.assign("S", 2, None, now=SESSION_IDLE_SECONDS)
+    assert tracker.prune(now=SESSION_IDLE_SECONDS + 1) == 1
+    assert len(tracker) == 1
+
+
+def test_restored_sessions_continue() -> None:
+    tracker = SessionTracker()
+    tracker.restore([("S", 5, 42, 100.0)])
+    assert tracker.assign("S", 5, None, now=200.0) == (5, 42)

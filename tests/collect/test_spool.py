@@ -1,0 +1,75 @@
+"""The spool: appends return after fsync, segments close and replay, torn tails are cut off."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+from leadline.collect.flusher import Flusher
+from leadline.collect.spool import Spool, decode_hit, encode_hit, frame, read_records
+from leadline.store.events import Hit, HitKind, open_event_store
+
+
+def make_hit(number: int) -> Hit:
+    return Hit(
+        site_id="SITE",
+        timestamp=datetime(2026, 1, 1, 12, 0, 0, 123456),
+        kind=HitKind.EVENT,
+        visitor_id=2**64 - 1 - number,
+        session_id=number,
+        hostname="shop.example",
+        pathname=f"/p/{number}",
+        event_id="EVT",
+        value=number,
+        browser="Firefox",
+    )
+
+
+def test_hits_survive_encoding_exactly() -> None:
+    hit = make_hit(7)
+    assert decode_hit(encode_hit(hit)) == hit
+
+
+def test_appended_records_are_in_closed_segments_after_close(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        spool = Spool(tmp_path, max_records=3, max_age=30)
+        spool.start()
+        await asyncio.gather(*(spool.append(f"record {n}".encode()) for n in range(7)))
+        await spool.close()
+        records = [record for segment in spool.closed_segments() for record in read_records(segment)]
+        assert sorted(records) == sorted(f"record {n}".encode() for n in range(7))
+
+    asyncio.run(scenario())
+
+
+def test_a_torn_tail_is_cut_off(tmp_path: Path) -> None:
+    segment = tmp_path / "00000000000000000001-1.seg"
+    whole = frame(b"first") + frame(b"second")
+    segment.write_bytes(whole + frame(b"third")[:-2])
+    assert list(read_records(segment)) == [b"first", b"second"]
+    segment.write_bytes(whole + b"\x05\x00\x00\x00garbage")
+    assert list(read_records(segment)) == [b"first", b"second"]
+
+
+def test_segments_left_open_by_a_crash_are_recovered(tmp_path: Path) -> None:
+    (tmp_path / "00000000000000000001-1.open").write_bytes(frame(b"acknowledged"))
+    spool = Spool(tmp_path)
+    spool.recover()
+    assert [list(read_records(segment)) for segment in spool.closed_segments()] == [[b"acknowledged"]]
+
+
+def test_flushing_a_segment_twice_stores_it_once(tmp_path: Path) -> None:
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    segment = spool_dir / "00000000000000000001-1.seg"
+    segment.write_bytes(b"".join(frame(encode_hit(make_hit(n))) for n in range(5)))
+    copy = segment.read_bytes()
+    store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    flusher = Flusher(Spool(spool_dir), store)
+    assert flusher.flush_ready() == 5
+    segment.write_bytes(copy)  # as if the process died after storing but before deleting the segment
+    assert flusher.flush_ready() == 0
+    assert store.count_hits("SITE") == 5
+    assert not segment.exists()
+    store.close()
