@@ -22,10 +22,6 @@ from leadline.middleware import AccessLog, BodySizeLimit
 from leadline.services import Services, build_services
 
 
-async def bare(_request: Request) -> Response:
-    return Response(status_code=204)
-
-
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     """The whole Leadline application; settings come from the environment unless given."""
     settings = settings or Settings()
@@ -51,8 +47,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         *collection_routes(collector),
         Mount("/v1", routes=api_routes(services), name="v1"),
     ]
-    if settings.bench_bare_endpoint:
-        routes.append(Route("/api/bare", bare, methods=["POST"], name="bare"))
     app = Starlette(
         routes=routes,
         middleware=[

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         None, description="A MaxMind City .mmdb file; adds cities (countries need no file)."
     )
     spool_segment_seconds: float = Field(1.0, gt=0, le=60, description="Longest a spool segment stays open.")
+    spool_fsync_before_ack: bool = Field(
+        False,
+        description="Acknowledge a hit only after its spool write is fsynced (survives power loss; slower). "
+        "Otherwise hits are acknowledged once written and fsynced within milliseconds.",
+    )
     flush_interval_seconds: float = Field(0.5, gt=0, le=60, description="How often closed segments are stored.")
     bench_bare_endpoint: bool = Field(
         False, description="Serve POST /api/bare (answers 204, does nothing): the baseline of bench/ingest.py."

@@ -9,10 +9,11 @@ from datetime import datetime
 from leadline.collect.collector import Collector
 from leadline.collect.payload import parse_payload
 from leadline.collect.pending_hit import PendingHit
-from leadline.collect.pipeline import DropReason, Pipeline
+from leadline.collect.pipeline import TIMING_SAMPLE, DropReason, Pipeline
 from leadline.collect.steps import drop_bots, page_location, put_campaign, put_device, put_referrer
 from leadline.config import Settings
 from leadline.services import build_services
+from leadline.store.events.base import hit_to_row
 
 
 def pending(url: str = "https://Shop.Example/a/b?utm_campaign=x", user_agent: str = "") -> PendingHit:
@@ -38,7 +39,14 @@ def test_steps_run_in_order_until_one_drops() -> None:
     assert asyncio.run(pipeline.run(pending())) is DropReason.BOT
     assert ran == ["a", "b"]
     assert pipeline.stats.dropped == {"bot": 1}
-    assert set(pipeline.stats.seconds_per_step) == {"a", "b"}
+
+
+def test_steps_are_timed_on_a_sample_of_hits() -> None:
+    pipeline = Pipeline([("first", lambda _hit: None), ("second", lambda _hit: None)])
+    for _ in range(TIMING_SAMPLE):
+        asyncio.run(pipeline.run(pending()))
+    assert pipeline.stats.accepted == TIMING_SAMPLE
+    assert set(pipeline.stats.seconds_per_step) == {"first", "second"}
 
 
 def test_the_page_location_keeps_hash_routes_only() -> None:
@@ -77,3 +85,10 @@ def test_the_collector_pipeline_follows_the_design_order() -> None:
             "write_to_spool",
         )
     services.close()
+
+
+def test_the_spooled_row_is_the_stored_hit() -> None:
+    hit = pending()
+    page_location(hit)
+    put_device(hit)
+    assert hit.to_row() == hit_to_row(hit.to_hit())

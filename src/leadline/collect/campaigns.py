@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -11,6 +12,11 @@ _MAX_TAG_LENGTH = 255
 
 def campaign_tags(query: str) -> dict[str, str]:
     """Each UTM field present in `query` (first occurrence wins), trimmed and bounded."""
+    return dict(_campaign_tags(query)) if query else {}
+
+
+@lru_cache(maxsize=16384)
+def _campaign_tags(query: str) -> tuple[tuple[str, str], ...]:
     tags: dict[str, str] = {}
     aliases: dict[str, str] = {}
     for name, value in parse_qsl(query, keep_blank_values=False):
@@ -26,4 +32,4 @@ def campaign_tags(query: str) -> dict[str, str]:
         source = aliases.get("ref") or aliases.get("source")
         if source:
             tags["utm_source"] = source
-    return tags
+    return tuple(tags.items())

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from collections.abc import Iterable
 
 
-def client_address(request: Request, header: str | None) -> str:
+def client_address(headers: Iterable[tuple[bytes, bytes]], peer: str, header: bytes | None) -> str:
+    """`header` is the lower-case name of the proxy's header, or None to trust only the socket's peer."""
     if header:
-        value = request.headers.get(header, "")
-        # The proxy appends the address it saw; earlier entries are whatever the client claimed.
-        candidates = [part.strip() for part in value.split(",") if part.strip()]
-        if candidates:
-            return candidates[-1]
-    return request.client.host if request.client else ""
+        for name, value in headers:
+            if name == header:
+                # The proxy appends the address it saw; earlier entries are whatever the client claimed.
+                candidates = [part.strip() for part in value.decode("latin-1").split(",") if part.strip()]
+                if candidates:
+                    return candidates[-1]
+    return peer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 from leadline.collect import steps
@@ -13,7 +14,7 @@ from leadline.collect.flusher import Flusher
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import Pipeline
 from leadline.collect.sessions import SESSION_IDLE_SECONDS
-from leadline.collect.spool import Spool, encode_hit
+from leadline.collect.spool import Spool, encode_row
 from leadline.jobs import Job, Scheduler
 from leadline.services import Services
 
@@ -25,7 +26,11 @@ class Collector:
     def __init__(self, services: Services) -> None:
         self.services = services
         settings = services.settings
-        self.spool = Spool(settings.data_dir.resolve() / "spool", max_age=settings.spool_segment_seconds)
+        self.spool = Spool(
+            settings.data_dir.resolve() / "spool",
+            max_age=settings.spool_segment_seconds,
+            fsync_before_ack=settings.spool_fsync_before_ack,
+        )
         self.flusher = Flusher(self.spool, services.event_store)
         self.pipeline = Pipeline(
             [
@@ -49,8 +54,8 @@ class Collector:
             ]
         )
 
-    async def _append(self, hit: PendingHit) -> None:
-        await self.spool.append(encode_hit(hit.to_hit()))
+    def _append(self, hit: PendingHit) -> Awaitable[None] | None:
+        return self.spool.append(encode_row(hit.to_row()))
 
     async def start(self) -> None:
         """Replay what a previous run left in the spool, resume open sessions, then start accepting."""

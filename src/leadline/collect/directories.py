@@ -50,6 +50,10 @@ class SiteDirectory:
         self._metadata = metadata
         self._cache: ExpiringCache[str, Site | None] = ExpiringCache()
 
+    def cached(self, site_id: str) -> tuple[bool, Site | None]:
+        """(known, site) from memory only: the hot path's way in."""
+        return self._cache.get(site_id)
+
     async def site(self, site_id: str) -> Site | None:
         found, site = self._cache.get(site_id)
         if not found:
@@ -73,9 +77,13 @@ class EventDirectory:
         self._metadata = metadata
         self._cache: ExpiringCache[tuple[str, str], str] = ExpiringCache()
 
-    async def event_id(self, site_id: str, name: str) -> str:
+    def cached(self, site_id: str, name: str) -> str | None:
         found, event_id = self._cache.get((site_id, name))
-        if found and event_id is not None:
+        return event_id if found else None
+
+    async def event_id(self, site_id: str, name: str) -> str:
+        event_id = self.cached(site_id, name)
+        if event_id is not None:
             return event_id
         event = await run_in_threadpool(self._metadata.events.get_or_create, site_id, name)
         self._cache.put((site_id, name), event.id)

@@ -1,4 +1,7 @@
-"""HTTP routes of collection: POST /api/event (CORS for any origin) and GET /script.js."""
+"""HTTP routes of collection: POST /api/event (CORS for any origin) and GET /script.js.
+
+The collector is the hot path, so it is a plain ASGI endpoint: no Request/Response objects per hit.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
-from leadline.api.errors import error_response
 from leadline.collect.client_address import client_address
 from leadline.collect.collector import Collector
 from leadline.collect.payload import MAX_BODY_BYTES, PayloadError, parse_payload
@@ -25,6 +29,9 @@ CORS_HEADERS = {
     "Access-Control-Allow-Headers": "Content-Type",
     "Access-Control-Max-Age": "86400",
 }
+_RAW_CORS = [(name.lower().encode(), value.encode()) for name, value in CORS_HEADERS.items()]
+_JSON = (b"content-type", b"application/json")
+MAX_USER_AGENT = 1024
 
 
 @cache
@@ -41,39 +48,89 @@ async def serve_script(request: Request) -> Response:
     return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)
 
 
-def collection_routes(collector: Collector) -> list[BaseRoute]:
-    client_ip_header = collector.services.settings.client_ip_header
+async def respond(send: Send, status: int, error: str | None = None) -> None:
+    body = orjson.dumps({"error": error}) if error is not None else b""
+    # An explicit length keeps the server from chunking (one write per response instead of two).
+    headers = [*_RAW_CORS, (b"content-length", str(len(body)).encode())]
+    if error is not None:
+        headers.append(_JSON)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
-    async def collect(request: Request) -> Response:
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return error_response(400, f"body too large: at most {MAX_BODY_BYTES} bytes", CORS_HEADERS)
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None as soon as it grows past `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+class CollectEndpoint:
+    """POST /api/event: validate, run the pipeline (which spools the hit), then acknowledge."""
+
+    def __init__(self, collector: Collector) -> None:
+        self.collector = collector
+        header = collector.services.settings.client_ip_header
+        self.client_ip_header = header.lower().encode("latin-1") if header else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive, MAX_BODY_BYTES)
+        if body is None:
+            await respond(send, 400, f"body too large: at most {MAX_BODY_BYTES} bytes")
+            return
         try:
             payload = parse_payload(body)
         except PayloadError as error:
-            return error_response(400, str(error), CORS_HEADERS)
+            await respond(send, 400, str(error))
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        user_agent = next((value for name, value in headers if name == b"user-agent"), b"")
+        peer = scope["client"][0] if scope.get("client") else ""
         hit = PendingHit(
             payload=payload,
             received_at=datetime.now(UTC).replace(tzinfo=None),
-            ip=client_address(request, client_ip_header),
-            user_agent=request.headers.get("user-agent", "")[:1024],
+            ip=client_address(headers, peer, self.client_ip_header),
+            user_agent=user_agent[:MAX_USER_AGENT].decode("latin-1"),
         )
         try:
-            dropped = await collector.pipeline.run(hit)
+            dropped = await self.collector.pipeline.run(hit)
         except (SpoolClosedError, OSError):
-            return error_response(503, "not accepting hits right now; retry later", CORS_HEADERS)
+            await respond(send, 503, "not accepting hits right now; retry later")
+            return
         if dropped is DropReason.UNKNOWN_SITE:
-            return error_response(404, "unknown site", CORS_HEADERS)
+            await respond(send, 404, "unknown site")
+            return
         # Dropped hits (bots, foreign hostnames) are answered like stored ones: nothing to learn from probing.
-        return Response(status_code=202, headers=CORS_HEADERS)
+        await respond(send, 202)
 
-    async def preflight(_request: Request) -> Response:
-        return Response(status_code=204, headers=CORS_HEADERS)
 
-    return [
-        Route("/api/event", collect, methods=["POST"], name="collect"),
+class BareEndpoint:
+    """POST /api/bare: reads nothing, answers 204; the same kind of endpoint as the collector, minus its work."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await respond(send, 204)
+
+
+async def preflight(_request: Request) -> Response:
+    return Response(status_code=204, headers=CORS_HEADERS)
+
+
+def collection_routes(collector: Collector) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Route("/api/event", CollectEndpoint(collector), methods=["POST"], name="collect"),
         Route("/api/event", preflight, methods=["OPTIONS"], name="collect_preflight"),
         Route("/script.js", serve_script, methods=["GET"], name="script"),
     ]
+    if collector.services.settings.bench_bare_endpoint:
+        routes.append(Route("/api/bare", BareEndpoint(), methods=["POST"], name="bare"))
+    return routes

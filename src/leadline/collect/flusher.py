@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from leadline.collect.spool import Spool, decode_hit, read_records
+from leadline.collect.spool import Spool, decode_row, read_records
 from leadline.store.events import EventStore
 
 logger = logging.getLogger("leadline.flusher")
@@ -22,9 +22,9 @@ class Flusher:
         stored = 0
         with self._lock:
             for segment in self._spool.closed_segments():
-                hits = [decode_hit(record) for record in read_records(segment)]
+                rows = [decode_row(record) for record in read_records(segment)]
                 # The segment name is the batch id: a segment stored before a crash is not stored twice.
-                if self._event_store.insert_batch(segment.stem, hits):
-                    stored += len(hits)
+                if self._event_store.insert_batch(segment.stem, rows):
+                    stored += len(rows)
                 segment.unlink()
         return stored

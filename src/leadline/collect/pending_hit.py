@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from leadline.collect.payload import Payload
 from leadline.store.events import Hit, HitKind
 from leadline.store.metadata.records import Site
+
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(slots=True)
@@ -36,6 +39,35 @@ class PendingHit:
     visitor_id: int = 0
     previous_visitor_id: int | None = None  # under yesterday's salt, to continue sessions across midnight
     session_id: int = 0
+
+    def to_row(self) -> list[object]:
+        """The stored form as a row (see HitRow): everything but the IP and user agent."""
+        received = self.received_at
+        return [
+            self.payload.site_id,
+            # Microseconds since the epoch without a timezone round trip: received_at is naive UTC.
+            (received - _EPOCH) // _MICROSECOND,
+            int(HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW),
+            self.visitor_id,
+            self.session_id,
+            self.hostname,
+            self.pathname,
+            self.event_id,
+            self.payload.value,
+            self.referrer_hostname,
+            self.referrer_pathname,
+            self.keyword,
+            self.utm_source,
+            self.utm_medium,
+            self.utm_campaign,
+            self.utm_content,
+            self.utm_term,
+            self.browser,
+            self.operating_system,
+            self.device_type,
+            self.country_code,
+            self.city,
+        ]
 
     def to_hit(self) -> Hit:
         """The stored form: everything but the IP and user agent."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 # Search engines that still pass the query in the referrer, and the parameter that carries it.
@@ -32,6 +33,7 @@ def strip_www(hostname: str) -> str:
     return hostname[4:] if hostname.startswith("www.") else hostname
 
 
+@lru_cache(maxsize=16384)
 def describe_referrer(referrer: str, page_hostname: str) -> Referrer:
     """The referrer of an arrival; internal navigation (same site) and garbage count as no referrer."""
     if not referrer:

@@ -1,12 +1,12 @@
 """The spool: append-only segment files where a hit is made durable before it is acknowledged.
 
-Appends are group-committed: every hit waiting while one fsync runs goes into the next write and fsync.
-A segment is closed after `max_records` hits or `max_age` seconds; the flusher moves closed segments to
-the event store. A torn record at the end of a segment (a crash mid-write) was never acknowledged, so
-reading stops there.
+An append writes the record to the current segment at once (one write(2) into the OS page cache), so an
+acknowledged hit survives the process being killed. A background task fsyncs every few milliseconds
+(group commit), which bounds what a power loss could take; with `fsync_before_ack` an append also waits
+for that fsync. A segment is retired after `max_records` hits or `max_age` seconds; once fsynced it is
+renamed `.seg` and the flusher moves it to the event store. A torn record at the end of a segment (a
+crash mid-write) was never acknowledged, so reading stops there.
 """
-
-from __future__ import annotations
 
 import asyncio
 import contextlib
@@ -15,13 +15,12 @@ import os
 import struct
 import time
 import zlib
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 
 import orjson
 
-from leadline.store.events import Hit, HitKind
+from leadline.store.events.base import HitRow
 
 logger = logging.getLogger("leadline.spool")
 
@@ -29,18 +28,13 @@ _FRAME = struct.Struct("<II")  # payload length, CRC-32 of the payload
 OPEN_SUFFIX, CLOSED_SUFFIX = ".open", ".seg"
 
 
-def encode_hit(hit: Hit) -> bytes:
-    values = [getattr(hit, name) for name in Hit.__dataclass_fields__]
-    values[1] = int(hit.timestamp.replace(tzinfo=UTC).timestamp() * 1_000_000)
-    values[2] = int(hit.kind)
-    return orjson.dumps(values)
+def encode_row(row: HitRow) -> bytes:
+    return orjson.dumps(row)
 
 
-def decode_hit(record: bytes) -> Hit:
-    values = orjson.loads(record)
-    values[1] = datetime.fromtimestamp(values[1] / 1_000_000, UTC).replace(tzinfo=None)
-    values[2] = HitKind(values[2])
-    return Hit(*values)
+def decode_row(record: bytes) -> list[object]:
+    row: list[object] = orjson.loads(record)
+    return row
 
 
 def frame(record: bytes) -> bytes:
@@ -67,91 +61,114 @@ class SpoolClosedError(RuntimeError):
 
 
 class Spool:
-    def __init__(self, directory: Path, max_records: int = 5000, max_age: float = 1.0) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        max_records: int = 5000,
+        max_age: float = 1.0,
+        fsync_interval: float = 0.005,
+        fsync_before_ack: bool = False,
+    ) -> None:
         self.directory = directory
         self.max_records = max_records
         self.max_age = max_age
-        self._queue: asyncio.Queue[tuple[bytes, asyncio.Future[None]] | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
+        self.fsync_interval = fsync_interval
+        self.fsync_before_ack = fsync_before_ack
         self._fd: int | None = None
         self._path: Path | None = None
         self._records_in_segment = 0
         self._segment_opened_at = 0.0
+        self._retiring: list[tuple[int, Path]] = []  # written, waiting for their last fsync before renaming
+        self._dirty = False
+        self._waiters: list[asyncio.Future[None]] = []
+        self._wake = asyncio.Event()
+        self._syncer: asyncio.Task[None] | None = None
         self._closed = False
 
     def recover(self) -> None:
-        """Close segments left open by a crash: everything in them that was acknowledged is on disk."""
+        """Close segments left open by a crash: everything in them that was acknowledged is in the file."""
         self.directory.mkdir(parents=True, exist_ok=True)
         for leftover in sorted(self.directory.glob("*" + OPEN_SUFFIX)):
             leftover.rename(leftover.with_suffix(CLOSED_SUFFIX))
 
     def start(self) -> None:
         self.recover()
-        self._writer = asyncio.create_task(self._write_loop(), name="spool-writer")
+        self._syncer = asyncio.create_task(self._sync_loop(), name="spool-sync")
 
-    async def append(self, record: bytes) -> None:
-        """Returns once `record` is on disk (fsync'd)."""
+    def append(self, record: bytes) -> Awaitable[None] | None:
+        """Write `record` to the spool file; with `fsync_before_ack`, an awaitable that ends after its fsync."""
         if self._closed:
             raise SpoolClosedError("the spool is closed")
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((record, done))
-        await done
+        if self._fd is None:
+            self._open_segment()
+        fd = self._fd
+        if fd is None:
+            raise OSError("no spool segment")
+        data = frame(record)
+        written = os.write(fd, data)
+        if written != len(data):  # only on a full disk; never leave half a record in front of the next one
+            raise OSError("short write to the spool")
+        self._records_in_segment += 1
+        self._dirty = True
+        if self._records_in_segment >= self.max_records:
+            self._retire_segment()
+        if not self.fsync_before_ack:
+            return None
+        done = asyncio.get_running_loop().create_future()
+        self._waiters.append(done)
+        self._wake.set()
+        return done
 
     async def close(self) -> None:
-        """Write everything queued, then close the current segment."""
+        """Retire the current segment and fsync everything; afterwards every segment is closed."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put_nowait(None)
-        if self._writer is not None:
-            await self._writer
-        self._close_segment()
+        self._retire_segment()
+        self._wake.set()
+        if self._syncer is not None:
+            await self._syncer
+        else:
+            await self._sync()
 
     def closed_segments(self) -> list[Path]:
         return sorted(self.directory.glob("*" + CLOSED_SUFFIX))
 
-    async def _write_loop(self) -> None:
-        while True:
-            try:
-                first = await asyncio.wait_for(self._queue.get(), timeout=self.max_age)
-            except TimeoutError:
-                self._rotate_if_due()
-                continue
-            batch = [first]
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            entries = [entry for entry in batch if entry is not None]
-            if entries:
-                await self._commit(entries)
-            if len(entries) < len(batch):
-                return
-            self._rotate_if_due()
+    async def _sync_loop(self) -> None:
+        while not self._closed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.fsync_interval)
+            self._wake.clear()
+            if self._fd is not None and time.monotonic() - self._segment_opened_at >= self.max_age:
+                self._retire_segment()
+            await self._sync()
+        await self._sync()
 
-    async def _commit(self, entries: list[tuple[bytes, asyncio.Future[None]]]) -> None:
-        data = b"".join(frame(record) for record, _ in entries)
+    async def _sync(self) -> None:
+        if not (self._dirty or self._retiring or self._waiters):
+            return
+        current, retiring, waiters = self._fd, self._retiring, self._waiters
+        self._retiring, self._waiters, self._dirty = [], [], False
         try:
-            await asyncio.to_thread(self._write_and_sync, data)
+            await asyncio.to_thread(self._fsync, current, retiring)
         except OSError as error:
-            logger.error("spool write failed: %s", error)
-            for _, done in entries:
+            logger.error("spool fsync failed: %s", error)
+            for done in waiters:
                 if not done.done():
                     done.set_exception(error)
             return
-        self._records_in_segment += len(entries)
-        for _, done in entries:
+        for done in waiters:
             if not done.done():
                 done.set_result(None)
 
-    def _write_and_sync(self, data: bytes) -> None:
-        if self._fd is None:
-            self._open_segment()
-        if self._fd is None:
-            raise OSError("no spool segment")
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fsync(self._fd)
+    @staticmethod
+    def _fsync(current: int | None, retiring: list[tuple[int, Path]]) -> None:
+        for fd, path in retiring:
+            os.fsync(fd)
+            os.close(fd)
+            path.rename(path.with_suffix(CLOSED_SUFFIX))
+        if current is not None:
+            os.fsync(current)
 
     def _open_segment(self) -> None:
         name = f"{time.time_ns():020d}-{os.getpid()}{OPEN_SUFFIX}"
@@ -160,16 +177,9 @@ class Spool:
         self._records_in_segment = 0
         self._segment_opened_at = time.monotonic()
 
-    def _rotate_if_due(self) -> None:
-        if self._fd is None:
-            return
-        if self._records_in_segment >= self.max_records or time.monotonic() - self._segment_opened_at >= self.max_age:
-            self._close_segment()
-
-    def _close_segment(self) -> None:
+    def _retire_segment(self) -> None:
         if self._fd is None or self._path is None:
             return
-        os.close(self._fd)
-        with contextlib.suppress(FileNotFoundError):
-            self._path.rename(self._path.with_suffix(CLOSED_SUFFIX))
+        self._retiring.append((self._fd, self._path))
         self._fd, self._path = None, None
+        self._wake.set()

@@ -16,6 +16,7 @@ from leadline.collect.referrers import describe_referrer, strip_www
 from leadline.collect.sessions import SessionTracker
 from leadline.privacy.salts import SaltStore
 from leadline.privacy.visitor_hash import visitor_hash
+from leadline.store.metadata.records import Site
 
 
 def page_location(hit: PendingHit) -> None:
@@ -29,20 +30,28 @@ def page_location(hit: PendingHit) -> None:
 
 
 def check_site_and_hostname(sites: SiteDirectory) -> Step:
-    async def step(hit: PendingHit) -> StepResult:
-        site = await sites.site(hit.payload.site_id)
+    def check(hit: PendingHit, site: Site | None) -> StepResult | Awaitable[StepResult]:
         if site is None:
             return DropReason.UNKNOWN_SITE
         hit.site = site
         page_location(hit)
         if site.multi_domain:
             return None
-        bound = site.primary_hostname
-        if bound is None:
-            bound = await sites.claim_hostname(site, strip_www(hit.hostname))
-        if bound is not None and strip_www(hit.hostname) != bound:
-            return DropReason.FOREIGN_HOSTNAME
-        return None
+        if site.primary_hostname is None:
+            return claim_then_check(hit, site)
+        return None if strip_www(hit.hostname) == site.primary_hostname else DropReason.FOREIGN_HOSTNAME
+
+    async def claim_then_check(hit: PendingHit, site: Site) -> StepResult:
+        bound = await sites.claim_hostname(site, strip_www(hit.hostname))
+        return None if bound is None or strip_www(hit.hostname) == bound else DropReason.FOREIGN_HOSTNAME
+
+    async def load_then_check(hit: PendingHit) -> StepResult:
+        result = check(hit, await sites.site(hit.payload.site_id))
+        return await result if result is not None and not isinstance(result, DropReason) else result
+
+    def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
+        known, site = sites.cached(hit.payload.site_id)
+        return check(hit, site) if known else load_then_check(hit)
 
     return step
 
@@ -64,15 +73,24 @@ def put_referrer(hit: PendingHit) -> StepResult:
 
 
 def put_campaign(hit: PendingHit) -> StepResult:
-    for name, value in campaign_tags(hit.payload.url.query).items():
-        setattr(hit, name, value)
+    if hit.payload.url.query:
+        for name, value in campaign_tags(hit.payload.url.query).items():
+            setattr(hit, name, value)
     return None
 
 
 def resolve_event(events: EventDirectory) -> Step:
-    async def step(hit: PendingHit) -> StepResult:
-        if hit.payload.event_name:
-            hit.event_id = await events.event_id(hit.payload.site_id, hit.payload.event_name)
+    async def look_up(hit: PendingHit) -> StepResult:
+        hit.event_id = await events.event_id(hit.payload.site_id, hit.payload.event_name)
+        return None
+
+    def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
+        if not hit.payload.event_name:
+            return None
+        cached = events.cached(hit.payload.site_id, hit.payload.event_name)
+        if cached is None:
+            return look_up(hit)
+        hit.event_id = cached
         return None
 
     return step
@@ -109,9 +127,13 @@ def assign_session(sessions: SessionTracker) -> Step:
     return step
 
 
-def write(append: Callable[[PendingHit], Awaitable[None]]) -> Step:
-    async def step(hit: PendingHit) -> StepResult:
-        await append(hit)
+def write(append: Callable[[PendingHit], Awaitable[None] | None]) -> Step:
+    async def wait(pending: Awaitable[None]) -> StepResult:
+        await pending
         return None
+
+    def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
+        pending = append(hit)
+        return None if pending is None else wait(pending)
 
     return step

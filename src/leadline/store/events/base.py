@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class HitKind(IntEnum):
@@ -44,6 +44,24 @@ class Hit:
 
 HIT_COLUMNS: tuple[str, ...] = tuple(Hit.__dataclass_fields__)
 
+# The row format shared by the spool and the stores: values in HIT_COLUMNS order, the timestamp as Unix
+# microseconds (UTC) and the kind as an int. Rows skip building a Hit object per hit on the hot path.
+HitRow = Sequence[object]
+
+
+def hit_to_row(hit: Hit) -> list[object]:
+    row: list[object] = [getattr(hit, name) for name in HIT_COLUMNS]
+    row[1] = round(hit.timestamp.replace(tzinfo=UTC).timestamp() * 1_000_000)
+    row[2] = int(hit.kind)
+    return row
+
+
+def row_to_hit(row: HitRow) -> Hit:
+    values: list[Any] = list(row)
+    values[1] = datetime(1970, 1, 1) + timedelta(microseconds=values[1])
+    values[2] = HitKind(values[2])
+    return Hit(*values)
+
 
 class EventStore(Protocol):
     """The operations the rest of Leadline needs from an event store engine."""
@@ -51,8 +69,8 @@ class EventStore(Protocol):
     def insert_hits(self, hits: Sequence[Hit]) -> None:
         """Append hits in one batch (never row by row)."""
 
-    def insert_batch(self, batch_id: str, hits: Sequence[Hit]) -> bool:
-        """Append a batch at most once: False (and nothing stored) if `batch_id` was stored before."""
+    def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
+        """Append a batch of rows at most once: False (and nothing stored) if `batch_id` was stored before."""
 
     def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float]]:
         """(site, visitor, session, last hit as Unix time) of sessions with hits after `since` (UTC)."""

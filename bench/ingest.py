@@ -1,0 +1,173 @@
+"""Ingest benchmark: the full collector against a bare 204 endpoint on the same server stack.
+
+Starts `leadline serve` (one worker, embedded stores) in a scratch directory, drives it over loopback with
+wrk (a separate load process; `apt-get install wrk`) for a fixed time per round, and prints throughput,
+p50/p99 latency, server CPU per hit, and the collector/bare ratio. Target: the collector at >= 60 % of bare.
+
+    .venv/bin/python bench/ingest.py [--seconds 10] [--connections 64] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.live_server import LiveServer, start_server  # noqa: E402
+
+USER_AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.{v} "
+    "Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:1{v}.0) Gecko/20100101 Firefox/1{v}.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{v} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.0 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel {v}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+    "Mobile Safari/537.36",
+]
+EXTRA = dict(item.split("=", 1) for item in os.environ.get("BENCH_SETTINGS", "").split() if item)
+REFERRERS = ["", "", "https://www.bing.com/search?q=analytics", "https://news.ycombinator.com/", "https://t.co/x"]
+
+LUA_TEMPLATE = """
+local requests = {}
+local bodies = %(bodies)s
+local agents = %(agents)s
+local index = 0
+init = function(args)
+  for i = 1, #bodies do
+    local headers = {}
+    headers["Content-Type"] = "text/plain"
+    headers["User-Agent"] = agents[(i %% #agents) + 1]
+    headers["X-Forwarded-For"] = "81.2." .. (i %% 200) .. "." .. (i %% 250)
+    requests[i] = wrk.format("POST", "%(path)s", headers, bodies[i])
+  end
+end
+request = function()
+  index = (index %% #requests) + 1
+  return requests[index]
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%f %%f %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), summary.errors.status))
+end
+"""
+
+
+@dataclass
+class Round:
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    cpu_seconds: float
+    bad_statuses: int
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.cpu_seconds / self.requests * 1e6
+
+
+def lua_list(values: list[str]) -> str:
+    return "{" + ",".join(json.dumps(value) for value in values) + "}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(server: LiveServer, script: Path, seconds: int, connections: int) -> tuple[int, float, float, float, int]:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), server.base_url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", output)
+    if match is None:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    requests, duration_us, p50_us, p99_us, bad = match.groups()
+    return int(requests), int(duration_us) / 1e6, float(p50_us) / 1000, float(p99_us) / 1000, int(bad)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed as the load generator: apt-get install wrk")
+
+    scratch = Path(tempfile.mkdtemp(prefix="leadline-bench-"))
+    server = start_server(
+        scratch / "data",
+        {"LEADLINE_BENCH_BARE_ENDPOINT": "true", "LEADLINE_CLIENT_IP_HEADER": "X-Forwarded-For", **EXTRA,
+         "LEADLINE_LOG_LEVEL": "warning"},
+    )
+    try:
+        site = server.new_site(server.new_account())
+        rng = random.Random(7)
+        bodies = []
+        for n in range(2000):
+            body: dict[str, object] = {
+                "site": site.id,
+                "url": f"https://shop.example/{rng.choice(['', 'pricing', 'blog/post-' + str(n % 97), 'docs'])}"
+                + ("?utm_source=newsletter" if n % 10 == 0 else ""),
+                "referrer": rng.choice(REFERRERS),
+            }
+            if n % 20 == 0:
+                body |= {"name": "Signup", "value": 1999}
+            bodies.append(json.dumps(body))
+        agents = [template.format(v=v) for template in USER_AGENTS for v in range(1, 11)]
+        scripts = {}
+        for name, path in (("bare", "/api/bare"), ("collector", "/api/event")):
+            scripts[name] = scratch / f"{name}.lua"
+            scripts[name].write_text(
+                LUA_TEMPLATE % {"bodies": lua_list(bodies), "agents": lua_list(agents), "path": path}
+            )
+        for name in scripts:  # warm up both paths (caches, salts, first segment)
+            run_wrk(server, scripts[name], 2, args.connections)
+
+        rounds: list[Round] = []
+        for _ in range(args.rounds):
+            for name in ("bare", "collector"):
+                cpu_before = cpu_seconds(server.process.pid)
+                requests, seconds, p50, p99, bad = run_wrk(server, scripts[name], args.seconds, args.connections)
+                rounds.append(Round(name, requests, seconds, p50, p99, cpu_seconds(server.process.pid) - cpu_before, bad))
+        time.sleep(1.5)  # let the flusher store the last segment
+    finally:
+        server.stop()
+
+    print(f"{'endpoint':<10} {'hits/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/hit':>11} {'non-2xx':>8}")
+    best: dict[str, Round] = {}
+    for result in rounds:
+        print(
+            f"{result.name:<10} {result.per_second:>9.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} "
+            f"{result.cpu_us_per_request:>11.0f} {result.bad_statuses:>8}"
+        )
+        if result.name not in best or result.per_second > best[result.name].per_second:
+            best[result.name] = result
+    ratio = best["collector"].per_second / best["bare"].per_second
+    print(f"\ncollector / bare throughput (best rounds): {ratio:.2f}  (target >= 0.60)")
+    print(f"CPU per hit: collector {best['collector'].cpu_us_per_request:.0f} us, bare {best['bare'].cpu_us_per_request:.0f} us")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
