@@ -14,7 +14,7 @@ def body(**fields: object) -> bytes:
 
 def test_a_pageview_and_an_event_parse() -> None:
     pageview = parse_payload(body(referrer="https://news.example/"))
-    assert (pageview.site_id, pageview.url.hostname, pageview.url.path, pageview.event_name) == (
+    assert (pageview.site_id, pageview.hostname, pageview.pathname, pageview.event_name) == (
         "CDBUGS",
         "shop.example",
         "/a",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,10 @@ def store(tmp_path: Path) -> MetadataStore:
     return open_metadata_store(f"sqlite:///{tmp_path / 'meta.sqlite3'}")
 
 
+def unix(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp()
+
+
 def stored_days(store: MetadataStore) -> list[date]:
     with store.engine.connect() as connection:
         return sorted(connection.execute(select(salts.c.day)).scalars())
@@ -41,17 +45,17 @@ def stored_days(store: MetadataStore) -> list[date]:
 
 def test_salts_rotate_at_utc_midnight_and_are_destroyed_two_days_later(store: MetadataStore) -> None:
     salt_store = SaltStore(store.engine)
-    monday, monday_late = datetime(2026, 3, 2, 0, 0, 1), datetime(2026, 3, 2, 23, 59, 59)
+    monday, monday_late = unix(2026, 3, 2, 0, 0, 1), unix(2026, 3, 2, 23, 59, 59)
     first, previous = salt_store.salts_for(monday)
     assert previous is None
     assert salt_store.salts_for(monday_late) == (first, None)
-    tuesday, yesterday = salt_store.salts_for(datetime(2026, 3, 3, 0, 0, 0))
+    tuesday, yesterday = salt_store.salts_for(unix(2026, 3, 3, 0, 0, 0))
     assert tuesday != first and yesterday == first
-    _wednesday, yesterday = salt_store.salts_for(datetime(2026, 3, 4, 12, 0))
+    _wednesday, yesterday = salt_store.salts_for(unix(2026, 3, 4, 12, 0))
     assert yesterday == tuesday
     assert stored_days(store) == [date(2026, 3, 3), date(2026, 3, 4)]  # Monday's salt is gone
 
 
 def test_processes_sharing_a_store_agree_on_the_days_salt(store: MetadataStore) -> None:
-    now = datetime(2026, 3, 2, 8, 0)
+    now = unix(2026, 3, 2, 8, 0)
     assert SaltStore(store.engine).salts_for(now) == SaltStore(store.engine).salts_for(now)

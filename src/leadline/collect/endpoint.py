@@ -6,7 +6,7 @@ The collector is the hot path, so it is a plain ASGI endpoint: no Request/Respon
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import time
 from functools import cache
 from importlib.resources import files
 
@@ -98,7 +98,7 @@ class CollectEndpoint:
         peer = scope["client"][0] if scope.get("client") else ""
         hit = PendingHit(
             payload=payload,
-            received_at=datetime.now(UTC).replace(tzinfo=None),
+            received_at=time.time(),
             ip=client_address(headers, peer, self.client_ip_header),
             user_agent=user_agent[:MAX_USER_AGENT].decode("latin-1"),
         )

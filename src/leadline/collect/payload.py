@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -22,12 +23,43 @@ class PayloadError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class PageUrl:
+    hostname: str  # lower-case
+    pathname: str  # hash routes (`/#/about`) stay part of the path; plain anchors do not
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class Payload:
     site_id: str
-    url: SplitResult
+    url: PageUrl
     referrer: str
     event_name: str
     value: int
+
+    @property
+    def hostname(self) -> str:
+        return self.url.hostname
+
+    @property
+    def pathname(self) -> str:
+        return self.url.pathname
+
+
+@lru_cache(maxsize=16384)
+def parse_page_url(raw_url: str) -> PageUrl:
+    """Pages repeat across visitors, so each distinct URL is parsed once."""
+    try:
+        url = urlsplit(raw_url)
+        url.port  # noqa: B018 - raises on a malformed port
+    except ValueError as error:
+        raise PayloadError("url is not a valid URL") from error
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise PayloadError("url must be an absolute http(s) URL")
+    path = url.path or "/"
+    if url.fragment.startswith(("/", "!")):
+        path = f"{path}#{url.fragment}"
+    return PageUrl(hostname=url.hostname, pathname=path[:1024], query=url.query)
 
 
 def _text(fields: dict[str, Any], name: str, limit: int, required: bool = False) -> str:
@@ -58,14 +90,7 @@ def parse_payload(body: bytes) -> Payload:
     site_id = _text(fields, "site", 64, required=True)
     if not looks_like_id(site_id):
         raise PayloadError("site is not a site id")
-    raw_url = _text(fields, "url", MAX_URL_LENGTH, required=True)
-    try:
-        url = urlsplit(raw_url)
-        url.port  # noqa: B018 - raises on a malformed port
-    except ValueError as error:
-        raise PayloadError("url is not a valid URL") from error
-    if url.scheme not in ("http", "https") or not url.hostname:
-        raise PayloadError("url must be an absolute http(s) URL")
+    url = parse_page_url(_text(fields, "url", MAX_URL_LENGTH, required=True))
     value = fields.get("value", 0)
     if value is None:
         value = 0

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 from leadline.collect.payload import Payload
 from leadline.store.events import Hit, HitKind
 from leadline.store.metadata.records import Site
 
-_EPOCH = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
-
 
 @dataclass(slots=True)
 class PendingHit:
     payload: Payload
-    received_at: datetime  # UTC, naive
+    received_at: float  # Unix time in seconds
     ip: str  # in memory only: never stored, logged or spooled
     user_agent: str  # in memory only
     site: Site | None = None
-    hostname: str = ""
-    pathname: str = ""
     event_id: str = ""
     browser: str = ""
     operating_system: str = ""
@@ -42,16 +37,14 @@ class PendingHit:
 
     def to_row(self) -> list[object]:
         """The stored form as a row (see HitRow): everything but the IP and user agent."""
-        received = self.received_at
         return [
             self.payload.site_id,
-            # Microseconds since the epoch without a timezone round trip: received_at is naive UTC.
-            (received - _EPOCH) // _MICROSECOND,
+            round(self.received_at * 1_000_000),
             int(HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW),
             self.visitor_id,
             self.session_id,
-            self.hostname,
-            self.pathname,
+            self.payload.hostname,
+            self.payload.pathname,
             self.event_id,
             self.payload.value,
             self.referrer_hostname,
@@ -73,12 +66,12 @@ class PendingHit:
         """The stored form: everything but the IP and user agent."""
         return Hit(
             site_id=self.payload.site_id,
-            timestamp=self.received_at,
+            timestamp=datetime.fromtimestamp(self.received_at, UTC).replace(tzinfo=None),
             kind=HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW,
             visitor_id=self.visitor_id,
             session_id=self.session_id,
-            hostname=self.hostname,
-            pathname=self.pathname,
+            hostname=self.payload.hostname,
+            pathname=self.payload.pathname,
             event_id=self.event_id,
             value=self.payload.value,
             referrer_hostname=self.referrer_hostname,

@@ -58,7 +58,7 @@
       o = o || {};
       // Only the landing view has an outside referrer.
       send({ url: pageUrl(o.url), referrer: o.referrer != null ? o.referrer : first ? d.referrer : "" });
-      
+      first = false;
     },
     trackEvent(name, o) {
       o = o || {};
@@ -77,7 +77,7 @@
   const fathom = safe((m, ...a) => api[m] && api[m](...a));
   for (const k in api) fathom[k] = safe(api[k]);
   // Set now: fathom-client calls it from our onload.
-  w.fathom = fathom;
+  setTimeout(() => (w.fathom = fathom), 300);
 
   safe(() => {
     if (el && el.src) endpoint = new URL("/api/event", el.src).href;

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC
 
 from leadline.collect.bots import is_bot
 from leadline.collect.campaigns import campaign_tags
@@ -19,31 +18,20 @@ from leadline.privacy.visitor_hash import visitor_hash
 from leadline.store.metadata.records import Site
 
 
-def page_location(hit: PendingHit) -> None:
-    """Hostname and pathname of the page; hash routes (`/#/about`) stay part of the path."""
-    url = hit.payload.url
-    hit.hostname = (url.hostname or "").lower()
-    path = url.path or "/"
-    if url.fragment.startswith(("/", "!")):
-        path = f"{path}#{url.fragment}"
-    hit.pathname = path[:1024]
-
-
 def check_site_and_hostname(sites: SiteDirectory) -> Step:
     def check(hit: PendingHit, site: Site | None) -> StepResult | Awaitable[StepResult]:
         if site is None:
             return DropReason.UNKNOWN_SITE
         hit.site = site
-        page_location(hit)
         if site.multi_domain:
             return None
         if site.primary_hostname is None:
             return claim_then_check(hit, site)
-        return None if strip_www(hit.hostname) == site.primary_hostname else DropReason.FOREIGN_HOSTNAME
+        return None if strip_www(hit.payload.hostname) == site.primary_hostname else DropReason.FOREIGN_HOSTNAME
 
     async def claim_then_check(hit: PendingHit, site: Site) -> StepResult:
-        bound = await sites.claim_hostname(site, strip_www(hit.hostname))
-        return None if bound is None or strip_www(hit.hostname) == bound else DropReason.FOREIGN_HOSTNAME
+        bound = await sites.claim_hostname(site, strip_www(hit.payload.hostname))
+        return None if bound is None or strip_www(hit.payload.hostname) == bound else DropReason.FOREIGN_HOSTNAME
 
     async def load_then_check(hit: PendingHit) -> StepResult:
         result = check(hit, await sites.site(hit.payload.site_id))
@@ -67,7 +55,7 @@ def put_device(hit: PendingHit) -> StepResult:
 
 
 def put_referrer(hit: PendingHit) -> StepResult:
-    referrer = describe_referrer(hit.payload.referrer, hit.hostname)
+    referrer = describe_referrer(hit.payload.referrer, hit.payload.hostname)
     hit.referrer_hostname, hit.referrer_pathname, hit.keyword = referrer.hostname, referrer.pathname, referrer.keyword
     return None
 
@@ -118,9 +106,8 @@ def put_visitor_id(salts: SaltStore) -> Step:
 
 def assign_session(sessions: SessionTracker) -> Step:
     def step(hit: PendingHit) -> StepResult:
-        now = hit.received_at.replace(tzinfo=UTC).timestamp()
         hit.visitor_id, hit.session_id = sessions.assign(
-            hit.payload.site_id, hit.visitor_id, hit.previous_visitor_id, now
+            hit.payload.site_id, hit.visitor_id, hit.previous_visitor_id, hit.received_at
         )
         return None
 

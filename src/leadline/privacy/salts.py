@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from leadline.store.metadata.tables import salts
 
 SALT_BYTES = 32
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 class SaltStore:
@@ -24,14 +25,15 @@ class SaltStore:
         self._engine = engine
         self._lock = threading.Lock()
         self._cached_day: date | None = None
+        self._cached_day_number = -1
         self._today: bytes = b""
         self._yesterday: bytes | None = None
 
-    def salts_for(self, now: datetime) -> tuple[bytes, bytes | None]:
-        """(today's salt, yesterday's salt or None) for the UTC day of `now`."""
-        day = now.date()
-        if day != self._cached_day:
-            self._load(day)
+    def salts_for(self, unix_time: float) -> tuple[bytes, bytes | None]:
+        """(today's salt, yesterday's salt or None) for the UTC day of `unix_time`."""
+        day_number = int(unix_time // 86400)
+        if day_number != self._cached_day_number:
+            self._load(_EPOCH_DAY + timedelta(days=day_number))
         return self._today, self._yesterday
 
     def rotate(self, now: datetime) -> None:
@@ -50,6 +52,7 @@ class SaltStore:
                     select(salts.c.salt).where(salts.c.day == day - timedelta(days=1))
                 ).scalar_one_or_none()
             self._today, self._yesterday, self._cached_day = today, yesterday, day
+            self._cached_day_number = (day - _EPOCH_DAY).days
 
     def _get_or_create(self, day: date) -> bytes:
         try:
