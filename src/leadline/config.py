@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         description="Acknowledge a hit only after its spool write is fsynced (survives power loss; slower). "
         "Otherwise hits are acknowledged once written and fsynced within milliseconds.",
     )
+    spool_fsync_interval_seconds: float = Field(
+        0.01, gt=0, le=1, description="How often the spool is fsynced (bounds what a power loss could take)."
+    )
     flush_interval_seconds: float = Field(0.5, gt=0, le=60, description="How often closed segments are stored.")
     bench_bare_endpoint: bool = Field(
         False, description="Serve POST /api/bare (answers 204, does nothing): the baseline of bench/ingest.py."

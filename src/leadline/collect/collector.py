@@ -29,6 +29,7 @@ class Collector:
         self.spool = Spool(
             settings.data_dir.resolve() / "spool",
             max_age=settings.spool_segment_seconds,
+            fsync_interval=settings.spool_fsync_interval_seconds,
             fsync_before_ack=settings.spool_fsync_before_ack,
         )
         self.flusher = Flusher(self.spool, services.event_store)

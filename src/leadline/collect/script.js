@@ -63,8 +63,9 @@
     trackEvent(name, o) {
       o = o || {};
       const v = Math.round(+o._value);
-      // The server refuses negative cents.
-      send({ site: o._site_id, url: pageUrl(), name: String(name), value: v > 0 && isFinite(v) ? v : undefined });
+      // A blank name would be taken for a pageview; the server refuses negative cents.
+      if (name != null && (name = String(name).trim()))
+        send({ site: o._site_id, url: pageUrl(), name, value: v > 0 && isFinite(v) ? v : undefined });
     },
     trackGoal: (code, cents) => api.trackEvent(code, { _value: cents }),
     blockTrackingForMe: () => localStorage.setItem(FLAG, "true"),
@@ -77,7 +78,7 @@
   const fathom = safe((m, ...a) => api[m] && api[m](...a));
   for (const k in api) fathom[k] = safe(api[k]);
   // Set now: fathom-client calls it from our onload.
-  setTimeout(() => (w.fathom = fathom), 300);
+  w.fathom = fathom;
 
   safe(() => {
     if (el && el.src) endpoint = new URL("/api/event", el.src).href;
