@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.live_server import LiveServer, start_server  # noqa: E402
+from tests.live_server import LiveServer, start_server
 
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 Safari/537.36",
@@ -96,7 +96,9 @@ def cpu_seconds(pid: int) -> float:
 def run_wrk(server: LiveServer, script: Path, seconds: int, connections: int) -> tuple[int, float, float, float, int]:
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), server.base_url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", output)
     if match is None:
@@ -117,8 +119,12 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="leadline-bench-"))
     server = start_server(
         scratch / "data",
-        {"LEADLINE_BENCH_BARE_ENDPOINT": "true", "LEADLINE_CLIENT_IP_HEADER": "X-Forwarded-For", **EXTRA,
-         "LEADLINE_LOG_LEVEL": "warning"},
+        {
+            "LEADLINE_BENCH_BARE_ENDPOINT": "true",
+            "LEADLINE_CLIENT_IP_HEADER": "X-Forwarded-For",
+            **EXTRA,
+            "LEADLINE_LOG_LEVEL": "warning",
+        },
     )
     try:
         site = server.new_site(server.new_account())
@@ -149,7 +155,9 @@ def main() -> None:
             for name in ("bare", "collector"):
                 cpu_before = cpu_seconds(server.process.pid)
                 requests, seconds, p50, p99, bad = run_wrk(server, scripts[name], args.seconds, args.connections)
-                rounds.append(Round(name, requests, seconds, p50, p99, cpu_seconds(server.process.pid) - cpu_before, bad))
+                rounds.append(
+                    Round(name, requests, seconds, p50, p99, cpu_seconds(server.process.pid) - cpu_before, bad)
+                )
         time.sleep(1.5)  # let the flusher store the last segment
     finally:
         server.stop()
@@ -165,7 +173,8 @@ def main() -> None:
             best[result.name] = result
     ratio = best["collector"].per_second / best["bare"].per_second
     print(f"\ncollector / bare throughput (best rounds): {ratio:.2f}  (target >= 0.60)")
-    print(f"CPU per hit: collector {best['collector'].cpu_us_per_request:.0f} us, bare {best['bare'].cpu_us_per_request:.0f} us")
+    collector_cpu, bare_cpu = best["collector"].cpu_us_per_request, best["bare"].cpu_us_per_request
+    print(f"CPU per hit: collector {collector_cpu:.0f} us, bare {bare_cpu:.0f} us")
     shutil.rmtree(scratch, ignore_errors=True)
 
 
