@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadline.collect.sessions import SESSION_IDLE_SECONDS, SessionTracker
+from leadline.collect.sessions import SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS, SessionTracker
 
 
 def test_hits_within_30_minutes_share_a_session() -> None:
@@ -43,5 +43,15 @@ def test_ended_sessions_are_pruned() -> None:
 
 def test_restored_sessions_continue() -> None:
     tracker = SessionTracker()
-    tracker.restore([("S", 5, 42, 100.0)])
+    tracker.restore([("S", 5, 42, 50.0, 100.0)])
     assert tracker.assign("S", 5, None, now=200.0) == (5, 42)
+
+
+def test_a_session_ends_after_24_hours_even_if_busy() -> None:
+    tracker = SessionTracker()
+    _, first = tracker.assign("S", 1, None, now=0.0)
+    now = 0.0
+    while now < SESSION_MAX_SECONDS - 600:
+        now += 600
+        assert tracker.assign("S", 1, None, now=now)[1] == first
+    assert tracker.assign("S", 1, None, now=SESSION_MAX_SECONDS)[1] != first

@@ -72,8 +72,12 @@ class EventStore(Protocol):
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
         """Append a batch of rows at most once: False (and nothing stored) if `batch_id` was stored before."""
 
-    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float]]:
-        """(site, visitor, session, last hit as Unix time) of sessions with hits after `since` (UTC)."""
+    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float]]:
+        """(site, visitor, session, first and last hit as Unix time) of sessions with hits after `since` (UTC).
+
+        A session's first hit may lie before `since`; then the earliest hit after it stands in, which can
+        only shorten a session's remaining lifetime under the 24-hour cap (never merge two sessions).
+        """
 
     def count_hits(self, site_id: str, event_id: str | None = None) -> int:
         """How many hits a site (or one of its events) has; for operators and tests."""

@@ -124,14 +124,17 @@ class DuckDBEventStore:
                 raise
         return True
 
-    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float]]:
+    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float]]:
         with self._lock:
             rows = self._run(
-                "SELECT site_id, visitor_id, session_id, epoch(max(timestamp)) FROM hits "
+                "SELECT site_id, visitor_id, session_id, epoch(min(timestamp)), epoch(max(timestamp)) FROM hits "
                 "WHERE timestamp >= ? GROUP BY site_id, visitor_id, session_id",
                 [since],
             )
-        return [(site, int(visitor), int(session), float(last)) for site, visitor, session, last in rows]
+        return [
+            (site, int(visitor), int(session), float(first), float(last))
+            for site, visitor, session, first, last in rows
+        ]
 
     def _append(self, rows: Sequence[HitRow]) -> None:
         # Arrow batches: DuckDB takes hundreds of thousands of rows a second this way (~2.5k row by row).
