@@ -13,10 +13,12 @@ def test_hits_within_30_minutes_share_a_session() -> None:
     assert first == second != third
 
 
-def test_visitors_and_sites_have_their_own_sessions() -> None:
+def test_a_session_is_named_by_its_visitor_and_its_start_second() -> None:
     tracker = SessionTracker()
-    sessions = {tracker.assign(site, visitor, None, now=0.0)[1] for site in ("A", "B") for visitor in (1, 2)}
-    assert len(sessions) == 4
+    assert tracker.assign("S", 7, None, now=1000.9) == (7, 1000)
+    assert tracker.assign("S", 7, None, now=1500.0) == (7, 1000)
+    assert tracker.assign("S", 8, None, now=1500.0) == (8, 1500)
+    assert tracker.assign("T", 7, None, now=1600.0) == (7, 1600)
 
 
 def test_a_session_crossing_midnight_keeps_yesterdays_visitor_id() -> None:

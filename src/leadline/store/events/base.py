@@ -22,7 +22,7 @@ class Hit:
     timestamp: datetime  # UTC, naive
     kind: HitKind
     visitor_id: int  # 64-bit keyed hash of (daily salt, site, IP, user agent)
-    session_id: int
+    session_id: int  # the Unix second the session started; (visitor_id, session_id) names the session
     hostname: str
     pathname: str
     event_id: str = ""  # set for HitKind.EVENT
