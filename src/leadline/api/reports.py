@@ -6,15 +6,12 @@ from leadline.api.calls import ApiCall
 from leadline.api.errors import ApiError
 from leadline.api.permissions import Need
 from leadline.api.serializers import JSONObject
-from leadline.query.model import ReportQuery
+from leadline.query.current import current_visitors
+from leadline.query.dialects import DIALECTS
 from leadline.query.parse import QueryError, parse_entity, parse_report_query
+from leadline.query.report import run_report
 
 _TRUE, _FALSE = ("true", "1"), ("false", "0", "")
-
-
-def _rows_without_data(query: ReportQuery) -> list[dict[str, str]]:
-    # With no hits stored, an ungrouped report is one row of zeros and a grouped one has no rows.
-    return [] if query.grouped else [dict.fromkeys(query.metrics, "0")]
 
 
 def get_aggregations(call: ApiCall) -> JSONObject:
@@ -24,7 +21,7 @@ def get_aggregations(call: ApiCall) -> JSONObject:
         query = parse_report_query(call.query, site.timezone)
     except QueryError as error:
         raise ApiError(400, str(error)) from error
-    return {"data": _rows_without_data(query)}
+    return {"data": run_report(query, call.services.event_store, call.services.metadata)}
 
 
 def get_current_visitors(call: ApiCall) -> JSONObject:
@@ -34,8 +31,6 @@ def get_current_visitors(call: ApiCall) -> JSONObject:
     detailed_text = call.query.get("detailed", "").strip().lower()
     if detailed_text not in _TRUE + _FALSE:
         raise ApiError(400, "detailed must be true or false")
-    call.require_site(site_id, Need.READ_SITE)
-    answer: JSONObject = {"total": 0}
-    if detailed_text in _TRUE:
-        answer.update(content=[], referrers=[])
-    return answer
+    site = call.require_site(site_id, Need.READ_SITE)
+    event_store = call.services.event_store
+    return current_visitors(event_store, DIALECTS[event_store.dialect], site.id, detailed=detailed_text in _TRUE)

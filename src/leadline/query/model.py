@@ -20,6 +20,11 @@ METRICS: dict[Entity, tuple[str, ...]] = {
     Entity.EVENT: ("conversions", "unique_conversions", "value"),
 }
 
+# Metrics counted over hits, and metrics over sessions (a session counts in the range it starts in, and
+# is grouped and filtered by its entry pageview's attributes).
+HIT_METRICS: tuple[str, ...] = ("pageviews", "uniques", "conversions", "unique_conversions", "value")
+SESSION_METRICS: tuple[str, ...] = ("visits", "avg_duration", "bounce_rate")
+
 DIMENSIONS: tuple[str, ...] = (
     "hostname",
     "pathname",
@@ -87,3 +92,16 @@ class ReportQuery:
     @property
     def grouped(self) -> bool:
         return self.date_grouping is not None or self.field_grouping is not None
+
+    @property
+    def hit_metrics(self) -> tuple[str, ...]:
+        return tuple(metric for metric in self.metrics if metric in HIT_METRICS)
+
+    @property
+    def session_metrics(self) -> tuple[str, ...]:
+        return tuple(metric for metric in self.metrics if metric in SESSION_METRICS)
+
+    @property
+    def group_keys(self) -> tuple[str, ...]:
+        """Names of the answer's grouping keys, in order: "date" and/or the field."""
+        return (*(["date"] if self.date_grouping else []), *([self.field_grouping] if self.field_grouping else []))

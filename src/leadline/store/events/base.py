@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from leadline.query.dialects import Params
 
 
 class HitKind(IntEnum):
@@ -65,6 +68,14 @@ def row_to_hit(row: HitRow) -> Hit:
 
 class EventStore(Protocol):
     """The operations the rest of Leadline needs from an event store engine."""
+
+    dialect: str  # the SQL dialect of leadline.query.dialects its queries are compiled for
+
+    def fetch(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
+        """Run a query compiled by leadline.query (read only) and return its rows."""
+
+    def earliest_hit(self, site_id: str) -> int | None:
+        """Unix second of a site's first hit, or None without hits."""
 
     def insert_hits(self, hits: Sequence[Hit]) -> None:
         """Append hits in one batch (never row by row)."""

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from leadline.query.dialects import Params
 from leadline.store.events.base import HIT_COLUMNS, Hit, HitKind, HitRow, hit_to_row
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
@@ -76,6 +77,8 @@ _HIT_SCHEMA = pa.schema(
 
 
 class DuckDBEventStore:
+    dialect = "duckdb"
+
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,6 +149,17 @@ class DuckDBEventStore:
             self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
         finally:
             self._connection.unregister("incoming_hits")
+
+    def fetch(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
+        if params.style != "qmark":
+            raise ValueError("DuckDB takes positional parameters")
+        with self._lock:
+            return self._run(sql, params.positional)
+
+    def earliest_hit(self, site_id: str) -> int | None:
+        with self._lock:
+            first = self._run("SELECT epoch(min(timestamp)) FROM hits WHERE site_id = ?", [site_id])[0][0]
+        return None if first is None else int(first)
 
     def count_hits(self, site_id: str, event_id: str | None = None) -> int:
         query, params = "SELECT count(*) FROM hits WHERE site_id = ?", [site_id]

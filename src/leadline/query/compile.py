@@ -1,0 +1,181 @@
+"""One compiler from a planned query to SQL; engine differences come only from the Dialect it is given."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from leadline.query.dialects import Dialect, Params
+from leadline.query.model import DIMENSIONS, Entity, Filter, SortKey
+from leadline.query.plan import DAY, QueryPlan
+
+HITS = "hits"
+PAGEVIEW, EVENT = 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQuery:
+    sql: str
+    params: Params
+    columns: tuple[str, ...]  # result columns: "date_key" / "field_key" when grouped, then the metrics
+
+
+def _column(name: str) -> str:
+    # The allow-list is the only way a name reaches SQL text.
+    if name not in DIMENSIONS:
+        raise ValueError(f"not a dimension: {name!r}")
+    return name
+
+
+def _timestamp_param(params: Params, unix_seconds: int) -> str:
+    return params.add(datetime.fromtimestamp(unix_seconds, UTC).replace(tzinfo=None), "DateTime64(6)")
+
+
+def _offset(plan: QueryPlan, dialect: Dialect, params: Params, moment: str, as_seconds: bool) -> str:
+    """The UTC offset (seconds) at `moment`: a constant, or a CASE over the plan's few DST steps."""
+    steps = plan.offsets
+    if len(steps) == 1:
+        return str(steps[0][1])
+    branches = []
+    for (_, offset), (next_start, _) in itertools.pairwise(steps):
+        bound = str(next_start) if as_seconds else _timestamp_param(params, next_start)
+        branches.append(f"WHEN {moment} < {bound} THEN {offset}")
+    return f"(CASE {' '.join(branches)} ELSE {steps[-1][1]} END)"
+
+
+def _date_key(plan: QueryPlan, dialect: Dialect, params: Params, moment: str, as_seconds: bool) -> str:
+    grouping = plan.query.date_grouping
+    if grouping is None:
+        raise ValueError("no date grouping")
+    timestamp = dialect.from_unix_seconds(moment) if as_seconds else moment
+    local = dialect.shift_seconds(timestamp, _offset(plan, dialect, params, moment, as_seconds))
+    return dialect.truncate(grouping, local)
+
+
+def _condition(dialect: Dialect, params: Params, column: str, item: Filter) -> str:
+    value = params.add(item.value, "String")
+    if item.operator == "is":
+        return f"{column} = {value}"
+    if item.operator == "is not":
+        return f"{column} <> {value}"
+    if item.operator == "is like":
+        return dialect.contains_case_insensitive(column, value)
+    if item.operator == "is not like":
+        return f"NOT ({dialect.contains_case_insensitive(column, value)})"
+    if item.operator == "matching":
+        return dialect.regex_matches(column, value)
+    if item.operator == "not matching":
+        return f"NOT ({dialect.regex_matches(column, value)})"
+    raise ValueError(f"unknown operator {item.operator!r}")
+
+
+def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
+    query = plan.query
+    keys: list[str] = []
+    if query.date_grouping:
+        keys.append(f"{_date_key(plan, dialect, params, 'timestamp', as_seconds=False)} AS date_key")
+    if query.field_grouping:
+        keys.append(f"{_column(query.field_grouping)} AS field_key")
+    where = [f"site_id = {params.add(query.site_id, 'String')}"]
+    if query.entity is Entity.PAGEVIEW:
+        where.append(f"kind = {PAGEVIEW}")
+        measures = {
+            "pageviews": "count(*)",
+            "uniques": dialect.count_distinct("visitor_id"),
+        }
+    else:
+        where += [f"kind = {EVENT}", f"event_id = {params.add(plan.event_id or '', 'String')}"]
+        measures = {
+            "conversions": "count(*)",
+            "unique_conversions": dialect.count_distinct("visitor_id"),
+            "value": "sum(value)",
+        }
+    where += [
+        f"timestamp >= {_timestamp_param(params, plan.start)}",
+        f"timestamp < {_timestamp_param(params, plan.end)}",
+    ]
+    where += [_condition(dialect, params, _column(item.field), item) for item in query.filters]
+    selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.hit_metrics)]
+    sql = f"SELECT {', '.join(selected)} FROM {HITS} WHERE {' AND '.join(where)}"
+    if keys:
+        sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
+    return sql
+
+
+def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
+    query = plan.query
+    entry_fields = sorted(
+        {*(item.field for item in query.filters), *([query.field_grouping] if query.field_grouping else [])}
+    )
+    entries = [
+        f"{dialect.arg_min_if(_column(name), 'timestamp', f'kind = {PAGEVIEW}')} AS entry_{name}"
+        for name in entry_fields
+    ]
+    # Sessions that start in the window; their hits can run up to a day past it (sessions last at most 24 hours).
+    sessions = (
+        "SELECT session_id, "
+        f"{dialect.count_if(f'kind = {PAGEVIEW}')} AS pageviews, "
+        f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration"
+        + "".join(f", {entry}" for entry in entries)
+        + f" FROM {HITS} WHERE site_id = {params.add(query.site_id, 'String')}"
+        f" AND session_id >= {params.add(plan.start, 'UInt64')} AND session_id < {params.add(plan.end, 'UInt64')}"
+        f" AND timestamp >= {_timestamp_param(params, plan.start)}"
+        f" AND timestamp < {_timestamp_param(params, plan.end + DAY)}"
+        " GROUP BY visitor_id, session_id"
+    )
+    keys: list[str] = []
+    if query.date_grouping:
+        keys.append(f"{_date_key(plan, dialect, params, 'session_id', as_seconds=True)} AS date_key")
+    if query.field_grouping:
+        keys.append(f"entry_{_column(query.field_grouping)} AS field_key")
+    measures = {
+        "visits": "count(*)",
+        "avg_duration": "avg(duration)",
+        "bounce_rate": "avg(CASE WHEN pageviews = 1 THEN 1.0 ELSE 0.0 END)",
+    }
+    where = ["pageviews > 0"]
+    where += [_condition(dialect, params, f"entry_{_column(item.field)}", item) for item in query.filters]
+    selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.session_metrics)]
+    sql = f"SELECT {', '.join(selected)} FROM ({sessions}) AS sessions WHERE {' AND '.join(where)}"
+    if keys:
+        sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
+    return sql
+
+
+def compile_report(plan: QueryPlan, dialect: Dialect) -> CompiledQuery:
+    query = plan.query
+    params = dialect.params()
+    key_columns = [*(["date_key"] if query.date_grouping else []), *(["field_key"] if query.field_grouping else [])]
+    parts: list[str] = []
+    if query.hit_metrics:
+        parts.append(_hit_part(plan, dialect, params))
+    if query.session_metrics:
+        parts.append(_session_part(plan, dialect, params))
+    if len(parts) == 1:
+        source = f"({parts[0]}) AS answer"
+    elif key_columns:
+        source = (
+            f"({parts[0]}) AS hit_side FULL OUTER JOIN ({parts[1]}) AS session_side USING ({', '.join(key_columns)})"
+        )
+    else:
+        source = f"({parts[0]}) AS hit_side CROSS JOIN ({parts[1]}) AS session_side"
+    selected = [*key_columns, *(f"coalesce({metric}, 0) AS {metric}" for metric in query.metrics)]
+    sql = f"SELECT {', '.join(selected)} FROM {source}"
+    sql += " ORDER BY " + ", ".join(_ordering(query.sort, query.metrics, key_columns, query.date_grouping is not None))
+    if query.limit is not None:
+        sql += f" LIMIT {int(query.limit)}"
+    return CompiledQuery(sql=sql, params=params, columns=(*key_columns, *query.metrics))
+
+
+def _ordering(sort: tuple[SortKey, ...], metrics: tuple[str, ...], key_columns: list[str], by_date: bool) -> list[str]:
+    terms: list[str] = []
+    for item in sort:
+        column = "date_key" if item.key == "date" else item.key if item.key in metrics else "field_key"
+        terms.append(f"{column} {'DESC' if item.descending else 'ASC'}")
+    if not terms:
+        # Default order: chronological with a date grouping, else the first metric, largest first.
+        terms.append("date_key ASC" if by_date else f"{metrics[0]} DESC")
+    # Ties break on the keys, so answers (and limits) are deterministic on every engine.
+    terms += [f"{column} ASC" for column in key_columns]
+    return terms

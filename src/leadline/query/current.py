@@ -1,0 +1,84 @@
+"""Current visitors: who had a pageview in the last five minutes, on which page, from which referrer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from leadline.query.dialects import Dialect, Params
+from leadline.store.events import EventStore
+
+WINDOW = timedelta(minutes=5)
+MAX_ROWS = 150
+PAGEVIEW = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCurrent:
+    total: tuple[str, Params]
+    content: tuple[str, Params]
+    referrers: tuple[str, Params]
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCurrent:
+    since, until = _naive(now - WINDOW), _naive(now)
+
+    def recent(params: Params) -> str:
+        site = params.add(site_id, "String")
+        window = (
+            f"timestamp >= {params.add(since, 'DateTime64(6)')} AND timestamp <= {params.add(until, 'DateTime64(6)')}"
+        )
+        return f"site_id = {site} AND kind = {PAGEVIEW} AND {window}"
+
+    total_params = dialect.params()
+    total = f"SELECT {dialect.count_distinct('visitor_id')} FROM hits WHERE {recent(total_params)}"
+
+    content_params = dialect.params()
+    # Each current visitor counts once, on the page they viewed last.
+    content = (
+        f"SELECT pathname, count(*) AS total FROM (SELECT {dialect.arg_max('pathname', 'timestamp')} AS pathname "
+        f"FROM hits WHERE {recent(content_params)} GROUP BY visitor_id) AS latest "
+        f"GROUP BY pathname ORDER BY total DESC, pathname ASC LIMIT {MAX_ROWS}"
+    )
+
+    referrer_params = dialect.params()
+    current_sessions = (
+        f"SELECT visitor_id, {dialect.arg_max('session_id', 'timestamp')} AS session_id "
+        f"FROM hits WHERE {recent(referrer_params)} GROUP BY visitor_id"
+    )
+    # ... and under the referrer their current session arrived with (sessions last at most a day).
+    session_site = referrer_params.add(site_id, "String")
+    session_since = referrer_params.add(_naive(now - WINDOW - timedelta(days=1)), "DateTime64(6)")
+    referrers = (
+        f"SELECT referrer_hostname, count(*) AS total FROM ("
+        f"SELECT {dialect.arg_min('hits.referrer_hostname', 'hits.timestamp')} AS referrer_hostname "
+        f"FROM hits INNER JOIN ({current_sessions}) AS current_sessions "
+        f"ON hits.visitor_id = current_sessions.visitor_id AND hits.session_id = current_sessions.session_id "
+        f"WHERE hits.site_id = {session_site} AND hits.kind = {PAGEVIEW} AND hits.timestamp >= {session_since} "
+        f"GROUP BY hits.visitor_id, hits.session_id) AS entries "
+        f"WHERE referrer_hostname <> '' GROUP BY referrer_hostname ORDER BY total DESC, referrer_hostname ASC "
+        f"LIMIT {MAX_ROWS}"
+    )
+    return CompiledCurrent((total, total_params), (content, content_params), (referrers, referrer_params))
+
+
+def current_visitors(
+    event_store: EventStore, dialect: Dialect, site_id: str, detailed: bool, now: datetime | None = None
+) -> dict[str, object]:
+    compiled = compile_current(site_id, now or datetime.now(UTC), dialect)
+    rows = event_store.fetch(*compiled.total)
+    answer: dict[str, object] = {"total": int(rows[0][0] or 0) if rows else 0}
+    if detailed:
+        answer["content"] = [
+            {"pathname": path, "total": int(total)} for path, total in event_store.fetch(*compiled.content)
+        ]
+        # `referrer` is the seed schema's name for the hostname; `referrer_hostname` says what it holds.
+        answer["referrers"] = [
+            {"referrer_hostname": host, "referrer": host, "total": int(total)}
+            for host, total in event_store.fetch(*compiled.referrers)
+        ]
+    return answer

@@ -1,0 +1,137 @@
+"""The engine-specific SQL fragments: everything else in the compiler is the same for every engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class Params:
+    """Bound parameters in the order (or under the names) an engine wants; user values never enter SQL text."""
+
+    style: str  # "qmark" (DuckDB) or "clickhouse" ({name:Type})
+    positional: list[object] = field(default_factory=list)
+    named: dict[str, object] = field(default_factory=dict)
+
+    def add(self, value: object, clickhouse_type: str) -> str:
+        if self.style == "qmark":
+            self.positional.append(value)
+            return "?"
+        name = f"p{len(self.named)}"
+        self.named[name] = value
+        return f"{{{name}:{clickhouse_type}}}"
+
+
+class Dialect(Protocol):
+    name: str
+
+    def params(self) -> Params: ...
+
+    def count_if(self, condition: str) -> str: ...
+
+    def arg_min_if(self, column: str, by: str, condition: str) -> str: ...
+
+    def arg_min(self, column: str, by: str) -> str: ...
+
+    def arg_max(self, column: str, by: str) -> str: ...
+
+    def count_distinct(self, expression: str) -> str: ...
+
+    def seconds_between(self, earlier: str, later: str) -> str: ...
+
+    def shift_seconds(self, timestamp: str, seconds: str) -> str: ...
+
+    def from_unix_seconds(self, seconds: str) -> str: ...
+
+    def truncate(self, unit: str, timestamp: str) -> str: ...
+
+    def contains_case_insensitive(self, column: str, needle: str) -> str: ...
+
+    def regex_matches(self, column: str, pattern: str) -> str: ...
+
+
+class DuckDBDialect:
+    name = "duckdb"
+
+    def params(self) -> Params:
+        return Params("qmark")
+
+    def count_if(self, condition: str) -> str:
+        return f"count(*) FILTER (WHERE {condition})"
+
+    def arg_min_if(self, column: str, by: str, condition: str) -> str:
+        return f"arg_min({column}, {by}) FILTER (WHERE {condition})"
+
+    def arg_min(self, column: str, by: str) -> str:
+        return f"arg_min({column}, {by})"
+
+    def arg_max(self, column: str, by: str) -> str:
+        return f"arg_max({column}, {by})"
+
+    def count_distinct(self, expression: str) -> str:
+        return f"count(DISTINCT {expression})"
+
+    def seconds_between(self, earlier: str, later: str) -> str:
+        return f"(epoch_us({later}) - epoch_us({earlier})) / 1000000.0"
+
+    def shift_seconds(self, timestamp: str, seconds: str) -> str:
+        return f"({timestamp} + to_seconds(CAST({seconds} AS BIGINT)))"
+
+    def from_unix_seconds(self, seconds: str) -> str:
+        return f"make_timestamp(CAST({seconds} AS BIGINT) * 1000000)"
+
+    def truncate(self, unit: str, timestamp: str) -> str:
+        return f"date_trunc('{unit}', {timestamp})"
+
+    def contains_case_insensitive(self, column: str, needle: str) -> str:
+        return f"contains(lower({column}), lower({needle}))"
+
+    def regex_matches(self, column: str, pattern: str) -> str:
+        return f"regexp_matches({column}, {pattern})"
+
+
+class ClickHouseDialect:
+    """Sticks to functions that ClickHouse 18.16 (Debian's package) and current releases both accept."""
+
+    name = "clickhouse"
+
+    def params(self) -> Params:
+        return Params("clickhouse")
+
+    def count_if(self, condition: str) -> str:
+        return f"countIf({condition})"
+
+    def arg_min_if(self, column: str, by: str, condition: str) -> str:
+        return f"argMinIf({column}, {by}, {condition})"
+
+    def arg_min(self, column: str, by: str) -> str:
+        return f"argMin({column}, {by})"
+
+    def arg_max(self, column: str, by: str) -> str:
+        return f"argMax({column}, {by})"
+
+    def count_distinct(self, expression: str) -> str:
+        return f"uniqExact({expression})"
+
+    def seconds_between(self, earlier: str, later: str) -> str:
+        return f"(toUnixTimestamp64Micro({later}) - toUnixTimestamp64Micro({earlier})) / 1000000.0"
+
+    def shift_seconds(self, timestamp: str, seconds: str) -> str:
+        return f"addSeconds({timestamp}, {seconds})"
+
+    def from_unix_seconds(self, seconds: str) -> str:
+        return f"toDateTime({seconds}, 'UTC')"
+
+    def truncate(self, unit: str, timestamp: str) -> str:
+        function = {"hour": "toStartOfHour", "day": "toStartOfDay", "month": "toStartOfMonth", "year": "toStartOfYear"}
+        return f"{function[unit]}({timestamp}, 'UTC')" if unit in ("hour", "day") else f"{function[unit]}({timestamp})"
+
+    def contains_case_insensitive(self, column: str, needle: str) -> str:
+        return f"positionCaseInsensitiveUTF8({column}, {needle}) > 0"
+
+    def regex_matches(self, column: str, pattern: str) -> str:
+        return f"match({column}, {pattern})"
+
+
+DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect(), "clickhouse": ClickHouseDialect()}
