@@ -1,0 +1,118 @@
+"""Hypothesis strategies: small realistic hit sets (sessions obeying the tracker's rules) and report queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hypothesis import strategies as st
+
+from leadline.query.model import DATE_GROUPINGS, DIMENSIONS, FILTER_OPERATORS, METRICS, Entity
+from leadline.store.events import Hit, HitKind
+
+# Around the 2026 DST changes of New York (8 March, 1 November) and Berlin (29 March, 25 October).
+WINDOWS = [datetime(2026, 3, 6, tzinfo=UTC), datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC)]
+SPAN = 4 * 86400
+TIMEZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham"]
+VALUES: dict[str, list[str]] = {
+    "hostname": ["shop.example", "www.shop.example", "blog.example"],
+    "pathname": ["/", "/pricing", "/café", "/a.b", "/(x)", "/docs/[1]", "/ünïcödé/页面", "/#/app"],
+    "referrer_hostname": ["", "", "news.ycombinator.com", "www.bing.com", "t.co"],
+    "browser": ["Chrome", "Firefox", "Safari", "Edge"],
+    "country_code": ["US", "DE", "IN", ""],
+    "city": ["", "Berlin", "New York"],
+    "device_type": ["desktop", "mobile", "tablet"],
+    "operating_system": ["Windows", "Mac OS X", "iOS", "Android"],
+    "utm_source": ["", "", "newsletter", "twitter"],
+    "utm_medium": ["", "email"],
+    "utm_campaign": ["", "spring sale", "100%"],
+    "utm_content": ["", "hero"],
+    "utm_term": ["", "shoes"],
+    "keyword": ["", "analytics", "Privacy"],
+}
+EVENTS = {"Signup": "EVSIGNUP00", "Purchase": "EVBUY00000"}
+
+
+@dataclass(frozen=True)
+class Traffic:
+    hits: list[Hit]
+    window_start: int
+
+
+@st.composite
+def traffic(draw: st.DrawFn, site_id: str, max_sessions: int = 25) -> Traffic:
+    window_start = int(draw(st.sampled_from(WINDOWS)).timestamp())
+    hits: list[Hit] = []
+    used: set[tuple[int, int]] = set()
+    for _ in range(draw(st.integers(0, max_sessions))):
+        visitor = draw(st.integers(1, 8))
+        start = window_start + draw(st.integers(0, SPAN))
+        if (visitor, start) in used:
+            continue
+        used.add((visitor, start))
+        session_attributes = {name: draw(st.sampled_from(VALUES[name])) for name in (
+            "browser", "country_code", "city", "device_type", "operating_system")}
+        offsets = sorted(draw(st.sets(st.integers(1, 4 * 3600), max_size=5)))
+        first_fraction = draw(st.integers(0, 999_999))
+        for position, offset in enumerate([0, *offsets]):
+            kind = HitKind.PAGEVIEW if position == 0 or draw(st.booleans()) else HitKind.EVENT
+            event_name = draw(st.sampled_from(sorted(EVENTS))) if kind is HitKind.EVENT else ""
+            moment = datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=first_fraction)
+            page = {name: draw(st.sampled_from(VALUES[name])) for name in (
+                "hostname", "pathname", "referrer_hostname", "keyword", "utm_source", "utm_medium",
+                "utm_campaign", "utm_content", "utm_term")}
+            hits.append(
+                Hit(
+                    site_id=site_id,
+                    timestamp=moment,
+                    kind=kind,
+                    visitor_id=visitor,
+                    session_id=start,
+                    event_id=EVENTS.get(event_name, ""),
+                    value=draw(st.integers(0, 5000)) if kind is HitKind.EVENT else 0,
+                    **page,
+                    **session_attributes,
+                )
+            )
+    return Traffic(hits=hits, window_start=window_start)
+
+
+@st.composite
+def query_params(draw: st.DrawFn, site_id: str, window_start: int) -> dict[str, str]:
+    entity = draw(st.sampled_from(list(Entity)))
+    metrics = draw(st.lists(st.sampled_from(METRICS[entity]), min_size=1, unique=True))
+    params = {"entity": entity.value, "aggregates": ",".join(metrics)}
+    if entity is Entity.PAGEVIEW:
+        params["entity_id"] = site_id
+    else:
+        params |= {"site_id": site_id, "entity_name": draw(st.sampled_from([*EVENTS, "Missing"]))}
+    params["timezone"] = draw(st.sampled_from(TIMEZONES))
+    date_grouping = draw(st.none() | st.sampled_from(DATE_GROUPINGS))
+    field_grouping = draw(st.none() | st.sampled_from(DIMENSIONS))
+    if date_grouping:
+        params["date_grouping"] = date_grouping
+    if field_grouping:
+        params["field_grouping"] = field_grouping
+    date_from = window_start + draw(st.integers(-3600, SPAN // 2))
+    if draw(st.booleans()):
+        params["date_from"] = str(date_from)
+    if draw(st.booleans()):
+        params["date_to"] = str(date_from + draw(st.integers(0, SPAN)))
+    filters = []
+    for _ in range(draw(st.integers(0, 2))):
+        name = draw(st.sampled_from(DIMENSIONS))
+        operator = draw(st.sampled_from(FILTER_OPERATORS))
+        if operator in ("matching", "not matching"):
+            value = draw(st.sampled_from(["^/p", "é", r"\(x\)", "^$", "[0-9]", "(?i)chrome", "example$"]))
+        else:
+            value = draw(st.sampled_from([*VALUES[name], "ICE", "x"]))
+        filters.append({"field": name, "operator": operator, "value": value})
+    if filters:
+        params["filters"] = json.dumps(filters)
+    sortable = [*metrics, *(["date"] if date_grouping else []), *([field_grouping] if field_grouping else [])]
+    if draw(st.booleans()):
+        params["sort_by"] = f"{draw(st.sampled_from(sortable))}:{draw(st.sampled_from(['asc', 'desc']))}"
+    if draw(st.booleans()):
+        params["limit"] = str(draw(st.integers(1, 6)))
+    return params
