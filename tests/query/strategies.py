@@ -51,17 +51,30 @@ def traffic(draw: st.DrawFn, site_id: str, max_sessions: int = 25) -> Traffic:
         if (visitor, start) in used:
             continue
         used.add((visitor, start))
-        session_attributes = {name: draw(st.sampled_from(VALUES[name])) for name in (
-            "browser", "country_code", "city", "device_type", "operating_system")}
+        session_attributes = {
+            name: draw(st.sampled_from(VALUES[name]))
+            for name in ("browser", "country_code", "city", "device_type", "operating_system")
+        }
         offsets = sorted(draw(st.sets(st.integers(1, 4 * 3600), max_size=5)))
         first_fraction = draw(st.integers(0, 999_999))
         for position, offset in enumerate([0, *offsets]):
             kind = HitKind.PAGEVIEW if position == 0 or draw(st.booleans()) else HitKind.EVENT
             event_name = draw(st.sampled_from(sorted(EVENTS))) if kind is HitKind.EVENT else ""
             moment = datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=first_fraction)
-            page = {name: draw(st.sampled_from(VALUES[name])) for name in (
-                "hostname", "pathname", "referrer_hostname", "keyword", "utm_source", "utm_medium",
-                "utm_campaign", "utm_content", "utm_term")}
+            page = {
+                name: draw(st.sampled_from(VALUES[name]))
+                for name in (
+                    "hostname",
+                    "pathname",
+                    "referrer_hostname",
+                    "keyword",
+                    "utm_source",
+                    "utm_medium",
+                    "utm_campaign",
+                    "utm_content",
+                    "utm_term",
+                )
+            }
             hits.append(
                 Hit(
                     site_id=site_id,
