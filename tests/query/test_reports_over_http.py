@@ -1,0 +1,199 @@
+"""Reports through the real endpoint: /v1/aggregations equals the oracle; hostile parameters change nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadline.query.oracle import expected_rows
+from leadline.query.parse import parse_report_query
+from leadline.store.events import Hit, HitKind
+from leadline.store.events.duckdb import DuckDBEventStore
+from leadline.store.metadata.store import open_metadata_store
+from leadline.store.metadata.tables import events
+from tests.conftest import UNLIMITED
+from tests.live_server import LiveServer, start_server
+from tests.query.agreement import assert_same_answer
+from tests.query.strategies import EVENTS, SPAN, VALUES, WINDOWS, query_params
+
+
+def seeded_traffic(site_id: str, seed: int, window_start: int, sessions: int = 120) -> list[Hit]:
+    """Deterministic traffic in the shape the property strategies draw (sessions obey the tracker's rules)."""
+    rng = random.Random(seed)
+    hits: list[Hit] = []
+    used: set[tuple[int, int]] = set()
+    for _ in range(sessions):
+        visitor, start = rng.randint(1, 40), window_start + rng.randint(0, SPAN)
+        if (visitor, start) in used:
+            continue
+        used.add((visitor, start))
+        constant = {
+            name: rng.choice(VALUES[name])
+            for name in ("browser", "country_code", "city", "device_type", "operating_system")
+        }
+        fraction = rng.randint(0, 999_999)
+        for position, offset in enumerate([0, *sorted(rng.sample(range(1, 3 * 3600), rng.choice([0, 0, 1, 2, 4])))]):
+            kind = HitKind.PAGEVIEW if position == 0 or rng.random() < 0.7 else HitKind.EVENT
+            event_id = EVENTS[rng.choice(sorted(EVENTS))] if kind is HitKind.EVENT else ""
+            page = {
+                name: rng.choice(VALUES[name])
+                for name in (
+                    "hostname",
+                    "pathname",
+                    "referrer_hostname",
+                    "keyword",
+                    "utm_source",
+                    "utm_medium",
+                    "utm_campaign",
+                    "utm_content",
+                    "utm_term",
+                )
+            }
+            hits.append(
+                Hit(
+                    site_id=site_id,
+                    timestamp=datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=fraction),
+                    kind=kind,
+                    visitor_id=visitor,
+                    session_id=start,
+                    event_id=event_id,
+                    value=rng.randint(0, 5000) if kind is HitKind.EVENT else 0,
+                    **page,
+                    **constant,
+                )
+            )
+    return hits
+
+
+class LoadedServer:
+    def __init__(self, server: LiveServer, key: str, sites: dict[str, tuple[list[Hit], int]]) -> None:
+        self.server, self.key, self.sites = server, key, sites
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedServer]:
+    data_dir: Path = tmp_path_factory.mktemp("reports")
+    metadata = open_metadata_store(f"sqlite:///{data_dir / 'leadline.sqlite3'}")
+    account = metadata.accounts.create("Reports", "reports@example.com")
+    key = metadata.api_keys.create(account.id, ["*"]).key
+    store = DuckDBEventStore(data_dir / "events.duckdb")
+    sites: dict[str, tuple[list[Hit], int]] = {}
+    for number, (window, timezone) in enumerate(
+        zip(WINDOWS, ["America/New_York", "Europe/Berlin", "UTC"], strict=True)
+    ):
+        site = metadata.sites.create(account.id, {"name": f"site {number}", "timezone": timezone})
+        with metadata.engine.begin() as connection:
+            for name, event_id in EVENTS.items():
+                connection.execute(
+                    events.insert().values(
+                        site_id=site.id,
+                        id=event_id,
+                        name=name,
+                        created_at=datetime(2026, 1, 1),
+                        updated_at=datetime(2026, 1, 1),
+                    )
+                )
+        hits = seeded_traffic(site.id, number, int(window.timestamp()))
+        store.insert_hits(hits)
+        sites[site.id] = (hits, int(window.timestamp()))
+    store.close()
+    metadata.close()
+    # The hits are in place before the server starts: it holds the DuckDB file while it runs.
+    server = start_server(data_dir, UNLIMITED)
+    yield LoadedServer(server, key, sites)
+    server.stop()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_endpoint_answers_what_the_oracle_computes(loaded: LoadedServer, data: st.DataObject) -> None:
+    site_id = data.draw(st.sampled_from(sorted(loaded.sites)))
+    hits, window_start = loaded.sites[site_id]
+    params = data.draw(query_params(site_id, window_start))
+    site = loaded.server.metadata.sites.find(site_id)
+    assert site is not None
+    query = parse_report_query(params, site_timezone=site.timezone)
+    answer = httpx.get(
+        loaded.server.url("/v1/aggregations"), params=params, headers={"Authorization": f"Bearer {loaded.key}"}
+    )
+    assert answer.status_code == 200, answer.text
+    event_id = EVENTS.get(query.event_name or "", "") if query.event_name else None
+    assert_same_answer(answer.json()["data"], expected_rows(query, hits, datetime.now(UTC), event_id=event_id))
+
+
+HOSTILE = [
+    "' OR '1'='1",
+    "1; DROP TABLE hits; --",
+    '") UNION SELECT * FROM api_keys --',
+    "%' AND 1=1 --",
+    "$(rm -rf /)",
+    "\\x00",
+    "../../etc/passwd",
+    "😀" * 50,
+    "a" * 5000,
+]
+PARAMETERS = [
+    "entity",
+    "entity_id",
+    "site_id",
+    "entity_name",
+    "aggregates",
+    "date_grouping",
+    "field_grouping",
+    "sort_by",
+    "timezone",
+    "date_from",
+    "date_to",
+    "limit",
+    "filters",
+]
+
+
+@pytest.mark.parametrize("name", PARAMETERS)
+def test_hostile_values_in_any_parameter_are_refused_or_harmless(loaded: LoadedServer, name: str) -> None:
+    site_id = sorted(loaded.sites)[0]
+    base = {"entity": "pageview", "entity_id": site_id, "aggregates": "visits,pageviews", "field_grouping": "pathname"}
+    headers = {"Authorization": f"Bearer {loaded.key}"}
+    before = httpx.get(loaded.server.url("/v1/aggregations"), params=base, headers=headers).json()
+    for value in HOSTILE:
+        answer = httpx.get(loaded.server.url("/v1/aggregations"), params={**base, name: value}, headers=headers)
+        assert answer.status_code in (200, 400, 404), answer.text
+        assert set(answer.json()) <= {"data", "error"}
+        if answer.status_code == 200:
+            assert answer.json()["data"] in ([], before["data"], [{"visits": "0", "pageviews": "0"}])
+    assert httpx.get(loaded.server.url("/v1/aggregations"), params=base, headers=headers).json() == before
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["(a+)+$", "(x+x+)+y", "([a-zA-Z]+)*$", "^(a|aa)+$", "(.*a){20}", "\\", "[", "a{1000000}", "(?=x)", "\\1"],
+)
+def test_regular_expressions_cannot_hang_or_break_the_engine(loaded: LoadedServer, value: str) -> None:
+    site_id = sorted(loaded.sites)[0]
+    filters = json.dumps([{"field": "pathname", "operator": "matching", "value": value}])
+    answer = httpx.get(
+        loaded.server.url("/v1/aggregations"),
+        params={"entity": "pageview", "entity_id": site_id, "aggregates": "pageviews", "filters": filters},
+        headers={"Authorization": f"Bearer {loaded.key}"},
+        timeout=10,
+    )
+    assert answer.status_code in (200, 400), answer.text
+
+
+def test_current_visitors_come_from_the_last_five_minutes(loaded: LoadedServer) -> None:
+    site_id = sorted(loaded.sites)[0]
+    answer = httpx.get(
+        loaded.server.url("/v1/current_visitors"),
+        params={"site_id": site_id, "detailed": "true"},
+        headers={"Authorization": f"Bearer {loaded.key}"},
+    )
+    # The loaded traffic is months old: nobody is on the site now.
+    assert answer.json() == {"total": 0, "content": [], "referrers": []}
