@@ -36,6 +36,7 @@ def test_a_pageview_and_an_event_parse() -> None:
         (body(url="https://a.example:99999/"), "valid URL"),
         (body(url="https://a.example/" + "x" * 3000), "at most"),
         (body(name=5), "name must be a string"),
+        (body(name="  "), "must not be blank"),
         (body(value=-1), "value"),
         (body(value=1.5), "value"),
         (body(value=True), "value"),

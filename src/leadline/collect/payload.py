@@ -96,10 +96,14 @@ def parse_payload(body: bytes) -> Payload:
         value = 0
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE_CENTS:
         raise PayloadError(f"value must be a whole number of cents between 0 and {MAX_VALUE_CENTS}")
+    event_name = _text(fields, "name", MAX_NAME_LENGTH).strip()
+    if "name" in fields and not event_name:
+        # A blank name must not silently turn an event into a pageview.
+        raise PayloadError("name must not be blank (leave it out for a pageview)")
     return Payload(
         site_id=site_id,
         url=url,
         referrer=_text(fields, "referrer", MAX_URL_LENGTH),
-        event_name=_text(fields, "name", MAX_NAME_LENGTH).strip(),
+        event_name=event_name,
         value=value,
     )

@@ -3,8 +3,8 @@
  * data-allow-localhost="true" also tracks localhost, 127.0.0.1, [::1], *.localhost and file: pages. */
 (() => {
   const w = window, d = document, n = navigator, l = location, FLAG = "blockFathomTracking", prev = w.fathom;
-  // Included twice: count once.
-  if (prev && typeof prev.trackPageview == "function") return;
+  // A live tracker (this script included twice?) but not a queueing stub: count once.
+  if (prev && !prev.q && typeof prev.trackPageview == "function") return;
   const safe =
     (f) =>
     (...a) => {
