@@ -1,5 +1,8 @@
 """Ingest benchmark: the full collector against a bare 204 endpoint on the same server stack.
 
+The bare endpoint receives the request body like the collector (so both pay for taking a hit in over
+HTTP) and answers 204 without looking at it; the ratio is what the collector's own work costs.
+
 Starts `leadline serve` (one worker, embedded stores) in a scratch directory, drives it over loopback with
 wrk (a separate load process; `apt-get install wrk`) for a fixed time per round, and prints throughput,
 p50/p99 latency, server CPU per hit, and the collector/bare ratio. Target: the collector at >= 60 % of bare.

@@ -115,9 +115,10 @@ class CollectEndpoint:
 
 
 class BareEndpoint:
-    """POST /api/bare: reads nothing, answers 204; the same kind of endpoint as the collector, minus its work."""
+    """POST /api/bare: receives the body and answers 204 without looking at it: the collector minus its work."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await read_body(receive, MAX_BODY_BYTES)
         await respond(send, 204)
 
 
