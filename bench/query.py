@@ -1,0 +1,294 @@
+"""Report benchmark: the dashboard's reports over a year of a busy site, ours vs hand-written SQL.
+
+Loads 10 M hits for one site over a year (plus four smaller sites, one with 1 M hits) into the embedded
+DuckDB store with the synthetic traffic generator, then times, over many repetitions, the reports a
+dashboard shows for the last 30 days: totals; pageviews by day; top pages; top referrers; countries;
+browsers; an event's conversions. For each it prints p50/p95 of Leadline's query layer and of the same
+answer written by hand directly in DuckDB SQL (the answers are checked equal), their ratio, bytes per
+hit on disk, and how the p50s grow from the 1 M-hit site to the 10 M-hit one.
+Targets: p50 <= 100 ms per report, ratio <= 1.3, <= 20 bytes per hit.
+
+    .venv/bin/python bench/query.py [--big-hits 10000000] [--repetitions 30] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from leadline.config import Settings
+from leadline.query.dialects import Params
+from leadline.query.model import ReportQuery
+from leadline.query.parse import parse_report_query
+from leadline.query.report import run_report
+from leadline.services import Services, build_services
+from leadline.traffic.bulk import load_traffic
+from leadline.traffic.config import TrafficConfig
+
+TIMEZONE = "America/New_York"
+END = datetime(2026, 11, 1, tzinfo=UTC)
+START = END - timedelta(days=365)
+RANGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    params: dict[str, str]
+    hand_sql: str  # the same answer written directly for DuckDB; ? are (site, start, end) as described below
+
+
+SESSION_START = "make_timestamp(CAST(session_id AS BIGINT) * 1000000)"
+PAGEVIEWS_IN_RANGE = "site_id = $site AND kind = 1 AND timestamp >= $start AND timestamp < $end"
+SESSIONS = """
+    SELECT visitor_id, session_id, count(*) FILTER (WHERE kind = 1) AS pageviews,
+           (epoch_us(max(timestamp)) - epoch_us(min(timestamp))) / 1e6 AS duration,
+           arg_min({column}, timestamp) FILTER (WHERE kind = 1) AS entry
+    FROM hits
+    WHERE site_id = $site AND session_id >= $start_s AND session_id < $end_s
+      AND timestamp >= $start AND timestamp < $end_plus_day
+    GROUP BY visitor_id, session_id
+"""
+
+
+def top(column: str, metric: str) -> str:
+    sessions = SESSIONS.format(column=column)
+    if metric == "pageviews":
+        return f"""
+        WITH h AS (SELECT {column} AS k, count(*) AS pageviews, count(DISTINCT visitor_id) AS uniques FROM hits
+                   WHERE site_id = $site AND kind = 1 AND timestamp >= $start AND timestamp < $end GROUP BY 1),
+             s AS (SELECT entry AS k, count(*) AS visits FROM ({sessions}) WHERE pageviews > 0 GROUP BY 1)
+        SELECT k, coalesce(pageviews, 0), coalesce(visits, 0), coalesce(uniques, 0)
+        FROM h FULL OUTER JOIN s USING (k) ORDER BY 2 DESC, 1 LIMIT 10"""
+    return f"""
+        WITH h AS (SELECT {column} AS k, count(DISTINCT visitor_id) AS uniques FROM hits
+                   WHERE site_id = $site AND kind = 1 AND timestamp >= $start AND timestamp < $end GROUP BY 1),
+             s AS (SELECT entry AS k, count(*) AS visits FROM ({sessions}) WHERE pageviews > 0 GROUP BY 1)
+        SELECT k, coalesce(visits, 0), coalesce(uniques, 0)
+        FROM h FULL OUTER JOIN s USING (k) ORDER BY 2 DESC, 1 LIMIT 10"""
+
+
+REPORTS = [
+    Report(
+        "totals",
+        {"aggregates": "visits,uniques,pageviews,avg_duration,bounce_rate"},
+        f"""
+        WITH s AS ({SESSIONS.format(column="pathname")})
+        SELECT count(*) FILTER (WHERE pageviews > 0),
+               (SELECT count(DISTINCT visitor_id) FROM hits WHERE {PAGEVIEWS_IN_RANGE}),
+               (SELECT count(*) FROM hits WHERE {PAGEVIEWS_IN_RANGE}),
+               avg(duration) FILTER (WHERE pageviews > 0),
+               avg(CASE WHEN pageviews = 1 THEN 1.0 ELSE 0.0 END) FILTER (WHERE pageviews > 0)
+        FROM s""",
+    ),
+    Report(
+        "pageviews by day",
+        {"aggregates": "pageviews,visits", "date_grouping": "day"},
+        f"""
+        WITH h AS (SELECT date_trunc('day', timezone('{TIMEZONE}', timestamp AT TIME ZONE 'UTC')) AS day,
+                          count(*) AS pageviews
+                   FROM hits WHERE {PAGEVIEWS_IN_RANGE} GROUP BY 1),
+             s AS (SELECT date_trunc('day', timezone('{TIMEZONE}', {SESSION_START} AT TIME ZONE 'UTC')) AS day,
+                          count(*) AS visits
+                   FROM ({SESSIONS.format(column="pathname")}) WHERE pageviews > 0 GROUP BY 1)
+        SELECT strftime(day, '%Y-%m-%d'), coalesce(pageviews, 0), coalesce(visits, 0)
+        FROM h FULL OUTER JOIN s USING (day) ORDER BY 1""",
+    ),
+    Report(
+        "top pages",
+        {
+            "aggregates": "pageviews,visits,uniques",
+            "field_grouping": "pathname",
+            "sort_by": "pageviews:desc",
+            "limit": "10",
+        },
+        top("pathname", "pageviews"),
+    ),
+    Report(
+        "top referrers",
+        {
+            "aggregates": "visits,uniques",
+            "field_grouping": "referrer_hostname",
+            "sort_by": "visits:desc",
+            "limit": "10",
+        },
+        top("referrer_hostname", "visits"),
+    ),
+    Report(
+        "countries",
+        {"aggregates": "visits,uniques", "field_grouping": "country_code", "sort_by": "visits:desc", "limit": "10"},
+        top("country_code", "visits"),
+    ),
+    Report(
+        "browsers",
+        {"aggregates": "visits,uniques", "field_grouping": "browser", "sort_by": "visits:desc", "limit": "10"},
+        top("browser", "visits"),
+    ),
+    Report(
+        "event conversions",
+        {"entity": "event", "entity_name": "Purchase", "aggregates": "conversions,unique_conversions,value"},
+        """
+        SELECT count(*), count(DISTINCT visitor_id), coalesce(sum(value), 0) FROM hits
+        WHERE site_id = $site AND kind = 2 AND event_id = $event AND timestamp >= $start AND timestamp < $end""",
+    ),
+]
+
+
+def hand_params(sql: str, site_id: str, event_id: str, start: int, end: int) -> tuple[str, Params]:
+    """Named placeholders of the hand-written SQL turned into DuckDB's positional ones."""
+    values = {
+        "$site": site_id,
+        "$event": event_id,
+        "$start_s": start,
+        "$end_s": end,
+        "$start": datetime.fromtimestamp(start, UTC).replace(tzinfo=None),
+        "$end": datetime.fromtimestamp(end, UTC).replace(tzinfo=None),
+        "$end_plus_day": datetime.fromtimestamp(end + 86400, UTC).replace(tzinfo=None),
+    }
+    params = Params("qmark")
+    out = []
+    index = 0
+    while index < len(sql):
+        for name in sorted(values, key=len, reverse=True):
+            if sql.startswith(name, index):
+                out.append(params.add(values[name], ""))
+                index += len(name)
+                break
+        else:
+            out.append(sql[index])
+            index += 1
+    return "".join(out), params
+
+
+def timed(function: Callable[[], object], repetitions: int) -> tuple[list[float], object]:
+    result = function()  # warm-up (and the answer)
+    times = []
+    for _ in range(repetitions):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, result
+
+
+def as_numbers(rows: object) -> list[list[object]]:
+    """Rows of either side as lists of rounded numbers and strings, for comparison."""
+    converted = []
+    for row in rows if isinstance(rows, list) else []:
+        values = list(row.values()) if isinstance(row, dict) else list(row)
+        cells: list[object] = []
+        for value in values:
+            try:
+                cells.append(round(float(value), 2))
+            except (TypeError, ValueError):
+                cells.append(value)
+        converted.append(cells)
+    return converted
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run_reports(services: Services, site_id: str, repetitions: int) -> dict[str, tuple[float, float, float, float]]:
+    end = int(END.timestamp()) - 1
+    start = end + 1 - RANGE_DAYS * 86400
+    event = services.metadata.events.find_by_name(site_id, "Purchase")
+    results = {}
+    for report in REPORTS:
+        params = {
+            "entity": "pageview",
+            "entity_id": site_id,
+            "timezone": TIMEZONE,
+            "date_from": str(start),
+            "date_to": str(end),
+            **report.params,
+        }
+        if params["entity"] == "event":
+            params |= {"site_id": site_id}
+        query = parse_report_query(params, TIMEZONE)
+        sql, sql_params = hand_params(report.hand_sql, site_id, event.id if event else "", start, end + 1)
+
+        def ours_once(query: ReportQuery = query) -> object:
+            return run_report(query, services.event_store, services.metadata)
+
+        def hand_once(sql: str = sql, params: Params = sql_params) -> object:
+            return services.event_store.fetch(sql, params)
+
+        ours_times, ours = timed(ours_once, repetitions)
+        hand_times, hand = timed(hand_once, repetitions)
+        if as_numbers(ours) != as_numbers(hand):
+            print(f"  ! {report.name}: answers differ\n    ours {ours}\n    hand {hand}")
+        results[report.name] = (
+            statistics.median(ours_times),
+            percentile(ours_times, 0.95),
+            statistics.median(hand_times),
+            percentile(hand_times, 0.95),
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--big-hits", type=int, default=10_000_000)
+    parser.add_argument("--repetitions", type=int, default=30)
+    parser.add_argument("--keep", type=Path, help="reuse (or create) the data directory here")
+    args = parser.parse_args()
+
+    data_dir = args.keep or Path(tempfile.mkdtemp(prefix="leadline-query-bench-"))
+    settings = Settings(data_dir=data_dir, log_level="warning")
+    services = build_services(settings)
+    account = services.metadata.accounts.find_by_email("bench@example.com")
+    sizes = {"big": args.big_hits, "mid": args.big_hits // 10, "small": 300_000, "smaller": 100_000, "tiny": 30_000}
+    if account is None:
+        account = services.metadata.accounts.create("Bench", "bench@example.com", TIMEZONE)
+        for name, hits in sizes.items():
+            site = services.metadata.sites.create(
+                account.id, {"name": name, "multi_domain": True, "multi_domain_option": "combined"}
+            )
+            started = time.perf_counter()
+            loaded = load_traffic(
+                services,
+                TrafficConfig(site_id=site.id, start=START, end=END, seed=name, total_hits=hits, timezone=TIMEZONE),
+            )
+            print(
+                f"loaded {loaded.stored:>10,} hits for {name:<8} in {time.perf_counter() - started:6.1f} s "
+                f"({loaded.requests_per_second:,.0f}/s)"
+            )
+        services.close()
+        services = build_services(settings)
+    sites = {site.name: site.id for site in services.metadata.sites.list_all(account.id)}
+    stored = sum(services.event_store.count_hits(site_id) for site_id in sites.values())
+    services.event_store.fetch("CHECKPOINT", Params("qmark"))
+    size = (data_dir / "events.duckdb").stat().st_size
+    print(f"\n{stored:,} hits in {size / 1e6:,.0f} MB: {size / stored:.1f} bytes per hit (target <= 20)\n")
+
+    big = run_reports(services, sites["big"], args.repetitions)
+    mid = run_reports(services, sites["mid"], args.repetitions)
+    print(
+        f"{'report (last 30 days)':<20} {'p50 ms':>8} {'p95 ms':>8} {'hand p50':>9} {'hand p95':>9} {'ratio':>6}"
+        f" {'p50 @1M':>8} {'growth':>7}"
+    )
+    for name, (p50, p95, hand50, hand95) in big.items():
+        small50 = mid[name][0]
+        print(
+            f"{name:<20} {p50:>8.1f} {p95:>8.1f} {hand50:>9.1f} {hand95:>9.1f} {p50 / hand50:>6.2f}"
+            f" {small50:>8.1f} {p50 / small50:>6.1f}x"
+        )
+    services.close()
+    if args.keep is None:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
