@@ -101,6 +101,9 @@ def _run_server(settings: Settings) -> None:
 def demo(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default 8000).")] = None,
+    hits: Annotated[
+        int, typer.Option(min=0, help="Fill the demo site with this many synthetic hits over six months, once.")
+    ] = 0,
 ) -> None:
     """Create a demo account, site and full-access key, print them, then serve."""
     settings = _settings(host=host, port=port)
@@ -110,6 +113,10 @@ def demo(
     site = sites[0] if sites else store.sites.create(account.id, {"name": "Demo site"})
     issued = store.api_keys.create(account.id, ["*"], name="demo")
     store.close()
+    if hits > 0:
+        from leadline.traffic.demo import fill_demo_site  # only now: it loads the event store's dependencies
+
+        fill_demo_site(settings, site, hits, errors)  # before serving: the server will hold the DuckDB file
     base = f"http://{settings.host}:{settings.port}"
     console.print("[bold]Leadline demo[/] (data in " + str(settings.data_dir.resolve()) + ")")
     console.print(f"Account:  {account.id}")

@@ -1,0 +1,77 @@
+"""`leadline demo --hits N` shows a site with months of traffic: loaded once, before serving, lines unchanged."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import httpx
+from rich.console import Console
+
+from leadline.config import Settings
+from leadline.services import build_services
+from leadline.traffic.demo import fill_demo_site
+from tests.live_server import free_port, leadline_env
+
+HITS = 3000
+
+
+def test_demo_with_hits_serves_a_site_with_months_of_traffic(data_dir: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leadline", "demo", "--port", str(port), "--hits", str(HITS)],
+        env=leadline_env(data_dir, {"COLUMNS": "200"}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        printed: dict[str, str] = {}
+        for line in process.stdout:
+            label, _, value = line.partition(":")
+            printed[label.strip()] = value.strip()
+            if "Application startup complete" in line:
+                break
+        assert {"Account", "Site ID", "API key", "API", "OpenAPI", "Try"} <= set(printed)
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/v1/aggregations",
+            params={"entity": "pageview", "entity_id": printed["Site ID"], "aggregates": "pageviews,visits"},
+            headers={"Authorization": f"Bearer {printed['API key']}"},
+        )
+        assert response.status_code == 200, response.text
+        [totals] = response.json()["data"]
+        assert 0.9 * HITS < float(totals["pageviews"]) < HITS
+        assert 0 < float(totals["visits"]) < float(totals["pageviews"])
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        if process.stdout is not None:
+            process.stdout.close()
+    with duckdb.connect(str(data_dir / "events.duckdb"), read_only=True) as connection:
+        first, last, count = connection.execute(
+            "SELECT epoch(min(timestamp)), epoch(max(timestamp)), count(*) FROM hits WHERE site_id = ?",
+            [printed["Site ID"]],
+        ).fetchall()[0]
+    assert count == HITS
+    assert 170 * 86400 < last - first < 183 * 86400  # about six months, up to now
+
+
+def test_the_demo_site_is_filled_only_while_it_has_no_hits(data_dir: Path) -> None:
+    settings = Settings(data_dir=data_dir)
+    services = build_services(settings)
+    account = services.metadata.accounts.create("Demo", "demo@example.test")
+    site = services.metadata.sites.create(account.id, {"name": "Demo site", "timezone": "Asia/Tokyo"})
+    services.close()
+    quiet = Console(quiet=True)
+    assert fill_demo_site(settings, site, 500, quiet) == 500
+    assert fill_demo_site(settings, site, 500, quiet) == 0
+    services = build_services(settings)
+    try:
+        assert services.event_store.count_hits(site.id) == 500
+        # Not bound to the synthetic hostname: the site's own pages can still claim it.
+        assert services.metadata.sites.get(account.id, site.id).primary_hostname is None
+    finally:
+        services.close()
