@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/leadline demo
+	$(BIN)/leadline demo --hits 200000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

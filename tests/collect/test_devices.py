@@ -18,6 +18,11 @@ from tests.collect.test_bots import BROWSERS
         (BROWSERS[4], Device("Samsung Internet", "Android", "mobile")),
         (BROWSERS[5], Device("Edge", "Windows", "desktop")),
         (BROWSERS[6], Device("Safari", "iOS", "tablet")),
+        (
+            "Mozilla/5.0 (Linux; Android 10; HD1913) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+            "Mobile Safari/537.36 EdgA/131.0.0.0",
+            Device("Edge", "Android", "mobile"),
+        ),
     ],
 )
 def test_user_agents_are_described(user_agent: str, device: Device) -> None:

@@ -49,3 +49,10 @@ def test_a_pageview_and_an_event_parse() -> None:
 def test_bad_bodies_are_refused_with_a_reason(raw: bytes, message: str) -> None:
     with pytest.raises(PayloadError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_payload(raw)
+
+
+def test_percent_encoded_paths_are_stored_as_people_read_them() -> None:
+    assert parse_payload(body(url="https://shop.example/caf%C3%A9/press%20kit")).pathname == "/café/press kit"
+    assert parse_payload(body(url="https://shop.example/app#/r%C3%A9sum%C3%A9")).pathname == "/app#/résumé"
+    with pytest.raises(PayloadError, match="NUL"):
+        parse_payload(body(url="https://shop.example/a%00b"))

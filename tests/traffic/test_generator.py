@@ -7,7 +7,6 @@ import itertools
 import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
-from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -170,10 +169,11 @@ def test_every_url_is_one_a_browser_sends_and_the_collector_accepts(two_weeks: l
     for hit in two_weeks[:3000]:
         payload = parse_payload(hit.body())
         assert (payload.event_name, payload.value, payload.referrer) == (hit.event_name, hit.value, hit.referrer)
-    assert {"/caf%C3%A9", "/blog/%C3%BCber-datenschutz", "/press%20kit", "/c++", "/search"} <= pathnames
-    assert "/docs/regex/%5E(a|b)*[0-9]+$" in pathnames  # regex characters a browser leaves alone stay as they are
-    assert unquote("/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%82%AC%E3%82%A4%E3%83%89") == "/日本語/ガイド"
-    assert "/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%82%AC%E3%82%A4%E3%83%89" in pathnames
+    # Browsers send percent-encoded paths; the collector stores them decoded, as people read them.
+    assert {"/café", "/blog/über-datenschutz", "/press kit", "/c++", "/search"} <= pathnames
+    assert "/docs/regex/^(a|b)*[0-9]+$" in pathnames
+    assert "/日本語/ガイド" in pathnames
+    assert any("%E6%97%A5" in url for url in {hit.url for hit in two_weeks})
     hash_routes = Counter(hit.url for hit in two_weeks if "#/" in hit.url)
     assert {"/app#/dashboard", "/app#/settings"} <= pathnames
     assert 0 < hash_routes.total() < 0.05 * len(two_weeks)  # rare

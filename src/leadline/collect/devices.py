@@ -15,6 +15,20 @@ class Device:
     device_type: str  # desktop, mobile or tablet
 
 
+# Mobile variants count as their browser: the device type already says mobile.
+_BROWSER_FAMILIES = {
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Chrome",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Edge Mobile": "Edge",
+    "Opera Mobile": "Opera",
+}
+
+
 @lru_cache(maxsize=8192)
 def describe_device(user_agent: str) -> Device:
     """Parsing takes about a millisecond; real traffic repeats a few hundred agents, hence the cache."""
@@ -25,12 +39,5 @@ def describe_device(user_agent: str) -> Device:
         device_type = "mobile"
     else:
         device_type = "desktop"
-    browser = parsed.browser.family
-    browser = {
-        "Mobile Safari": "Safari",
-        "Chrome Mobile": "Chrome",
-        "Chrome Mobile iOS": "Chrome",
-        "Firefox Mobile": "Firefox",
-        "Firefox iOS": "Firefox",
-    }.get(browser, browser)
+    browser = _BROWSER_FAMILIES.get(parsed.browser.family, parsed.browser.family)
     return Device(browser=browser, operating_system=parsed.os.family, device_type=device_type)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,19 +22,17 @@ class Geolocator:
 
     def __init__(self, city_database: Path | None = None) -> None:
         self._city_reader: Any = maxminddb.open_database(str(city_database)) if city_database else None
-        self.locate = lru_cache(maxsize=16384)(self._locate)
+        self.locate = lru_cache(maxsize=65536)(self._locate)
 
     def _locate(self, ip: str) -> Place:
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return Place()
-        if not address.is_global:
-            return Place()
-        country = iptocc.country_code(str(address)) or ""
+        # iptocc knows only public ranges: private, loopback and malformed addresses have no country.
+        country = iptocc.country_code(ip) or ""
         city = ""
-        if self._city_reader is not None:
-            record = self._city_reader.get(str(address))
+        if self._city_reader is not None and country:
+            try:
+                record = self._city_reader.get(ip)
+            except ValueError:
+                record = None
             if isinstance(record, dict):
                 country = record.get("country", {}).get("iso_code", country) or country
                 city = record.get("city", {}).get("names", {}).get("en", "") or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import orjson
 
@@ -56,9 +56,12 @@ def parse_page_url(raw_url: str) -> PageUrl:
         raise PayloadError("url is not a valid URL") from error
     if url.scheme not in ("http", "https") or not url.hostname:
         raise PayloadError("url must be an absolute http(s) URL")
-    path = url.path or "/"
+    # Browsers send paths percent-encoded; reports (and filters) speak in the characters people read.
+    path = unquote(url.path or "/", errors="replace")
     if url.fragment.startswith(("/", "!")):
-        path = f"{path}#{url.fragment}"
+        path = f"{path}#{unquote(url.fragment, errors='replace')}"
+    if "\x00" in path:
+        raise PayloadError("url must not contain NUL characters")
     return PageUrl(hostname=url.hostname, pathname=path[:1024], query=url.query)
 
 
