@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,3 +109,36 @@ def start_server(data_dir: Path, settings: Mapping[str, str] | None = None) -> L
         raise RuntimeError(f"leadline serve did not start:\n{log_path.read_text()}")
     metadata = open_metadata_store(f"sqlite:///{data_dir.resolve() / 'leadline.sqlite3'}", migrate=False)
     return LiveServer(base_url=base_url, data_dir=data_dir, process=process, log_path=log_path, metadata=metadata)
+
+
+@contextlib.contextmanager
+def demo_output(
+    command: Sequence[str] | str, env: Mapping[str, str], cwd: Path | None = None, timeout: float = 600
+) -> Iterator[dict[str, str]]:
+    """Run a `leadline demo` command until its server is up; yield its printed `Label: value` lines."""
+    process = subprocess.Popen(
+        command,
+        shell=isinstance(command, str),
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # so the whole group (make, its shell, the server) can be stopped
+    )
+    try:
+        if process.stdout is None:
+            raise RuntimeError("no output pipe")
+        printed: dict[str, str] = {}
+        deadline = time.monotonic() + timeout
+        for line in process.stdout:
+            label, _, value = line.partition(":")
+            printed[label.strip()] = value.strip()
+            if "Application startup complete" in line or time.monotonic() > deadline:
+                break
+        yield printed
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live_server import free_port, leadline_env
+from tests.live_server import demo_output, free_port, leadline_env
 
 
 def leadline(data_dir: Path, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
@@ -82,28 +82,10 @@ def test_a_permission_must_name_a_site_of_the_account(data_dir: Path) -> None:
 
 def test_demo_prints_a_working_key_and_serves(data_dir: Path) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "leadline", "demo", "--port", str(port)],
-        env=leadline_env(data_dir, {"COLUMNS": "200"}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        printed: dict[str, str] = {}
-        for line in process.stdout:
-            label, _, value = line.partition(":")
-            printed[label.strip()] = value.strip()
-            if "Application startup complete" in line:
-                break
+    command = [sys.executable, "-m", "leadline", "demo", "--port", str(port)]
+    with demo_output(command, leadline_env(data_dir, {"COLUMNS": "200"})) as printed:
         response = httpx.get(
             f"http://127.0.0.1:{port}/v1/sites", headers={"Authorization": f"Bearer {printed['API key']}"}
         )
-        assert response.status_code == 200
-        assert [site["id"] for site in response.json()["data"]] == [printed["Site ID"]]
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        if process.stdout is not None:
-            process.stdout.close()
+    assert response.status_code == 200
+    assert [site["id"] for site in response.json()["data"]] == [printed["Site ID"]]

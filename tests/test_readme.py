@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 
 from leadline.cli import app as cli_app
 from leadline.config import Settings
-from tests.live_server import free_port
+from tests.live_server import demo_output, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -81,34 +80,11 @@ def test_the_two_commands_work_from_a_clean_checkout(tmp_path: Path) -> None:
     env |= {"LEADLINE_PORT": str(port), NESTED: "1", "COLUMNS": "200"}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
 
-    demo = subprocess.Popen(
-        demo_command,
-        shell=True,
-        cwd=checkout,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert demo.stdout is not None
-        printed: dict[str, str] = {}
-        deadline = time.monotonic() + 600
-        for line in demo.stdout:
-            label, _, value = line.partition(":")
-            printed[label.strip()] = value.strip()
-            if "Application startup complete" in line or time.monotonic() > deadline:
-                break
+    with demo_output(demo_command, env, cwd=checkout) as printed:
         response = httpx.get(
             f"http://127.0.0.1:{port}/v1/account", headers={"Authorization": f"Bearer {printed['API key']}"}
         )
-        assert response.status_code == 200 and response.json()["object"] == "account"
-    finally:
-        os.killpg(demo.pid, 15)
-        demo.wait(timeout=30)
-        if demo.stdout is not None:
-            demo.stdout.close()
+    assert response.status_code == 200 and response.json()["object"] == "account"
 
     # The test command, limited to one quick test so the suite does not run itself recursively.
     env["PYTEST_ADDOPTS"] = "-k test_the_account_is_the_keys_owner -p no:cacheprovider"

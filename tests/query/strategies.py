@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from hypothesis import strategies as st
 
@@ -40,41 +43,66 @@ class Traffic:
     window_start: int
 
 
-@st.composite
-def traffic(draw: st.DrawFn, site_id: str, max_sessions: int = 25) -> Traffic:
-    window_start = int(draw(st.sampled_from(WINDOWS)).timestamp())
+class Chooser(Protocol):
+    """Where traffic's random choices come from: Hypothesis (shrinkable) or a seeded Random (fixed data)."""
+
+    def integer(self, low: int, high: int) -> int: ...
+
+    def pick(self, options: Sequence[str]) -> str: ...
+
+
+@dataclass(frozen=True)
+class DrawChooser:
+    draw: st.DrawFn
+
+    def integer(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
+
+    def pick(self, options: Sequence[str]) -> str:
+        return self.draw(st.sampled_from(options))
+
+
+@dataclass(frozen=True)
+class SeededChooser:
+    rng: random.Random
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+    def pick(self, options: Sequence[str]) -> str:
+        return self.rng.choice(options)
+
+
+SESSION_FIELDS = ("browser", "country_code", "city", "device_type", "operating_system")
+PAGE_FIELDS = (
+    "hostname",
+    "pathname",
+    "referrer_hostname",
+    "keyword",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+)
+
+
+def build_traffic(choose: Chooser, site_id: str, window_start: int, sessions: int, visitors: int) -> list[Hit]:
+    """Sessions that obey the tracker's rules: ids are start seconds, hits within hours, one visitor each."""
     hits: list[Hit] = []
     used: set[tuple[int, int]] = set()
-    for _ in range(draw(st.integers(0, max_sessions))):
-        visitor = draw(st.integers(1, 8))
-        start = window_start + draw(st.integers(0, SPAN))
+    for _ in range(sessions):
+        visitor, start = choose.integer(1, visitors), window_start + choose.integer(0, SPAN)
         if (visitor, start) in used:
             continue
         used.add((visitor, start))
-        session_attributes = {
-            name: draw(st.sampled_from(VALUES[name]))
-            for name in ("browser", "country_code", "city", "device_type", "operating_system")
-        }
-        offsets = sorted(draw(st.sets(st.integers(1, 4 * 3600), max_size=5)))
-        first_fraction = draw(st.integers(0, 999_999))
+        constant = {name: choose.pick(VALUES[name]) for name in SESSION_FIELDS}
+        fraction = choose.integer(0, 999_999)
+        offsets = sorted({choose.integer(1, 4 * 3600) for _ in range(choose.integer(0, 5))})
         for position, offset in enumerate([0, *offsets]):
-            kind = HitKind.PAGEVIEW if position == 0 or draw(st.booleans()) else HitKind.EVENT
-            event_name = draw(st.sampled_from(sorted(EVENTS))) if kind is HitKind.EVENT else ""
-            moment = datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=first_fraction)
-            page = {
-                name: draw(st.sampled_from(VALUES[name]))
-                for name in (
-                    "hostname",
-                    "pathname",
-                    "referrer_hostname",
-                    "keyword",
-                    "utm_source",
-                    "utm_medium",
-                    "utm_campaign",
-                    "utm_content",
-                    "utm_term",
-                )
-            }
+            kind = HitKind.PAGEVIEW if position == 0 or choose.integer(0, 2) else HitKind.EVENT
+            event_name = choose.pick(sorted(EVENTS)) if kind is HitKind.EVENT else ""
+            moment = datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=fraction)
             hits.append(
                 Hit(
                     site_id=site_id,
@@ -83,12 +111,24 @@ def traffic(draw: st.DrawFn, site_id: str, max_sessions: int = 25) -> Traffic:
                     visitor_id=visitor,
                     session_id=start,
                     event_id=EVENTS.get(event_name, ""),
-                    value=draw(st.integers(0, 5000)) if kind is HitKind.EVENT else 0,
-                    **page,
-                    **session_attributes,
+                    value=choose.integer(0, 5000) if kind is HitKind.EVENT else 0,
+                    **{name: choose.pick(VALUES[name]) for name in PAGE_FIELDS},
+                    **constant,
                 )
             )
-    return Traffic(hits=hits, window_start=window_start)
+    return hits
+
+
+@st.composite
+def traffic(draw: st.DrawFn, site_id: str, max_sessions: int = 25) -> Traffic:
+    window_start = int(draw(st.sampled_from(WINDOWS)).timestamp())
+    chooser = DrawChooser(draw)
+    return Traffic(build_traffic(chooser, site_id, window_start, chooser.integer(0, max_sessions), 8), window_start)
+
+
+def seeded_traffic(site_id: str, seed: int, window_start: int, sessions: int = 120) -> list[Hit]:
+    """Fixed traffic of the same shape, for a server loaded once."""
+    return build_traffic(SeededChooser(random.Random(seed)), site_id, window_start, sessions, visitors=40)
 
 
 @st.composite

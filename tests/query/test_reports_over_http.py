@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,62 +14,14 @@ from hypothesis import strategies as st
 
 from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
-from leadline.store.events import Hit, HitKind
+from leadline.store.events import Hit
 from leadline.store.events.duckdb import DuckDBEventStore
 from leadline.store.metadata.store import open_metadata_store
 from leadline.store.metadata.tables import events
 from tests.conftest import UNLIMITED
 from tests.live_server import LiveServer, start_server
 from tests.query.agreement import assert_same_answer
-from tests.query.strategies import EVENTS, SPAN, VALUES, WINDOWS, query_params
-
-
-def seeded_traffic(site_id: str, seed: int, window_start: int, sessions: int = 120) -> list[Hit]:
-    """Deterministic traffic in the shape the property strategies draw (sessions obey the tracker's rules)."""
-    rng = random.Random(seed)
-    hits: list[Hit] = []
-    used: set[tuple[int, int]] = set()
-    for _ in range(sessions):
-        visitor, start = rng.randint(1, 40), window_start + rng.randint(0, SPAN)
-        if (visitor, start) in used:
-            continue
-        used.add((visitor, start))
-        constant = {
-            name: rng.choice(VALUES[name])
-            for name in ("browser", "country_code", "city", "device_type", "operating_system")
-        }
-        fraction = rng.randint(0, 999_999)
-        for position, offset in enumerate([0, *sorted(rng.sample(range(1, 3 * 3600), rng.choice([0, 0, 1, 2, 4])))]):
-            kind = HitKind.PAGEVIEW if position == 0 or rng.random() < 0.7 else HitKind.EVENT
-            event_id = EVENTS[rng.choice(sorted(EVENTS))] if kind is HitKind.EVENT else ""
-            page = {
-                name: rng.choice(VALUES[name])
-                for name in (
-                    "hostname",
-                    "pathname",
-                    "referrer_hostname",
-                    "keyword",
-                    "utm_source",
-                    "utm_medium",
-                    "utm_campaign",
-                    "utm_content",
-                    "utm_term",
-                )
-            }
-            hits.append(
-                Hit(
-                    site_id=site_id,
-                    timestamp=datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=fraction),
-                    kind=kind,
-                    visitor_id=visitor,
-                    session_id=start,
-                    event_id=event_id,
-                    value=rng.randint(0, 5000) if kind is HitKind.EVENT else 0,
-                    **page,
-                    **constant,
-                )
-            )
-    return hits
+from tests.query.strategies import EVENTS, WINDOWS, query_params, seeded_traffic
 
 
 class LoadedServer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,43 +12,25 @@ from rich.console import Console
 from leadline.config import Settings
 from leadline.services import build_services
 from leadline.traffic.demo import fill_demo_site
-from tests.live_server import free_port, leadline_env
+from tests.live_server import demo_output, free_port, leadline_env
 
 HITS = 3000
 
 
 def test_demo_with_hits_serves_a_site_with_months_of_traffic(data_dir: Path) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "leadline", "demo", "--port", str(port), "--hits", str(HITS)],
-        env=leadline_env(data_dir, {"COLUMNS": "200"}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        printed: dict[str, str] = {}
-        for line in process.stdout:
-            label, _, value = line.partition(":")
-            printed[label.strip()] = value.strip()
-            if "Application startup complete" in line:
-                break
+    command = [sys.executable, "-m", "leadline", "demo", "--port", str(port), "--hits", str(HITS)]
+    with demo_output(command, leadline_env(data_dir, {"COLUMNS": "200"})) as printed:
         assert {"Account", "Site ID", "API key", "API", "OpenAPI", "Try"} <= set(printed)
         response = httpx.get(
             f"http://127.0.0.1:{port}/v1/aggregations",
             params={"entity": "pageview", "entity_id": printed["Site ID"], "aggregates": "pageviews,visits"},
             headers={"Authorization": f"Bearer {printed['API key']}"},
         )
-        assert response.status_code == 200, response.text
-        [totals] = response.json()["data"]
-        assert 0.9 * HITS < float(totals["pageviews"]) < HITS
-        assert 0 < float(totals["visits"]) < float(totals["pageviews"])
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        if process.stdout is not None:
-            process.stdout.close()
+    assert response.status_code == 200, response.text
+    [totals] = response.json()["data"]
+    assert 0.9 * HITS < float(totals["pageviews"]) < HITS
+    assert 0 < float(totals["visits"]) < float(totals["pageviews"])
     with duckdb.connect(str(data_dir / "events.duckdb"), read_only=True) as connection:
         first, last, count = connection.execute(
             "SELECT epoch(min(timestamp)), epoch(max(timestamp)), count(*) FROM hits WHERE site_id = ?",
