@@ -65,3 +65,10 @@ def test_the_routes_and_the_document_describe_the_same_operations() -> None:
     routed = {operation.operation_id: (operation.method, operation.path) for operation in OPERATIONS}
     routed["getOpenApiDocument"] = ("GET", "/openapi.json")
     assert documented == routed
+
+
+def test_the_aggregation_parameters_documented_are_the_ones_parsed() -> None:
+    from leadline.query.model import PARAMETERS
+
+    _, _, aggregations = operations(openapi_document())["getAggregations"]
+    assert {parameter["name"] for parameter in aggregations["parameters"]} == set(PARAMETERS)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadline.query.model import PARAMETERS
 from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
 from leadline.store.events import Hit
@@ -90,21 +91,6 @@ HOSTILE = [
     "../../etc/passwd",
     "😀" * 50,
     "a" * 5000,
-]
-PARAMETERS = [
-    "entity",
-    "entity_id",
-    "site_id",
-    "entity_name",
-    "aggregates",
-    "date_grouping",
-    "field_grouping",
-    "sort_by",
-    "timezone",
-    "date_from",
-    "date_to",
-    "limit",
-    "filters",
 ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadline.query.model import DIMENSIONS, FILTER_OPERATORS, METRICS, Entity, Filter, SortKey
+from leadline.query.model import DIMENSIONS, FILTER_OPERATORS, METRICS, PARAMETERS, Entity, Filter, SortKey
 from leadline.query.parse import QueryError, parse_report_query
 
 BASE = {"entity": "pageview", "entity_id": "SITE", "aggregates": "visits,pageviews"}
@@ -93,17 +93,6 @@ def test_every_allowed_combination_parses(entity: Entity, data: st.DataObject) -
 
 @given(st.text(max_size=200))
 def test_arbitrary_text_in_any_parameter_parses_or_raises_query_error(text: str) -> None:
-    for name in (
-        "entity",
-        "aggregates",
-        "date_grouping",
-        "field_grouping",
-        "sort_by",
-        "timezone",
-        "date_from",
-        "date_to",
-        "limit",
-        "filters",
-    ):
+    for name in PARAMETERS:
         with contextlib.suppress(QueryError):
             parse_report_query({**BASE, name: text}, "UTC")

@@ -55,6 +55,23 @@ DATE_FORMATS: dict[str, str] = {
 FILTER_OPERATORS: tuple[str, ...] = ("is", "is not", "is like", "is not like", "matching", "not matching")
 REGEX_OPERATORS: tuple[str, ...] = ("matching", "not matching")
 
+# Every query parameter /v1/aggregations reads.
+PARAMETERS: tuple[str, ...] = (
+    "entity",
+    "entity_id",
+    "site_id",
+    "entity_name",
+    "aggregates",
+    "date_grouping",
+    "field_grouping",
+    "sort_by",
+    "timezone",
+    "date_from",
+    "date_to",
+    "limit",
+    "filters",
+)
+
 MAX_FILTERS = 20
 MAX_FILTER_VALUE_LENGTH = 1000
 MAX_REGEX_LENGTH = 256
