@@ -220,3 +220,39 @@ def test_every_acknowledged_hit_survives_kill_9_exactly_once(data_dir: Path) -> 
     stored = [hit["pathname"] for hit in stored_hits(data_dir, site.id)]
     assert len(stored) == len(set(stored)), "a hit was stored twice"
     assert acknowledged <= set(stored), f"{len(acknowledged - set(stored))} acknowledged hits were lost"
+
+
+def test_collected_hits_show_up_in_reports_and_current_visitors(server: LiveServer) -> None:
+    account = server.new_account()
+    site = server.new_site(account)
+    send(server, {"site": site.id, "url": "https://shop.example/", "referrer": "https://news.example.org/x"})
+    send(server, {"site": site.id, "url": "https://shop.example/pricing"})
+    send(server, {"site": site.id, "url": "https://shop.example/pricing"}, ip="8.8.8.8")
+    send(server, {"site": site.id, "url": "https://shop.example/buy", "name": "Purchase", "value": 1250})
+    with server.client(server.new_key(account, f"read:{site.id}")) as http:
+        deadline = time.monotonic() + 10
+        while True:  # the flusher stores spooled hits within a fraction of a second here
+            totals = http.get(
+                "/v1/aggregations",
+                params={"entity": "pageview", "entity_id": site.id, "aggregates": "visits,uniques,pageviews"},
+            ).json()["data"]
+            if totals == [{"visits": "2", "uniques": "2", "pageviews": "3"}] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert totals == [{"visits": "2", "uniques": "2", "pageviews": "3"}]
+        event = http.get(
+            "/v1/aggregations",
+            params={
+                "entity": "event",
+                "site_id": site.id,
+                "entity_name": "Purchase",
+                "aggregates": "conversions,value",
+            },
+        ).json()
+        assert event == {"data": [{"conversions": "1", "value": "1250"}]}
+        current = http.get("/v1/current_visitors", params={"site_id": site.id, "detailed": "true"}).json()
+    assert current["total"] == 2
+    assert current["content"] == [{"pathname": "/pricing", "total": 2}]
+    assert current["referrers"] == [
+        {"referrer_hostname": "news.example.org", "referrer": "news.example.org", "total": 1}
+    ]

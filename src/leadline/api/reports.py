@@ -7,7 +7,6 @@ from leadline.api.errors import ApiError
 from leadline.api.permissions import Need
 from leadline.api.serializers import JSONObject
 from leadline.query.current import current_visitors
-from leadline.query.dialects import DIALECTS
 from leadline.query.parse import QueryError, parse_entity, parse_report_query
 from leadline.query.report import run_report
 
@@ -32,5 +31,4 @@ def get_current_visitors(call: ApiCall) -> JSONObject:
     if detailed_text not in _TRUE + _FALSE:
         raise ApiError(400, "detailed must be true or false")
     site = call.require_site(site_id, Need.READ_SITE)
-    event_store = call.services.event_store
-    return current_visitors(event_store, DIALECTS[event_store.dialect], site.id, detailed=detailed_text in _TRUE)
+    return current_visitors(call.services.event_store, site.id, detailed=detailed_text in _TRUE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from leadline.query.dialects import Dialect, Params
+from leadline.query.dialects import DIALECTS, Dialect, Params
 from leadline.store.events import EventStore
 
 WINDOW = timedelta(minutes=5)
@@ -67,9 +67,9 @@ def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCu
 
 
 def current_visitors(
-    event_store: EventStore, dialect: Dialect, site_id: str, detailed: bool, now: datetime | None = None
+    event_store: EventStore, site_id: str, detailed: bool, now: datetime | None = None
 ) -> dict[str, object]:
-    compiled = compile_current(site_id, now or datetime.now(UTC), dialect)
+    compiled = compile_current(site_id, now or datetime.now(UTC), DIALECTS[event_store.dialect])
     rows = event_store.fetch(*compiled.total)
     answer: dict[str, object] = {"total": int(rows[0][0] or 0) if rows else 0}
     if detailed:
