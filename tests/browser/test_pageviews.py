@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.browser.harness import PAGEVIEW, SHOP, Leadline, StaticSite, Visitor
 
 REFERRER = "https://news.example.org/item?id=1"
@@ -136,3 +138,31 @@ def test_calls_queued_by_a_stub_before_the_script_loads_are_sent(
     stored = leadline.stored()
     assert (stored.pageviews(by_function), stored.events(by_function)) == (["/f"], [("Signup", 100)])
     assert (sorted(stored.pageviews(by_object)), stored.events(by_object)) == (["/o", "/o/queued"], [("NEWSLTR", 250)])
+
+
+def test_a_browser_visit_shows_up_in_the_reports_api_while_the_server_runs(
+    shop: StaticSite, leadline: Leadline, visitor: Visitor
+) -> None:
+    site = leadline.new_site()
+    page = visitor.open(shop.page("/a", head=leadline.tag(site, spa="history")), referer=REFERRER)
+    page.evaluate("history.pushState({}, '', '/b')")
+    assert visitor.settle(page, at_least=2) == 2
+    server = leadline.server
+    with server.client(server.new_key(leadline.account, f"read:{site}")) as http:
+        params = {
+            "entity": "pageview",
+            "entity_id": site,
+            "aggregates": "visits,pageviews",
+            "field_grouping": "pathname",
+            "sort_by": "pathname:asc",
+        }
+        deadline = time.monotonic() + 10
+        while True:  # spooled hits reach the event store within about a second
+            rows = http.get("/v1/aggregations", params=params).json()["data"]
+            if len(rows) == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    assert rows == [
+        {"pathname": "/a", "visits": "1", "pageviews": "1"},
+        {"pathname": "/b", "visits": "0", "pageviews": "1"},
+    ]
