@@ -113,11 +113,11 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         for name in entry_fields
     ]
     # Sessions that start in the window; their hits can run up to a day past it (sessions last at most 24 hours).
+    measured = [f"{dialect.count_if(f'kind = {PAGEVIEW}')} AS pageviews", *entries]
+    if "avg_duration" in query.session_metrics:  # the first-to-last span is the costliest part: only when asked
+        measured.append(f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration")
     sessions = (
-        "SELECT session_id, "
-        f"{dialect.count_if(f'kind = {PAGEVIEW}')} AS pageviews, "
-        f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration"
-        + "".join(f", {entry}" for entry in entries)
+        f"SELECT session_id, {', '.join(measured)}"
         + f" FROM {HITS} WHERE site_id = {params.add(query.site_id, 'String')}"
         f" AND session_id >= {params.add(plan.start, 'UInt64')} AND session_id < {params.add(plan.end, 'UInt64')}"
         f" AND timestamp >= {_timestamp_param(params, plan.start)}"
