@@ -1,0 +1,13 @@
+"""Defaults shared by the sync and async clients: timeout and User-Agent."""
+
+from __future__ import annotations
+
+import httpx
+
+import leadline
+
+DEFAULT_TIMEOUT = 30.0
+
+
+def default_user_agent() -> str:
+    return f"leadline-python/{leadline.__version__} httpx/{httpx.__version__}"

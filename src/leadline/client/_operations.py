@@ -1,0 +1,154 @@
+"""The v1 operations as data: how to build each request and parse its answer, shared by the sync and async clients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from leadline.client.errors import error_from_response
+from leadline.client.models import Account, CurrentVisitors, Deleted, Event, Milestone, Page, Site
+
+T = TypeVar("T")
+
+Params = Mapping[str, str | int | bool | None]
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One request ready to send, and how to read its answer."""
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    params: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+    def result(self, response: httpx.Response) -> T:
+        """The parsed answer, or the API error it carries raised."""
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return self.parse(response.json())
+
+
+@dataclass(frozen=True)
+class Operation(Generic[T]):
+    method: str
+    path: str  # with {placeholders} for the ids
+    parse: Callable[[Any], T]
+
+    def __call__(self, *ids: str, params: Params | None = None, body: Params | None = None) -> Call[T]:
+        # Ids come from users and earlier answers: quote them so one cannot change the path.
+        path = self.path.format(*(quote(value, safe="") for value in ids))
+        return Call(self.method, path, self.parse, _query(params or {}), _body(body))
+
+
+def _query(params: Params) -> dict[str, str]:
+    # The API reads booleans as "true"/"false"; None means "not given".
+    encoded = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        encoded[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return encoded
+
+
+def _body(body: Params | None) -> dict[str, Any] | None:
+    # Updates send only the fields to change, so unset (None) fields are left out.
+    return None if body is None else {name: value for name, value in body.items() if value is not None}
+
+
+def _aggregation_rows(data: Any) -> list[dict[str, str]]:
+    return [{str(key): str(value) for key, value in row.items()} for row in data["data"]]
+
+
+def _empty(data: Any) -> None:
+    return None
+
+
+SITE = "/v1/sites/{}"
+EVENT = SITE + "/events/{}"
+MILESTONE = SITE + "/milestones/{}"
+
+GET_ACCOUNT = Operation("GET", "/v1/account", Account.from_json)
+LIST_SITES = Operation("GET", "/v1/sites", Page.parser(Site.from_json))
+CREATE_SITE = Operation("POST", "/v1/sites", Site.from_json)
+GET_SITE = Operation("GET", SITE, Site.from_json)
+UPDATE_SITE = Operation("POST", SITE, Site.from_json)
+DELETE_SITE = Operation("DELETE", SITE, Deleted.from_json)
+WIPE_SITE_DATA = Operation("DELETE", SITE + "/data", _empty)
+LIST_EVENTS = Operation("GET", SITE + "/events", Page.parser(Event.from_json))
+CREATE_EVENT = Operation("POST", SITE + "/events", Event.from_json)
+GET_EVENT = Operation("GET", EVENT, Event.from_json)
+UPDATE_EVENT = Operation("POST", EVENT, Event.from_json)
+DELETE_EVENT = Operation("DELETE", EVENT, Deleted.from_json)
+WIPE_EVENT_DATA = Operation("DELETE", EVENT + "/data", _empty)
+LIST_MILESTONES = Operation("GET", SITE + "/milestones", Page.parser(Milestone.from_json))
+CREATE_MILESTONE = Operation("POST", SITE + "/milestones", Milestone.from_json)
+GET_MILESTONE = Operation("GET", MILESTONE, Milestone.from_json)
+UPDATE_MILESTONE = Operation("POST", MILESTONE, Milestone.from_json)
+DELETE_MILESTONE = Operation("DELETE", MILESTONE, Deleted.from_json)
+GET_AGGREGATIONS = Operation("GET", "/v1/aggregations", _aggregation_rows)
+GET_CURRENT_VISITORS = Operation("GET", "/v1/current_visitors", CurrentVisitors.from_json)
+
+
+def page_params(limit: int | None, starting_after: str | None, ending_before: str | None) -> Params:
+    return {"limit": limit, "starting_after": starting_after, "ending_before": ending_before}
+
+
+def aggregations_call(
+    *,
+    entity: str,
+    aggregates: str | Sequence[str],
+    entity_id: str | None,
+    site_id: str | None,
+    entity_name: str | None,
+    date_grouping: str | None,
+    field_grouping: str | None,
+    sort_by: str | None,
+    timezone: str | None,
+    date_from: int | str | None,
+    date_to: int | str | None,
+    limit: int | None,
+    filters: Sequence[Mapping[str, str]] | None,
+) -> Call[list[dict[str, str]]]:
+    return GET_AGGREGATIONS(
+        params={
+            "entity": entity,
+            "aggregates": aggregates if isinstance(aggregates, str) else ",".join(aggregates),
+            "entity_id": entity_id,
+            "site_id": site_id,
+            "entity_name": entity_name,
+            "date_grouping": date_grouping,
+            "field_grouping": field_grouping,
+            "sort_by": sort_by,
+            "timezone": timezone,
+            "date_from": date_from,
+            "date_to": date_to,
+            "limit": limit,
+            # The API takes filters as one JSON-encoded query parameter.
+            "filters": None if filters is None else json.dumps([dict(item) for item in filters]),
+        }
+    )
+
+
+def site_body(
+    name: str | None,
+    sharing: str | None,
+    share_password: str | None,
+    timezone: str | None,
+    multi_domain: bool | None,
+    multi_domain_option: str | None,
+) -> Params:
+    return {
+        "name": name,
+        "sharing": sharing,
+        "share_password": share_password,
+        "timezone": timezone,
+        "multi_domain": multi_domain,
+        "multi_domain_option": multi_domain_option,
+    }

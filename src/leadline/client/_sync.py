@@ -1,0 +1,247 @@
+"""The synchronous Leadline REST v1 client, on httpx.Client."""
+
+from __future__ import annotations
+
+import random as random_module
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Literal, TypeVar
+
+import httpx
+
+from leadline.client import _operations as op
+from leadline.client._defaults import DEFAULT_TIMEOUT, default_user_agent
+from leadline.client._retry import RetryPolicy
+from leadline.client.models import Account, CurrentVisitors, Deleted, Event, Milestone, Page, Site
+
+T = TypeVar("T")
+
+
+class LeadlineClient:
+    """A client of one Leadline server with one API key. Use it as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        user_agent: str | None = None,
+        max_retries: int = 3,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = random_module.random,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {api_key}", "User-Agent": user_agent or default_user_agent()},
+            timeout=timeout,
+            transport=transport,
+        )
+        self._retry = RetryPolicy(max_retries=max_retries, random=random)
+        self._sleep = sleep
+        self.sites = Sites(self)
+        self.events = Events(self)
+        self.milestones = Milestones(self)
+
+    def __enter__(self) -> LeadlineClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(self, call: op.Call[T]) -> T:
+        """Send one call, retrying on 429, 5xx and transport errors as the retry policy allows."""
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(call.method, call.path, params=call.params, json=call.body)
+            except httpx.TransportError as error:
+                delay = self._retry.delay(attempt, None, call.method, error)
+                if delay is None:
+                    raise
+            else:
+                delay = self._retry.delay(attempt, response, call.method)
+                if delay is None:
+                    return call.result(response)
+                response.close()
+            self._sleep(delay)
+            attempt += 1
+
+    def account(self) -> Account:
+        return self.send(op.GET_ACCOUNT())
+
+    def aggregations(
+        self,
+        *,
+        entity: Literal["pageview", "event"],
+        aggregates: str | Sequence[str],
+        entity_id: str | None = None,
+        site_id: str | None = None,
+        entity_name: str | None = None,
+        date_grouping: Literal["hour", "day", "month", "year"] | None = None,
+        field_grouping: str | None = None,
+        sort_by: str | None = None,
+        timezone: str | None = None,
+        date_from: int | str | None = None,
+        date_to: int | str | None = None,
+        limit: int | None = None,
+        filters: Sequence[Mapping[str, str]] | None = None,
+    ) -> list[dict[str, str]]:
+        """Aggregated report rows; `filters` are {field, operator, value} dicts."""
+        return self.send(
+            op.aggregations_call(
+                entity=entity,
+                aggregates=aggregates,
+                entity_id=entity_id,
+                site_id=site_id,
+                entity_name=entity_name,
+                date_grouping=date_grouping,
+                field_grouping=field_grouping,
+                sort_by=sort_by,
+                timezone=timezone,
+                date_from=date_from,
+                date_to=date_to,
+                limit=limit,
+                filters=filters,
+            )
+        )
+
+    def current_visitors(self, site_id: str, detailed: bool = False) -> CurrentVisitors:
+        return self.send(op.GET_CURRENT_VISITORS(params={"site_id": site_id, "detailed": detailed}))
+
+
+def _iterate(list_page: Callable[[str | None], Page[T]], id_of: Callable[[T], str]) -> Iterator[T]:
+    cursor = None
+    while True:
+        page = list_page(cursor)
+        yield from page.items
+        if not page.has_more or not page.items:
+            return
+        cursor = id_of(page.items[-1])
+
+
+class Sites:
+    def __init__(self, client: LeadlineClient) -> None:
+        self._client = client
+
+    def list(
+        self, *, limit: int | None = None, starting_after: str | None = None, ending_before: str | None = None
+    ) -> Page[Site]:
+        return self._client.send(op.LIST_SITES(params=op.page_params(limit, starting_after, ending_before)))
+
+    def iterate(self, *, page_size: int = 100) -> Iterator[Site]:
+        """Every site of the account, fetching pages of `page_size` as needed."""
+        return _iterate(lambda cursor: self.list(limit=page_size, starting_after=cursor), lambda site: site.id)
+
+    def get(self, site_id: str) -> Site:
+        return self._client.send(op.GET_SITE(site_id))
+
+    def create(
+        self,
+        name: str,
+        *,
+        sharing: Literal["none", "private", "public"] | None = None,
+        share_password: str | None = None,
+        timezone: str | None = None,
+        multi_domain: bool | None = None,
+        multi_domain_option: Literal["combined", "separate"] | None = None,
+    ) -> Site:
+        body = op.site_body(name, sharing, share_password, timezone, multi_domain, multi_domain_option)
+        return self._client.send(op.CREATE_SITE(body=body))
+
+    def update(
+        self,
+        site_id: str,
+        *,
+        name: str | None = None,
+        sharing: Literal["none", "private", "public"] | None = None,
+        share_password: str | None = None,
+        timezone: str | None = None,
+        multi_domain: bool | None = None,
+        multi_domain_option: Literal["combined", "separate"] | None = None,
+    ) -> Site:
+        body = op.site_body(name, sharing, share_password, timezone, multi_domain, multi_domain_option)
+        return self._client.send(op.UPDATE_SITE(site_id, body=body))
+
+    def delete(self, site_id: str) -> Deleted:
+        return self._client.send(op.DELETE_SITE(site_id))
+
+    def wipe_data(self, site_id: str) -> None:
+        """Retired by the API: always raises (GoneError for a site the key can see)."""
+        self._client.send(op.WIPE_SITE_DATA(site_id))
+
+
+class Events:
+    def __init__(self, client: LeadlineClient) -> None:
+        self._client = client
+
+    def list(
+        self,
+        site_id: str,
+        *,
+        limit: int | None = None,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+    ) -> Page[Event]:
+        return self._client.send(op.LIST_EVENTS(site_id, params=op.page_params(limit, starting_after, ending_before)))
+
+    def iterate(self, site_id: str, *, page_size: int = 100) -> Iterator[Event]:
+        return _iterate(lambda cursor: self.list(site_id, limit=page_size, starting_after=cursor), lambda e: e.id)
+
+    def get(self, site_id: str, event_id: str) -> Event:
+        return self._client.send(op.GET_EVENT(site_id, event_id))
+
+    def create(self, site_id: str, name: str) -> Event:
+        return self._client.send(op.CREATE_EVENT(site_id, body={"name": name}))
+
+    def update(self, site_id: str, event_id: str, *, name: str | None = None) -> Event:
+        return self._client.send(op.UPDATE_EVENT(site_id, event_id, body={"name": name}))
+
+    def delete(self, site_id: str, event_id: str) -> Deleted:
+        return self._client.send(op.DELETE_EVENT(site_id, event_id))
+
+    def wipe_data(self, site_id: str, event_id: str) -> None:
+        """Delete the event's completions, keeping the event."""
+        self._client.send(op.WIPE_EVENT_DATA(site_id, event_id))
+
+
+class Milestones:
+    def __init__(self, client: LeadlineClient) -> None:
+        self._client = client
+
+    def list(
+        self,
+        site_id: str,
+        *,
+        limit: int | None = None,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+    ) -> Page[Milestone]:
+        params = op.page_params(limit, starting_after, ending_before)
+        return self._client.send(op.LIST_MILESTONES(site_id, params=params))
+
+    def iterate(self, site_id: str, *, page_size: int = 100) -> Iterator[Milestone]:
+        return _iterate(lambda cursor: self.list(site_id, limit=page_size, starting_after=cursor), lambda m: m.id)
+
+    def get(self, site_id: str, milestone_id: str) -> Milestone:
+        return self._client.send(op.GET_MILESTONE(site_id, milestone_id))
+
+    def create(self, site_id: str, name: str, milestone_date: str) -> Milestone:
+        """`milestone_date` is "YYYY-MM-DD"."""
+        return self._client.send(op.CREATE_MILESTONE(site_id, body={"name": name, "milestone_date": milestone_date}))
+
+    def update(
+        self, site_id: str, milestone_id: str, *, name: str | None = None, milestone_date: str | None = None
+    ) -> Milestone:
+        body = {"name": name, "milestone_date": milestone_date}
+        return self._client.send(op.UPDATE_MILESTONE(site_id, milestone_id, body=body))
+
+    def delete(self, site_id: str, milestone_id: str) -> Deleted:
+        return self._client.send(op.DELETE_MILESTONE(site_id, milestone_id))
