@@ -110,6 +110,7 @@ def build_traffic(choose: Chooser, site_id: str, window_start: int, sessions: in
                     kind=kind,
                     visitor_id=visitor,
                     session_id=start,
+                    entry=position == 0,  # the tracker flags a session's first pageview
                     event_id=EVENTS.get(event_name, ""),
                     value=choose.integer(0, 5000) if kind is HitKind.EVENT else 0,
                     **{name: choose.pick(VALUES[name]) for name in PAGE_FIELDS},

@@ -48,8 +48,18 @@ class Stores:
 
     def site_with(self, hits: list[Hit]) -> str:
         site = self.metadata.sites.create(self.account.id, {"name": "edge"}, default_timezone=NEW_YORK)
-        self.events.insert_hits([_with_site(hit, site.id) for hit in hits])
+        self.events.insert_hits(with_entries([_with_site(hit, site.id) for hit in hits]))
         return site.id
+
+
+def with_entries(hits: list[Hit]) -> list[Hit]:
+    """Flag each session's first pageview, as the session tracker does at ingest."""
+    first: dict[tuple[int, int], Hit] = {}
+    for hit in sorted(hits, key=lambda hit: hit.timestamp):
+        if hit.kind is HitKind.PAGEVIEW:
+            first.setdefault((hit.visitor_id, hit.session_id), hit)
+    entries = {id(hit) for hit in first.values()}
+    return [replace(hit, entry=id(hit) in entries) for hit in hits]
 
 
 def _with_site(hit: Hit, site_id: str) -> Hit:

@@ -62,3 +62,25 @@ def test_a_new_file_is_at_the_newest_schema_version(tmp_path: Path) -> None:
     open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}").close()
     with duckdb.connect(str(tmp_path / "events.duckdb")) as connection:
         assert connection.execute("SELECT max(version) FROM leadline_schema").fetchall() == [(len(MIGRATIONS),)]
+
+
+def test_upgrading_flags_the_entry_pageview_of_stored_sessions(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "events.duckdb"
+    with duckdb.connect(str(path)) as connection:  # a file as version 2 left it
+        connection.execute("CREATE TABLE leadline_schema (version INTEGER NOT NULL)")
+        for number, statement in enumerate(MIGRATIONS[:2], start=1):
+            for part in filter(str.strip, statement.split(";")):
+                connection.execute(part)
+            connection.execute("INSERT INTO leadline_schema VALUES (?)", [number])
+        for minute, kind in ((1, 2), (2, 1), (3, 1)):  # an event, then the entry pageview, then another
+            connection.execute(
+                "INSERT INTO hits VALUES ('A', ?, ?, 7, 60, 'h', ?, '', 0, '', '', '', '', '', '', '', '', '', '', '',"
+                " '', '')",
+                [datetime(2025, 5, 1, 10, minute), kind, f"/{minute}"],
+            )
+    store = open_event_store(f"duckdb:///{path}")
+    store.close()
+    with duckdb.connect(str(path)) as connection:
+        assert connection.execute("SELECT pathname FROM hits WHERE entry").fetchall() == [("/2",)]

@@ -34,6 +34,7 @@ class PendingHit:
     visitor_id: int = 0
     previous_visitor_id: int | None = None  # under yesterday's salt, to continue sessions across midnight
     session_id: int = 0
+    entry: bool = False  # the session's first pageview
 
     def to_row(self) -> list[object]:
         """The stored form as a row (see HitRow): everything but the IP and user agent."""
@@ -60,6 +61,7 @@ class PendingHit:
             self.device_type,
             self.country_code,
             self.city,
+            self.entry,
         ]
 
     def to_hit(self) -> Hit:
@@ -87,4 +89,5 @@ class PendingHit:
             device_type=self.device_type,
             country_code=self.country_code,
             city=self.city,
+            entry=self.entry,
         )

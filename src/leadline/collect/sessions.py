@@ -16,39 +16,42 @@ SESSION_MAX_SECONDS = 24 * 60 * 60
 
 
 class SessionTracker:
-    """(site, visitor) -> (session id, first hit time, last hit time), in memory, pruned as sessions end."""
+    """(site, visitor) -> (session id, first hit, last hit, seen a pageview), in memory, pruned as sessions end."""
 
     def __init__(self) -> None:
-        self._sessions: dict[tuple[str, int], tuple[int, float, float]] = {}
+        self._sessions: dict[tuple[str, int], tuple[int, float, float, bool]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
-    def _open(session: tuple[int, float, float] | None, now: float) -> bool:
-        return (
-            session is not None and now - session[2] <= SESSION_IDLE_SECONDS and now - session[1] < SESSION_MAX_SECONDS
-        )
+    def _open(session: tuple[int, float, float, bool] | None, now: float) -> bool:
+        if session is None:
+            return False
+        _, first_seen, last_seen, _ = session
+        return now - last_seen <= SESSION_IDLE_SECONDS and now - first_seen < SESSION_MAX_SECONDS
 
-    def assign(self, site_id: str, visitor_id: int, previous_visitor_id: int | None, now: float) -> tuple[int, int]:
-        """(visitor id, session id) of a hit at `now`; a session open under yesterday's id continues."""
-        with self._lock:
-            if previous_visitor_id is not None:
-                earlier = self._sessions.get((site_id, previous_visitor_id))
-                if earlier is not None and self._open(earlier, now):
-                    self._sessions[(site_id, previous_visitor_id)] = (earlier[0], earlier[1], max(now, earlier[2]))
-                    return previous_visitor_id, earlier[0]
-            current = self._sessions.get((site_id, visitor_id))
-            if current is not None and self._open(current, now):
-                self._sessions[(site_id, visitor_id)] = (current[0], current[1], max(now, current[2]))
-                return visitor_id, current[0]
-            session_id = int(now)
-            self._sessions[(site_id, visitor_id)] = (session_id, now, now)
-            return visitor_id, session_id
+    def assign(
+        self, site_id: str, visitor_id: int, previous_visitor_id: int | None, now: float, pageview: bool = True
+    ) -> tuple[int, int, bool]:
+        """(visitor id, session id, entry) of a hit at `now`; entry marks the session's first pageview.
 
-    def restore(self, sessions: Iterable[tuple[str, int, int, float, float]]) -> None:
-        """Resume sessions open when the server stopped: (site, visitor, session, first hit, last hit)."""
+        A session open under yesterday's visitor id continues under it.
+        """
         with self._lock:
-            for site_id, visitor_id, session_id, first_seen, last_seen in sessions:
-                self._sessions[(site_id, visitor_id)] = (session_id, first_seen, last_seen)
+            key = (site_id, visitor_id)
+            if previous_visitor_id is not None and self._open(self._sessions.get((site_id, previous_visitor_id)), now):
+                key = (site_id, previous_visitor_id)
+            session = self._sessions.get(key)
+            if session is None or not self._open(session, now):
+                session = (int(now), now, now, False)
+            session_id, first_seen, last_seen, entered = session
+            self._sessions[key] = (session_id, first_seen, max(now, last_seen), entered or pageview)
+            return key[1], session_id, pageview and not entered
+
+    def restore(self, sessions: Iterable[tuple[str, int, int, float, float, bool]]) -> None:
+        """Resume sessions open when the server stopped: (site, visitor, session, first hit, last hit, entered)."""
+        with self._lock:
+            for site_id, visitor_id, session_id, first_seen, last_seen, entered in sessions:
+                self._sessions[(site_id, visitor_id)] = (session_id, first_seen, last_seen, entered)
 
     def prune(self, now: float) -> int:
         """Forget ended sessions; how many were forgotten."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import orjson
 
-from leadline.store.events.base import HitRow
+from leadline.store.events.base import HIT_COLUMNS, HitRow
 
 logger = logging.getLogger("leadline.spool")
 
@@ -34,6 +34,8 @@ def encode_row(row: HitRow) -> bytes:
 
 def decode_row(record: bytes) -> list[object]:
     row: list[object] = orjson.loads(record)
+    if len(row) == len(HIT_COLUMNS) - 1:
+        row.append(False)  # spooled before hits carried the entry flag; the store's migration sets it
     return row
 
 

@@ -106,8 +106,8 @@ def put_visitor_id(salts: SaltStore) -> Step:
 
 def assign_session(sessions: SessionTracker) -> Step:
     def step(hit: PendingHit) -> StepResult:
-        hit.visitor_id, hit.session_id = sessions.assign(
-            hit.payload.site_id, hit.visitor_id, hit.previous_visitor_id, hit.received_at
+        hit.visitor_id, hit.session_id, hit.entry = sessions.assign(
+            hit.payload.site_id, hit.visitor_id, hit.previous_visitor_id, hit.received_at, not hit.payload.event_name
         )
         return None
 

@@ -104,40 +104,50 @@ def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
 
 
 def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
+    """Sessions that start in the window, counted at their entry pageview (flagged at ingest).
+
+    Bounce rate and duration need each session's other hits too: those come from a per-session pass over
+    the window and the day after it (sessions last at most 24 hours), joined on (visitor, session).
+    """
     query = plan.query
-    entry_fields = sorted(
-        {*(item.field for item in query.filters), *([query.field_grouping] if query.field_grouping else [])}
-    )
-    entries = [
-        f"{dialect.arg_min_if(_column(name), 'timestamp', f'kind = {PAGEVIEW}')} AS entry_{name}"
-        for name in entry_fields
-    ]
-    # Sessions that start in the window; their hits can run up to a day past it (sessions last at most 24 hours).
-    measured = [f"{dialect.count_if(f'kind = {PAGEVIEW}')} AS pageviews", *entries]
-    if "avg_duration" in query.session_metrics:  # the first-to-last span is the costliest part: only when asked
-        measured.append(f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration")
-    sessions = (
-        f"SELECT session_id, {', '.join(measured)}"
-        + f" FROM {HITS} WHERE site_id = {params.add(query.site_id, 'String')}"
-        f" AND session_id >= {params.add(plan.start, 'UInt64')} AND session_id < {params.add(plan.end, 'UInt64')}"
-        f" AND timestamp >= {_timestamp_param(params, plan.start)}"
-        f" AND timestamp < {_timestamp_param(params, plan.end + DAY)}"
-        " GROUP BY visitor_id, session_id"
-    )
+
+    def in_sessions(table: str) -> str:
+        return (
+            f"{table}.site_id = {params.add(query.site_id, 'String')}"
+            f" AND {table}.session_id >= {params.add(plan.start, 'UInt64')}"
+            f" AND {table}.session_id < {params.add(plan.end, 'UInt64')}"
+            f" AND {table}.timestamp >= {_timestamp_param(params, plan.start)}"
+            f" AND {table}.timestamp < {_timestamp_param(params, plan.end + DAY)}"
+        )
+
+    # Keys first: their SQL comes first, and any parameters must be added in the order they appear.
     keys: list[str] = []
     if query.date_grouping:
-        keys.append(f"{_date_key(plan, dialect, params, 'session_id', as_seconds=True)} AS date_key")
+        keys.append(f"{_date_key(plan, dialect, params, 'entries.session_id', as_seconds=True)} AS date_key")
     if query.field_grouping:
-        keys.append(f"entry_{_column(query.field_grouping)} AS field_key")
+        keys.append(f"entries.{_column(query.field_grouping)} AS field_key")
     measures = {
         "visits": "count(*)",
-        "avg_duration": "avg(duration)",
-        "bounce_rate": "avg(CASE WHEN pageviews = 1 THEN 1.0 ELSE 0.0 END)",
+        "avg_duration": "avg(stats.duration)",
+        "bounce_rate": "avg(CASE WHEN stats.pageviews = 1 THEN 1.0 ELSE 0.0 END)",
     }
-    where = ["pageviews > 0"]
-    where += [_condition(dialect, params, f"entry_{_column(item.field)}", item) for item in query.filters]
     selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.session_metrics)]
-    sql = f"SELECT {', '.join(selected)} FROM ({sessions}) AS sessions WHERE {' AND '.join(where)}"
+    source = f"{HITS} AS entries"
+    if {"avg_duration", "bounce_rate"} & set(query.session_metrics):
+        per_session = [f"{dialect.count_if(f'kind = {PAGEVIEW}')} AS pageviews"]
+        if "avg_duration" in query.session_metrics:  # the first-to-last span is the costly part: only when asked
+            per_session.append(f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration")
+        stats = (
+            f"SELECT visitor_id, session_id, {', '.join(per_session)} FROM {HITS} AS hits_of_sessions"
+            f" WHERE {in_sessions('hits_of_sessions')} GROUP BY visitor_id, session_id"
+        )
+        source += (
+            f" INNER JOIN ({stats}) AS stats"
+            " ON stats.visitor_id = entries.visitor_id AND stats.session_id = entries.session_id"
+        )
+    where = ["entries.entry", in_sessions("entries")]
+    where += [_condition(dialect, params, f"entries.{_column(item.field)}", item) for item in query.filters]
+    sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {' AND '.join(where)}"
     if keys:
         sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
     return sql

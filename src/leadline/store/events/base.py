@@ -43,6 +43,8 @@ class Hit:
     device_type: str = ""
     country_code: str = ""
     city: str = ""
+    # The session's first pageview: sessions are counted, grouped and filtered by it (set at ingest).
+    entry: bool = False
 
 
 HIT_COLUMNS: tuple[str, ...] = tuple(Hit.__dataclass_fields__)
@@ -83,8 +85,9 @@ class EventStore(Protocol):
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
         """Append a batch of rows at most once: False (and nothing stored) if `batch_id` was stored before."""
 
-    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float]]:
-        """(site, visitor, session, first and last hit as Unix time) of sessions with hits after `since` (UTC).
+    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float, bool]]:
+        """(site, visitor, session, first and last hit as Unix time, has a pageview) of sessions with hits
+        after `since` (UTC).
 
         A session's first hit may lie before `since`; then the earliest hit after it stands in, which can
         only shorten a session's remaining lifetime under the 24-hour cap (never merge two sessions).

@@ -11,6 +11,7 @@ CLICKHOUSE_TYPES: dict[str, str] = {
     "visitor_id": "UInt64",
     "session_id": "UInt64",
     "value": "Int64",
+    "entry": "Bool",
 }
 
 

@@ -57,6 +57,13 @@ MIGRATIONS: tuple[str, ...] = (
         stored_at TIMESTAMP NOT NULL
     );
     """,
+    # Entry pageviews, flagged at ingest from now on; earlier hits get the flag from their sessions.
+    """
+    ALTER TABLE hits ADD COLUMN entry BOOLEAN NOT NULL DEFAULT false;
+    UPDATE hits SET entry = true WHERE rowid IN (
+        SELECT arg_min(rowid, timestamp) FROM hits WHERE kind = 1 GROUP BY site_id, visitor_id, session_id
+    );
+    """,
 )
 
 # How long a stored batch id is remembered: far longer than a spool segment can wait to be replayed.
@@ -71,7 +78,8 @@ _HIT_SCHEMA = pa.schema(
         ("session_id", pa.uint64()),
         *((name, pa.string()) for name in HIT_COLUMNS[5:8]),
         ("value", pa.int64()),
-        *((name, pa.string()) for name in HIT_COLUMNS[9:]),
+        *((name, pa.string()) for name in HIT_COLUMNS[9:-1]),
+        ("entry", pa.bool_()),
     ]
 )
 
@@ -127,16 +135,17 @@ class DuckDBEventStore:
                 raise
         return True
 
-    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float]]:
+    def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float, bool]]:
         with self._lock:
             rows = self._run(
-                "SELECT site_id, visitor_id, session_id, epoch(min(timestamp)), epoch(max(timestamp)) FROM hits "
+                "SELECT site_id, visitor_id, session_id, epoch(min(timestamp)), epoch(max(timestamp)), "
+                "bool_or(kind = 1) FROM hits "
                 "WHERE timestamp >= ? GROUP BY site_id, visitor_id, session_id",
                 [since],
             )
         return [
-            (site, int(visitor), int(session), float(first), float(last))
-            for site, visitor, session, first, last in rows
+            (site, int(visitor), int(session), float(first), float(last), bool(entered))
+            for site, visitor, session, first, last, entered in rows
         ]
 
     def _append(self, rows: Sequence[HitRow]) -> None:
