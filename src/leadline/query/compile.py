@@ -120,10 +120,14 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
             f" AND {table}.timestamp < {_timestamp_param(params, plan.end + DAY)}"
         )
 
+    needs_stats = bool({"avg_duration", "bounce_rate"} & set(query.session_metrics))
+    needs_entry = query.field_grouping is not None or bool(query.filters) or not needs_stats
+    # Without entry attributes to group or filter by, the per-session pass alone answers (no join).
+    anchor = "entries" if needs_entry else "stats"
     # Keys first: their SQL comes first, and any parameters must be added in the order they appear.
     keys: list[str] = []
     if query.date_grouping:
-        keys.append(f"{_date_key(plan, dialect, params, 'entries.session_id', as_seconds=True)} AS date_key")
+        keys.append(f"{_date_key(plan, dialect, params, f'{anchor}.session_id', as_seconds=True)} AS date_key")
     if query.field_grouping:
         keys.append(f"entries.{_column(query.field_grouping)} AS field_key")
     measures = {
@@ -132,18 +136,24 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         "bounce_rate": "avg(CASE WHEN stats.pageviews = 1 THEN 1.0 ELSE 0.0 END)",
     }
     selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.session_metrics)]
-    source = f"{HITS} AS entries"
-    if {"avg_duration", "bounce_rate"} & set(query.session_metrics):
+    stats = ""
+    if needs_stats:
         per_session = [f"{dialect.count_if(f'kind = {PAGEVIEW}')} AS pageviews"]
         if "avg_duration" in query.session_metrics:  # the first-to-last span is the costly part: only when asked
             per_session.append(f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration")
         stats = (
-            f"SELECT visitor_id, session_id, {', '.join(per_session)} FROM {HITS} AS hits_of_sessions"
-            f" WHERE {in_sessions('hits_of_sessions')} GROUP BY visitor_id, session_id"
+            f"(SELECT visitor_id, session_id, {', '.join(per_session)} FROM {HITS} AS hits_of_sessions"
+            f" WHERE {in_sessions('hits_of_sessions')} GROUP BY visitor_id, session_id) AS stats"
         )
+    if not needs_entry:
+        sql = f"SELECT {', '.join(selected)} FROM {stats} WHERE stats.pageviews > 0"
+        if keys:
+            sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
+        return sql
+    source = f"{HITS} AS entries"
+    if needs_stats:
         source += (
-            f" INNER JOIN ({stats}) AS stats"
-            " ON stats.visitor_id = entries.visitor_id AND stats.session_id = entries.session_id"
+            f" INNER JOIN {stats} ON stats.visitor_id = entries.visitor_id AND stats.session_id = entries.session_id"
         )
     where = ["entries.entry", in_sessions("entries")]
     where += [_condition(dialect, params, f"entries.{_column(item.field)}", item) for item in query.filters]
