@@ -1,4 +1,4 @@
-"""Builds the ASGI application: the REST API under /v1, health, errors and middleware."""
+"""Builds the ASGI application: the REST API under /v1, the Integration API, health, errors and middleware."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from leadline.api.routes import api_routes
 from leadline.collect.collector import Collector
 from leadline.collect.endpoint import collection_routes
 from leadline.config import Settings
+from leadline.integrations.routes import integration_routes
 from leadline.middleware import AccessLog, BodySizeLimit
 from leadline.services import Services, build_services
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"], name="health"),
         *collection_routes(collector),
+        *integration_routes(services),
         Mount("/v1", routes=api_routes(services), name="v1"),
     ]
     app = Starlette(

@@ -1,4 +1,4 @@
-"""The `leadline` command: serve, demo, and the operator commands for accounts, keys and sites."""
+"""The `leadline` command: serve, demo, and the operator commands for accounts, keys, sites and integrations."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from leadline import __version__
 from leadline.api.models import Timezone
 from leadline.api.permissions import PERMISSION_FORMS, parse_permission
 from leadline.config import Settings
+from leadline.integrations.clients import IntegrationClient, IntegrationClientRepository
+from leadline.integrations.datasets import DATASETS, UnknownDatasetError
 from leadline.store.metadata.records import NotFoundError
 from leadline.store.metadata.sites import InvalidSiteSettingsError
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
@@ -29,6 +31,10 @@ sites_app = typer.Typer(help="Create and list sites.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(sites_app, name="sites")
+integrations_app = typer.Typer(
+    help="Create, list, rotate and revoke Integration API (OAuth2) clients.", no_args_is_help=True
+)
+app.add_typer(integrations_app, name="integrations")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -268,6 +274,93 @@ def sites_list(
     for row in rows:
         table.add_row(row["id"], row["name"], row["account_id"], row["sharing"], row["timezone"])
     console.print(table)
+
+
+def _client_json(client: IntegrationClient) -> dict[str, Any]:
+    return {
+        "client_id": client.id,
+        "account_id": client.account_id,
+        "site_id": client.site_id,
+        "name": client.name,
+        "datasets": list(client.datasets),
+        "created_at": client.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "revoked": client.revoked_at is not None,
+    }
+
+
+@integrations_app.command("create-client")
+def integrations_create_client(
+    account: Annotated[str, typer.Option(help="Account that owns the client.")],
+    site: Annotated[str, typer.Option(help="The account's site whose datasets the client reads.")],
+    dataset: Annotated[list[str] | None, typer.Option(help=f"Repeatable; default all: {', '.join(DATASETS)}.")] = None,
+    name: Annotated[str, typer.Option(help="A label to recognise the client by.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Create an OAuth2 client; its secret is shown once."""
+    store = _metadata()
+    try:
+        store.accounts.get(account)
+        issued = IntegrationClientRepository(store.engine).create(account, site, dataset or (), name=name)
+    except (NotFoundError, UnknownDatasetError) as error:
+        _fail(str(error))
+    if as_json:
+        _print_json({"client_id": issued.client.id, "client_secret": issued.secret})
+    else:
+        console.print(f"Created client [bold]{issued.client.id}[/] for {', '.join(issued.client.datasets)}")
+        console.print(f"Client secret (shown once): {issued.secret}")
+
+
+@integrations_app.command("list")
+def integrations_list(
+    account: Annotated[str, typer.Option(help="Account whose clients to list.")], as_json: JsonOption = False
+) -> None:
+    """List an account's clients (never their secrets)."""
+    clients = IntegrationClientRepository(_metadata().engine).list_for_account(account)
+    rows = [_client_json(client) for client in clients]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("client_id", "name", "site", "datasets", "created_at", "revoked", title=f"Clients of {account}")
+    for row in rows:
+        table.add_row(
+            row["client_id"],
+            row["name"],
+            row["site_id"],
+            " ".join(row["datasets"]),
+            row["created_at"],
+            str(row["revoked"]),
+        )
+    console.print(table)
+
+
+@integrations_app.command("rotate")
+def integrations_rotate(
+    client_id: Annotated[str, typer.Argument(help="Id of the client.")], as_json: JsonOption = False
+) -> None:
+    """Give a client a new secret (shown once); the old secret and its tokens stop working."""
+    try:
+        issued = IntegrationClientRepository(_metadata().engine).rotate(client_id)
+    except NotFoundError as error:
+        _fail(str(error))
+    if as_json:
+        _print_json({"client_id": issued.client.id, "client_secret": issued.secret})
+    else:
+        console.print(f"New secret for client [bold]{issued.client.id}[/] (shown once): {issued.secret}")
+
+
+@integrations_app.command("revoke")
+def integrations_revoke(
+    client_id: Annotated[str, typer.Argument(help="Id of the client.")], as_json: JsonOption = False
+) -> None:
+    """Revoke a client: its secret and tokens stop working at once."""
+    try:
+        client = IntegrationClientRepository(_metadata().engine).revoke(client_id)
+    except NotFoundError as error:
+        _fail(str(error))
+    if as_json:
+        _print_json({"client_id": client.id, "revoked": True})
+    else:
+        console.print(f"Revoked client [bold]{client.id}[/]")
 
 
 def main() -> None:

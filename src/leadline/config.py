@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     reports_rate_limit: str = Field(
         "10/minute", description="Per-key limit for /v1/aggregations and /v1/current_visitors."
     )
+    token_rate_limit: str = Field(
+        "60/minute", description="Per-client limit of POST /oauth2/token (Integration API; limits syntax)."
+    )
+    token_lifetime_seconds: int = Field(
+        3600, ge=1, le=86400, description="Lifetime of Integration API access tokens, in seconds."
+    )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (413 above).")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     client_ip_header: str | None = Field(
@@ -77,7 +83,7 @@ class Settings(BaseSettings):
         toml_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
 
-    @field_validator("management_rate_limit", "reports_rate_limit")
+    @field_validator("management_rate_limit", "reports_rate_limit", "token_rate_limit")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         try:

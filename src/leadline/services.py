@@ -9,6 +9,7 @@ from leadline.collect.directories import EventDirectory, SiteDirectory
 from leadline.collect.geolocation import Geolocator
 from leadline.collect.sessions import SessionTracker
 from leadline.config import Settings
+from leadline.integrations.service import Integrations, build_integrations
 from leadline.privacy.salts import SaltStore
 from leadline.store.events import EventStore, open_event_store
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
@@ -25,6 +26,7 @@ class Services:
     salts: SaltStore
     geolocator: Geolocator
     sessions: SessionTracker
+    integrations: Integrations
 
     def forget_site(self, site_id: str) -> None:
         """Drop cached facts about a site after the API changed or deleted it."""
@@ -49,4 +51,5 @@ def build_services(settings: Settings) -> Services:
         salts=SaltStore(metadata.engine),
         geolocator=Geolocator(settings.geoip_city_database),
         sessions=SessionTracker(),
+        integrations=build_integrations(metadata.engine, settings.token_rate_limit, settings.token_lifetime_seconds),
     )

@@ -99,3 +99,46 @@ salts = Table(
     Column("day", Date, primary_key=True),
     Column("salt", LargeBinary(32), nullable=False),
 )
+
+# Integration API: OAuth2 clients of an account, each subscribed to datasets of one site.
+integration_clients = Table(
+    "integration_clients",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account_id", String(16), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", String(16), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    # SHA-256 of the client secret (a 256-bit random string), as for API keys.
+    Column("secret_hash", String(64), nullable=False),
+    Column("datasets", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+    Index("ix_integration_clients_account_id", "account_id"),
+)
+
+# Opaque access tokens, stored only as SHA-256; deleting a client's rows ends its tokens at once.
+integration_tokens = Table(
+    "integration_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("client_id", String(16), ForeignKey("integration_clients.id", ondelete="CASCADE"), nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("ix_integration_tokens_client_id", "client_id"),
+)
+
+# A publication freezes one closed day of a dataset of a site (rows, their SHA-256, a signature).
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("site_id", String(16), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("dataset", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("branch_id", String(64), nullable=False),
+    Column("rows_sha256", String(64), nullable=False),
+    Column("signature_id", String(64), nullable=False),
+    Column("signer_email", String(320), nullable=False),
+    Column("published_at", DateTime, nullable=False),
+    Index("ix_publications_site_order", "site_id", "published_at"),
+)

@@ -1,0 +1,186 @@
+"""Integration clients and their access tokens: secrets issued once in clear, stored only as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, Row, delete, insert, select, update
+
+from leadline.integrations.datasets import DATASETS, check_dataset_names
+from leadline.store.ids import new_id
+from leadline.store.metadata.clock import utc_now
+from leadline.store.metadata.records import NotFoundError
+from leadline.store.metadata.tables import integration_clients, integration_tokens, sites
+
+TOKEN_PREFIX = "llt_"  # noqa: S105 (a prefix, not a secret)
+# Compared against when the client id is unknown, so unknown clients and wrong secrets cost the same time.
+_DUMMY_HASH = hashlib.sha256(b"leadline-unknown-integration-client").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationClient:
+    id: str
+    account_id: str
+    site_id: str
+    name: str
+    datasets: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedClient:
+    """A client with its freshly made secret: the only moment the secret exists outside its owner."""
+
+    client: IntegrationClient
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _to_client(row: Row[tuple[object, ...]]) -> IntegrationClient:
+    m = row._mapping
+    return IntegrationClient(
+        id=m["id"],
+        account_id=m["account_id"],
+        site_id=m["site_id"],
+        name=m["name"],
+        datasets=tuple(m["datasets"]),
+        created_at=m["created_at"],
+        revoked_at=m["revoked_at"],
+    )
+
+
+class IntegrationClientRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(self, account_id: str, site_id: str, datasets: Sequence[str] = (), name: str = "") -> IssuedClient:
+        """A new client of `account_id` for its site `site_id`, subscribed to `datasets` (default: all)."""
+        names = check_dataset_names(datasets) if datasets else tuple(DATASETS)
+        secret = secrets.token_urlsafe(32)
+        client = IntegrationClient(
+            id=new_id(),
+            account_id=account_id,
+            site_id=site_id,
+            name=name,
+            datasets=names,
+            created_at=utc_now(),
+            revoked_at=None,
+        )
+        with self._engine.begin() as connection:
+            owner = connection.execute(select(sites.c.account_id).where(sites.c.id == site_id)).scalar()
+            if owner != account_id:
+                raise NotFoundError("site", site_id)
+            connection.execute(
+                insert(integration_clients).values(
+                    id=client.id,
+                    account_id=client.account_id,
+                    site_id=client.site_id,
+                    name=client.name,
+                    secret_hash=sha256_hex(secret),
+                    datasets=list(client.datasets),
+                    created_at=client.created_at,
+                )
+            )
+        return IssuedClient(client=client, secret=secret)
+
+    def get(self, client_id: str) -> IntegrationClient:
+        with self._engine.connect() as connection:
+            row = connection.execute(select(integration_clients).where(integration_clients.c.id == client_id)).first()
+        if row is None:
+            raise NotFoundError("integration client", client_id)
+        return _to_client(row)
+
+    def list_for_account(self, account_id: str) -> list[IntegrationClient]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(integration_clients)
+                .where(integration_clients.c.account_id == account_id)
+                .order_by(integration_clients.c.created_at, integration_clients.c.id)
+            ).all()
+        return [_to_client(row) for row in rows]
+
+    def authenticate(self, client_id: str, secret: str) -> IntegrationClient | None:
+        """The active client with this id and secret, or None (unknown, wrong secret or revoked)."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(integration_clients).where(integration_clients.c.id == client_id)).first()
+        stored_hash = _DUMMY_HASH if row is None else row._mapping["secret_hash"]
+        matches = hmac.compare_digest(stored_hash, sha256_hex(secret))
+        if row is None or not matches or row._mapping["revoked_at"] is not None:
+            return None
+        return _to_client(row)
+
+    def rotate(self, client_id: str) -> IssuedClient:
+        """A new secret for an active client; the old secret and every token issued so far stop working."""
+        secret = secrets.token_urlsafe(32)
+        with self._engine.begin() as connection:
+            changed = connection.execute(
+                update(integration_clients)
+                .where(integration_clients.c.id == client_id, integration_clients.c.revoked_at.is_(None))
+                .values(secret_hash=sha256_hex(secret))
+            ).rowcount
+            if changed != 1:
+                raise NotFoundError("active integration client", client_id)
+            connection.execute(delete(integration_tokens).where(integration_tokens.c.client_id == client_id))
+        return IssuedClient(client=self.get(client_id), secret=secret)
+
+    def revoke(self, client_id: str) -> IntegrationClient:
+        """Revoke a client: its secret and all its tokens stop working at once."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(integration_clients)
+                .where(integration_clients.c.id == client_id, integration_clients.c.revoked_at.is_(None))
+                .values(revoked_at=utc_now())
+            )
+            connection.execute(delete(integration_tokens).where(integration_tokens.c.client_id == client_id))
+        return self.get(client_id)
+
+    def issue_token(self, client: IntegrationClient, lifetime_seconds: int) -> IssuedToken:
+        """A new opaque access token for `client`; expired tokens of the client are dropped on the way."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = utc_now()
+        with self._engine.begin() as connection:
+            connection.execute(
+                delete(integration_tokens).where(
+                    integration_tokens.c.client_id == client.id, integration_tokens.c.expires_at <= now
+                )
+            )
+            connection.execute(
+                insert(integration_tokens).values(
+                    token_hash=sha256_hex(token),
+                    client_id=client.id,
+                    issued_at=now,
+                    expires_at=now + timedelta(seconds=lifetime_seconds),
+                )
+            )
+        return IssuedToken(token=token, expires_in=lifetime_seconds)
+
+    def client_for_token(self, token: str) -> IntegrationClient | None:
+        """The active client an unexpired `token` belongs to, or None."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(integration_clients)
+                .join(integration_tokens, integration_tokens.c.client_id == integration_clients.c.id)
+                .where(
+                    integration_tokens.c.token_hash == sha256_hex(token),
+                    integration_tokens.c.expires_at > utc_now(),
+                    integration_clients.c.revoked_at.is_(None),
+                )
+            ).first()
+        return None if row is None else _to_client(row)

@@ -1,0 +1,24 @@
+"""The Integration API's routes: the OAuth2 token endpoint and the GraphQL endpoint."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from leadline.integrations.graphql_api import graphql_endpoint
+from leadline.integrations.oauth import token_endpoint
+from leadline.services import Services
+
+
+def integration_routes(services: Services) -> list[BaseRoute]:
+    async def token(request: Request) -> Response:
+        return await token_endpoint(request, services.settings, services.integrations)
+
+    async def graphql(request: Request) -> Response:
+        return await graphql_endpoint(request, services.integrations)
+
+    return [
+        Route("/oauth2/token", token, methods=["POST"], name="oauth2_token"),
+        Route("/api/integrations", graphql, methods=["POST"], name="integrations_graphql"),
+    ]
