@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,11 +12,10 @@ from leadline.integrations.datasets import DATASETS, check_dataset_names
 from leadline.store.ids import new_id
 from leadline.store.metadata.clock import utc_now
 from leadline.store.metadata.records import NotFoundError
+from leadline.store.metadata.secret_hashes import hash_secret, new_secret, secret_matches
 from leadline.store.metadata.tables import integration_clients, integration_tokens, sites
 
 TOKEN_PREFIX = "llt_"  # noqa: S105 (a prefix, not a secret)
-# Compared against when the client id is unknown, so unknown clients and wrong secrets cost the same time.
-_DUMMY_HASH = hashlib.sha256(b"leadline-unknown-integration-client").hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +43,6 @@ class IssuedToken:
     expires_in: int
 
 
-def sha256_hex(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
 def _to_client(row: Row[tuple[object, ...]]) -> IntegrationClient:
     m = row._mapping
     return IntegrationClient(
@@ -71,7 +63,7 @@ class IntegrationClientRepository:
     def create(self, account_id: str, site_id: str, datasets: Sequence[str] = (), name: str = "") -> IssuedClient:
         """A new client of `account_id` for its site `site_id`, subscribed to `datasets` (default: all)."""
         names = check_dataset_names(datasets) if datasets else tuple(DATASETS)
-        secret = secrets.token_urlsafe(32)
+        secret = new_secret()
         client = IntegrationClient(
             id=new_id(),
             account_id=account_id,
@@ -91,7 +83,7 @@ class IntegrationClientRepository:
                     account_id=client.account_id,
                     site_id=client.site_id,
                     name=client.name,
-                    secret_hash=sha256_hex(secret),
+                    secret_hash=hash_secret(secret),
                     datasets=list(client.datasets),
                     created_at=client.created_at,
                 )
@@ -118,20 +110,19 @@ class IntegrationClientRepository:
         """The active client with this id and secret, or None (unknown, wrong secret or revoked)."""
         with self._engine.connect() as connection:
             row = connection.execute(select(integration_clients).where(integration_clients.c.id == client_id)).first()
-        stored_hash = _DUMMY_HASH if row is None else row._mapping["secret_hash"]
-        matches = hmac.compare_digest(stored_hash, sha256_hex(secret))
+        matches = secret_matches(None if row is None else row._mapping["secret_hash"], secret)
         if row is None or not matches or row._mapping["revoked_at"] is not None:
             return None
         return _to_client(row)
 
     def rotate(self, client_id: str) -> IssuedClient:
         """A new secret for an active client; the old secret and every token issued so far stop working."""
-        secret = secrets.token_urlsafe(32)
+        secret = new_secret()
         with self._engine.begin() as connection:
             changed = connection.execute(
                 update(integration_clients)
                 .where(integration_clients.c.id == client_id, integration_clients.c.revoked_at.is_(None))
-                .values(secret_hash=sha256_hex(secret))
+                .values(secret_hash=hash_secret(secret))
             ).rowcount
             if changed != 1:
                 raise NotFoundError("active integration client", client_id)
@@ -151,7 +142,7 @@ class IntegrationClientRepository:
 
     def issue_token(self, client: IntegrationClient, lifetime_seconds: int) -> IssuedToken:
         """A new opaque access token for `client`; expired tokens of the client are dropped on the way."""
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = TOKEN_PREFIX + new_secret()
         now = utc_now()
         with self._engine.begin() as connection:
             connection.execute(
@@ -161,7 +152,7 @@ class IntegrationClientRepository:
             )
             connection.execute(
                 insert(integration_tokens).values(
-                    token_hash=sha256_hex(token),
+                    token_hash=hash_secret(token),
                     client_id=client.id,
                     issued_at=now,
                     expires_at=now + timedelta(seconds=lifetime_seconds),
@@ -178,7 +169,7 @@ class IntegrationClientRepository:
                 select(integration_clients)
                 .join(integration_tokens, integration_tokens.c.client_id == integration_clients.c.id)
                 .where(
-                    integration_tokens.c.token_hash == sha256_hex(token),
+                    integration_tokens.c.token_hash == hash_secret(token),
                     integration_tokens.c.expires_at > utc_now(),
                     integration_clients.c.revoked_at.is_(None),
                 )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,11 +10,10 @@ from sqlalchemy import Engine, Row, insert, select, update
 from leadline.store.ids import ID_LENGTH, new_id
 from leadline.store.metadata.clock import utc_now
 from leadline.store.metadata.records import ApiKey, NotFoundError
+from leadline.store.metadata.secret_hashes import hash_secret, new_secret, secret_matches
 from leadline.store.metadata.tables import api_keys
 
 KEY_PREFIX = "ll"
-# Compared against when the key id is unknown, so unknown and wrong keys cost the same time.
-_DUMMY_HASH = hashlib.sha256(b"leadline-unknown-key").hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +22,6 @@ class IssuedKey:
 
     record: ApiKey
     key: str
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def _key_id_of(key: str) -> str | None:
@@ -58,7 +50,7 @@ class ApiKeyRepository:
 
     def create(self, account_id: str, permissions: Sequence[str], name: str = "") -> IssuedKey:
         key_id = new_id()
-        key = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+        key = f"{KEY_PREFIX}_{key_id}_{new_secret()}"
         record = ApiKey(
             id=key_id,
             account_id=account_id,
@@ -73,7 +65,7 @@ class ApiKeyRepository:
                     id=record.id,
                     account_id=record.account_id,
                     name=record.name,
-                    key_hash=hash_key(key),
+                    key_hash=hash_secret(key),
                     permissions=list(record.permissions),
                     created_at=record.created_at,
                 )
@@ -87,8 +79,7 @@ class ApiKeyRepository:
         if key_id is not None:
             with self._engine.connect() as connection:
                 row = connection.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
-        stored_hash = _DUMMY_HASH if row is None else row._mapping["key_hash"]
-        matches = hmac.compare_digest(stored_hash, hash_key(key))
+        matches = secret_matches(None if row is None else row._mapping["key_hash"], key)
         if row is None or not matches or row._mapping["revoked_at"] is not None:
             return None
         return _to_key(row)
