@@ -50,18 +50,17 @@ def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCu
         f"SELECT visitor_id, {dialect.arg_max('session_id', 'timestamp')} AS session_id "
         f"FROM hits WHERE {recent(referrer_params)} GROUP BY visitor_id"
     )
-    # ... and under the referrer their current session arrived with (sessions last at most a day).
+    # ... and under the referrer their current session arrived with: its entry pageview's (sessions last at
+    # most a day, so the entry is no older than that).
     session_site = referrer_params.add(site_id, "String")
     session_since = referrer_params.add(_naive(now - WINDOW - timedelta(days=1)), "DateTime64(6)")
     referrers = (
-        f"SELECT referrer_hostname, count(*) AS total FROM ("
-        f"SELECT {dialect.arg_min('hits.referrer_hostname', 'hits.timestamp')} AS referrer_hostname "
+        f"SELECT hits.referrer_hostname, count(*) AS total "
         f"FROM hits INNER JOIN ({current_sessions}) AS current_sessions "
         f"ON hits.visitor_id = current_sessions.visitor_id AND hits.session_id = current_sessions.session_id "
-        f"WHERE hits.site_id = {session_site} AND hits.kind = {PAGEVIEW} AND hits.timestamp >= {session_since} "
-        f"GROUP BY hits.visitor_id, hits.session_id) AS entries "
-        f"WHERE referrer_hostname <> '' GROUP BY referrer_hostname ORDER BY total DESC, referrer_hostname ASC "
-        f"LIMIT {MAX_ROWS}"
+        f"WHERE hits.site_id = {session_site} AND hits.entry AND hits.timestamp >= {session_since} "
+        f"AND hits.referrer_hostname <> '' GROUP BY hits.referrer_hostname "
+        f"ORDER BY total DESC, hits.referrer_hostname ASC LIMIT {MAX_ROWS}"
     )
     return CompiledCurrent((total, total_params), (content, content_params), (referrers, referrer_params))
 

@@ -30,10 +30,6 @@ class Dialect(Protocol):
 
     def count_if(self, condition: str) -> str: ...
 
-    def arg_min_if(self, column: str, by: str, condition: str) -> str: ...
-
-    def arg_min(self, column: str, by: str) -> str: ...
-
     def arg_max(self, column: str, by: str) -> str: ...
 
     def count_distinct(self, expression: str) -> str: ...
@@ -59,12 +55,6 @@ class DuckDBDialect:
 
     def count_if(self, condition: str) -> str:
         return f"count(*) FILTER (WHERE {condition})"
-
-    def arg_min_if(self, column: str, by: str, condition: str) -> str:
-        return f"arg_min({column}, {by}) FILTER (WHERE {condition})"
-
-    def arg_min(self, column: str, by: str) -> str:
-        return f"arg_min({column}, {by})"
 
     def arg_max(self, column: str, by: str) -> str:
         return f"arg_max({column}, {by})"
@@ -101,12 +91,6 @@ class ClickHouseDialect:
 
     def count_if(self, condition: str) -> str:
         return f"countIf({condition})"
-
-    def arg_min_if(self, column: str, by: str, condition: str) -> str:
-        return f"argMinIf({column}, {by}, {condition})"
-
-    def arg_min(self, column: str, by: str) -> str:
-        return f"argMin({column}, {by})"
 
     def arg_max(self, column: str, by: str) -> str:
         return f"argMax({column}, {by})"
