@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,8 +20,21 @@ from leadline.collect.collector import Collector
 from leadline.collect.endpoint import collection_routes
 from leadline.config import Settings
 from leadline.integrations.routes import integration_routes
+from leadline.jobs import Job, Scheduler
 from leadline.middleware import AccessLog, BodySizeLimit
 from leadline.services import Services, build_services
+
+
+def publication_job(services: Services) -> Job:
+    """Publish closed days (after the grace period) of every subscribed dataset; first run soon after start."""
+    settings = services.settings
+    grace = timedelta(seconds=settings.publication_grace_seconds)
+
+    def run() -> None:
+        services.integrations.publisher.publish_due(grace, settings.publication_lookback_days)
+
+    interval = settings.publication_interval_seconds
+    return Job("publish_closed_days", interval, run, first_after_seconds=min(interval, 2.0))
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -30,13 +44,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     collector = Collector(services)
+    publishing = Scheduler([publication_job(services)])
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await collector.start()
+        publishing.start()
         try:
             yield
         finally:
+            await publishing.stop()
             await collector.stop()
             services.close()
 

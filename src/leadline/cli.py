@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -18,6 +19,10 @@ from leadline.api.permissions import PERMISSION_FORMS, parse_permission
 from leadline.config import Settings
 from leadline.integrations.clients import IntegrationClient, IntegrationClientRepository
 from leadline.integrations.datasets import DATASETS, UnknownDatasetError
+from leadline.integrations.publications import Publication
+from leadline.integrations.publisher import DayNotClosedError
+from leadline.integrations.service import build_integrations
+from leadline.store.events import EventStoreBusyError, open_event_store
 from leadline.store.metadata.records import NotFoundError
 from leadline.store.metadata.sites import InvalidSiteSettingsError
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
@@ -361,6 +366,74 @@ def integrations_revoke(
         _print_json({"client_id": client.id, "revoked": True})
     else:
         console.print(f"Revoked client [bold]{client.id}[/]")
+
+
+@app.command()
+def publish(
+    site: Annotated[str, typer.Option(help="The site whose datasets to publish.")],
+    day: Annotated[str, typer.Option("--date", help="The closed day, YYYY-MM-DD in the site's timezone.")],
+    dataset: Annotated[list[str] | None, typer.Option(help=f"Repeatable; default all: {', '.join(DATASETS)}.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Publish one closed day of a site's datasets now; unchanged rows keep their publication.
+
+    Works on the stores directly: with the embedded DuckDB store, run it while the server is stopped.
+    """
+    try:
+        chosen_day = date.fromisoformat(day)
+    except ValueError:
+        _fail(f"--date must be a day YYYY-MM-DD, not {day!r}")
+    settings = _settings()
+    store = open_metadata_store(settings.metadata_url)
+    found = store.sites.find(site)
+    if found is None:
+        _fail(f"no site {site!r}")
+    try:
+        event_store = open_event_store(settings.event_store_url)
+    except EventStoreBusyError as error:
+        _fail(str(error))
+    try:
+        outcomes = build_integrations(settings, store, event_store).publisher.publish(
+            found, chosen_day, dataset or tuple(DATASETS)
+        )
+    except (DayNotClosedError, UnknownDatasetError) as error:
+        _fail(str(error))
+    finally:
+        event_store.close()
+        store.close()
+    if as_json:
+        _print_json(
+            {
+                "site_id": found.id,
+                "day": chosen_day.isoformat(),
+                "publications": [_publication_json(outcome.publication, outcome.created) for outcome in outcomes],
+            }
+        )
+        return
+    for outcome in outcomes:
+        publication = outcome.publication
+        state = "published" if outcome.created else "unchanged, kept"
+        console.print(
+            f"{publication.dataset} {publication.day} v{publication.version}: {state} "
+            f"[bold]{publication.id}[/] ({publication.row_count} rows, sha256 {publication.rows_sha256[:16]}...)"
+        )
+
+
+def _publication_json(publication: Publication, created: bool) -> dict[str, Any]:
+    return {
+        "id": publication.id,
+        "dataset": publication.dataset,
+        "dataset_id": publication.dataset_id,
+        "day": publication.day.isoformat(),
+        "version": publication.version,
+        "supersedes_id": publication.supersedes_id,
+        "created": created,
+        "row_count": publication.row_count,
+        "rows_sha256": publication.rows_sha256,
+        "signature_id": publication.signature_id,
+        "signer_email": publication.signer_email,
+        "timestamp_iso8601": publication.timestamp_iso8601,
+    }
 
 
 def main() -> None:

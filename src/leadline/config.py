@@ -49,6 +49,24 @@ class Settings(BaseSettings):
     token_lifetime_seconds: int = Field(
         3600, ge=1, le=86400, description="Lifetime of Integration API access tokens, in seconds."
     )
+    integrations_rate_limit: str = Field(
+        "600/minute", description="Per-client limit of the Integration API's GraphQL and downloads (limits syntax)."
+    )
+    integrations_require_user_agent: bool = Field(
+        False, description="Refuse Integration API requests (token, GraphQL, downloads) without a User-Agent header."
+    )
+    publication_grace_seconds: int = Field(
+        3600,
+        ge=0,
+        le=7 * 86400,
+        description="How long after a day closes (site time) its publications wait for late hits.",
+    )
+    publication_interval_seconds: float = Field(
+        900, gt=0, le=86400, description="How often the server looks for closed days to publish or re-publish."
+    )
+    publication_lookback_days: int = Field(
+        7, ge=1, le=400, description="Closed days the publisher re-checks each run; older days: `leadline publish`."
+    )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (413 above).")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     client_ip_header: str | None = Field(
@@ -83,7 +101,7 @@ class Settings(BaseSettings):
         toml_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
 
-    @field_validator("management_rate_limit", "reports_rate_limit", "token_rate_limit")
+    @field_validator("management_rate_limit", "reports_rate_limit", "token_rate_limit", "integrations_rate_limit")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         try:

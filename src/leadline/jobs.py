@@ -18,6 +18,7 @@ class Job:
     name: str
     every_seconds: float
     run: Callable[[], object]
+    first_after_seconds: float | None = None  # default: one period after start
 
 
 class Scheduler:
@@ -38,8 +39,10 @@ class Scheduler:
                 await task
 
     async def _loop(self, job: Job) -> None:
+        delay = job.every_seconds if job.first_after_seconds is None else job.first_after_seconds
         while True:
-            await asyncio.sleep(job.every_seconds)
+            await asyncio.sleep(delay)
+            delay = job.every_seconds
             try:
                 await run_in_threadpool(job.run)
             except Exception:

@@ -41,15 +41,16 @@ class Services:
 
 def build_services(settings: Settings) -> Services:
     metadata = open_metadata_store(settings.metadata_url)
+    event_store = open_event_store(settings.event_store_url)
     return Services(
         settings=settings,
         metadata=metadata,
-        event_store=open_event_store(settings.event_store_url),
+        event_store=event_store,
         rate_limits=RateLimits(settings.management_rate_limit, settings.reports_rate_limit),
         site_directory=SiteDirectory(metadata),
         event_directory=EventDirectory(metadata),
         salts=SaltStore(metadata.engine),
         geolocator=Geolocator(settings.geoip_city_database),
         sessions=SessionTracker(),
-        integrations=build_integrations(metadata.engine, settings.token_rate_limit, settings.token_lifetime_seconds),
+        integrations=build_integrations(settings, metadata, event_store),
     )

@@ -72,3 +72,9 @@ def test_the_aggregation_parameters_documented_are_the_ones_parsed() -> None:
 
     _, _, aggregations = operations(openapi_document())["getAggregations"]
     assert {parameter["name"] for parameter in aggregations["parameters"]} == set(PARAMETERS)
+
+
+def test_the_dataset_names_documented_are_the_declared_ones() -> None:
+    from leadline.integrations.datasets import DATASETS
+
+    assert openapi_document()["components"]["schemas"]["DatasetName"]["enum"] == list(DATASETS)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from leadline.integrations.clients import IntegrationClientRepository
 from tests.live_server import LiveServer
 
 
@@ -19,7 +20,7 @@ class Request:
     params: dict[str, str] | None = None
 
 
-S, E, M = "{site}", "{event}", "{milestone}"
+S, E, M, C = "{site}", "{event}", "{milestone}", "{client}"
 AGGREGATION = {"entity": "pageview", "entity_id": S, "aggregates": "visits,pageviews"}
 
 REQUESTS: dict[str, Request] = {
@@ -43,6 +44,11 @@ REQUESTS: dict[str, Request] = {
     "deleteMilestone": Request("DELETE", f"/v1/sites/{S}/milestones/{M}"),
     "getAggregations": Request("GET", "/v1/aggregations", params=AGGREGATION),
     "getCurrentVisitors": Request("GET", "/v1/current_visitors", params={"site_id": S, "detailed": "true"}),
+    "listIntegrationClients": Request("GET", "/v1/integration_clients"),
+    "createIntegrationClient": Request("POST", "/v1/integration_clients", {"site_id": S}),
+    "getIntegrationClient": Request("GET", f"/v1/integration_clients/{C}"),
+    "rotateIntegrationClientSecret": Request("POST", f"/v1/integration_clients/{C}/rotate"),
+    "revokeIntegrationClient": Request("DELETE", f"/v1/integration_clients/{C}"),
 }
 
 KEY_KINDS = ("*", "all-sites-readonly", "read:SITE", "manage:SITE", "other-account", "no-key", "revoked")
@@ -70,9 +76,14 @@ EXPECTED: dict[str, tuple[int, int, int, int]] = {
     "deleteMilestone": (200, 403, 403, 200),
     "getAggregations": (200, 200, 200, 200),
     "getCurrentVisitors": (200, 200, 200, 200),
+    "listIntegrationClients": (200, 403, 403, 403),
+    "createIntegrationClient": (200, 403, 403, 403),
+    "getIntegrationClient": (200, 403, 403, 403),
+    "rotateIntegrationClientSecret": (200, 403, 403, 403),
+    "revokeIntegrationClient": (200, 403, 403, 403),
 }
-# A key of another account sees its own account and list, may create its own sites, and finds nothing of ours.
-OTHER_ACCOUNT_OK = {"getAccount", "listSites", "createSite"}
+# A key of another account sees its own account and lists, may create its own sites, and finds nothing of ours.
+OTHER_ACCOUNT_OK = {"getAccount", "listSites", "createSite", "listIntegrationClients"}
 
 
 def expected_status(operation: str, kind: str) -> int:
@@ -96,6 +107,7 @@ def test_key_kind_gets_exactly_the_documented_status(server: LiveServer, operati
     site = server.new_site(owner)
     event = server.metadata.events.create(site.id, "Signup")
     milestone = server.metadata.milestones.create(site.id, "Launch", date(2025, 1, 1))
+    client = IntegrationClientRepository(server.metadata.engine).create(owner.id, site.id).client
     key: str | None
     if kind == "other-account":
         key = server.new_key(server.new_account("Other"), "*")
@@ -108,14 +120,14 @@ def test_key_kind_gets_exactly_the_documented_status(server: LiveServer, operati
         key = server.new_key(owner, kind.replace("SITE", site.id))
 
     def fill(text: str) -> str:
-        return text.replace(S, site.id).replace(E, event.id).replace(M, milestone.id)
+        return text.replace(S, site.id).replace(E, event.id).replace(M, milestone.id).replace(C, client.id)
 
     request = REQUESTS[operation]
     with server.client(key) as http:
         response = http.request(
             request.method,
             fill(request.path),
-            json=request.json,
+            json=None if request.json is None else {name: fill(value) for name, value in request.json.items()},
             params={name: fill(value) for name, value in (request.params or {}).items()},
         )
     assert response.status_code == expected_status(operation, kind), response.text

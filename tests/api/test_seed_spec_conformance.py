@@ -1,7 +1,8 @@
 """Schemathesis against the seed OpenAPI document: no server errors, documented statuses, conforming bodies.
 
-Each generated case runs on a fresh site (with an event and a milestone) of an account whose `*` key calls,
-so generated bodies and parameters reach the real handlers instead of stopping at "site not found".
+Each generated case runs on a fresh site (with an event, a milestone and, when the path names one, an integration
+client) of an account whose `*` key calls, so generated bodies and parameters reach the real handlers instead of
+stopping at "site not found".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 import leadline.api
+from leadline.integrations.clients import IntegrationClientRepository
 from tests.conftest import Tenant
 from tests.live_server import LiveServer
 
@@ -66,8 +68,14 @@ def _point_at_real_objects(case: Case[Any], server: LiveServer, tenant: Tenant) 
     event = server.metadata.events.create(site.id, "Signup")
     milestone = server.metadata.milestones.create(site.id, "Launch", date(2024, 1, 1))
     replacements = {"site_id": site.id, "event_id": event.id, "milestone_id": milestone.id}
+    if case.path_parameters and "client_id" in case.path_parameters:
+        replacements["client_id"] = (
+            IntegrationClientRepository(server.metadata.engine).create(tenant.account.id, site.id).client.id
+        )
     if case.path_parameters:
         case.path_parameters.update({k: v for k, v in replacements.items() if k in case.path_parameters})
+    if isinstance(case.body, dict) and "site_id" in case.body:
+        case.body["site_id"] = site.id  # createIntegrationClient names its site in the body
     if case.query is not None:
         for name in ("site_id", "entity_id"):
             if name in case.query:

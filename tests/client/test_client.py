@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from leadline.client import (
     PermissionDeniedError,
     Site,
 )
+from leadline.client.models import IntegrationClient
 from tests.conftest import Tenant
+from tests.integrations.conftest import Credentials, get_token
 from tests.live_server import LiveServer, start_server
 
 
@@ -171,6 +174,66 @@ def test_the_async_client_does_the_same(server: LiveServer, tenant: Tenant) -> N
                 await client.sites.get(site.id)
 
     asyncio.run(scenario())
+
+
+def test_integration_clients_are_created_listed_rotated_and_revoked(server: LiveServer, tenant: Tenant) -> None:
+    site = tenant.site(server)
+    with LeadlineClient(server.base_url, tenant.key) as client:
+        created = client.integration_clients.create(site.id, name="Warehouse", datasets=["daily_pages"])
+        assert isinstance(created, IntegrationClient)
+        assert (created.object, created.client_id, created.site_id) == ("integration_client", created.id, site.id)
+        assert (created.name, created.datasets, created.revoked_at) == ("Warehouse", ("daily_pages",), None)
+        assert created.client_secret is not None and created.client_secret not in repr(created)
+        get_token(server, Credentials(created.client_id, created.client_secret, site))
+
+        fetched = client.integration_clients.get(created.id)
+        assert fetched.client_secret is None
+        assert replace(fetched, client_secret=created.client_secret) == created
+        second = client.integration_clients.create(site.id, datasets="daily_events,daily_sources")
+        assert second.datasets == ("daily_events", "daily_sources")
+        assert [found.id for found in client.integration_clients.list(limit=1).items] == [created.id]
+        assert [found.id for found in client.integration_clients.iterate(page_size=1)] == [created.id, second.id]
+
+        rotated = client.integration_clients.rotate(created.id)
+        assert rotated.client_secret is not None and rotated.client_secret != created.client_secret
+        get_token(server, Credentials(created.id, rotated.client_secret, site))
+
+        revoked = client.integration_clients.revoke(created.id)
+        assert revoked == Deleted(id=created.id, object="integration_client", deleted=True)
+        assert client.integration_clients.get(created.id).revoked_at is not None
+        with pytest.raises(BadRequestError):
+            client.integration_clients.rotate(created.id)
+        with pytest.raises(BadRequestError) as unknown:
+            client.integration_clients.create(site.id, datasets=["daily_weather"])
+        assert "daily_weather" in unknown.value.message
+        with pytest.raises(NotFoundError):
+            client.integration_clients.create("NOSUCHSITE")
+
+
+def test_the_async_client_manages_integration_clients_too(server: LiveServer, tenant: Tenant) -> None:
+    site = tenant.site(server)
+
+    async def scenario() -> None:
+        async with AsyncLeadlineClient(server.base_url, tenant.key) as client:
+            created = await client.integration_clients.create(site.id)
+            assert created.client_secret is not None
+            assert (await client.integration_clients.get(created.id)).client_secret is None
+            assert [found.id async for found in client.integration_clients.iterate()] == [created.id]
+            assert (await client.integration_clients.list()).items[0].id == created.id
+            rotated = await client.integration_clients.rotate(created.id)
+            assert rotated.client_secret not in (None, created.client_secret)
+            assert (await client.integration_clients.revoke(created.id)).deleted
+            with pytest.raises(NotFoundError):
+                await client.integration_clients.get("NOSUCHCLNT")
+
+    asyncio.run(scenario())
+
+
+def test_a_key_without_full_access_cannot_manage_integration_clients(server: LiveServer, tenant: Tenant) -> None:
+    site = tenant.site(server)
+    manager = server.new_key(tenant.account, f"manage:{site.id}")
+    with LeadlineClient(server.base_url, manager, max_retries=0) as client, pytest.raises(PermissionDeniedError):
+        client.integration_clients.create(site.id)
 
 
 def test_a_rate_limited_server_is_waited_out(tmp_path: Path) -> None:

@@ -16,6 +16,15 @@ _JSON_TYPES = ("application/json",)
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
 
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_form(content_type: str | None) -> bool:
+    """Whether a body of this Content-Type is form-encoded (its fields are all text)."""
+    return _media_type(content_type) == _FORM_TYPE
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -24,7 +33,7 @@ def parse_object(body: bytes, content_type: str | None) -> dict[str, Any]:
     """The body as a dict of fields: `{}` when empty, 400/415 ApiErrors when it is not an object."""
     if not body.strip():
         return {}
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    media_type = _media_type(content_type)
     if media_type == _FORM_TYPE:
         return _parse_form(body)
     if media_type and media_type not in _JSON_TYPES and not media_type.endswith("+json"):
@@ -75,5 +84,13 @@ def coerce_form_booleans(fields: dict[str, Any], names: tuple[str, ...]) -> dict
     spellings = {"true": True, "1": True, "false": False, "0": False}
     return {
         name: spellings.get(value.lower(), value) if name in names and isinstance(value, str) else value
+        for name, value in fields.items()
+    }
+
+
+def split_form_lists(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Form bodies carry a list as one comma-separated value: `datasets=daily_pages,daily_events`."""
+    return {
+        name: [item.strip() for item in value.split(",") if item.strip()] if name in names else value
         for name, value in fields.items()
     }

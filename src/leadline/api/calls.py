@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from starlette.datastructures import QueryParams
 
-from leadline.api.bodies import coerce_form_booleans, parse_object, validate
+from leadline.api.bodies import coerce_form_booleans, is_form, parse_object, split_form_lists, validate
 from leadline.api.errors import ApiError
 from leadline.api.permissions import Grant, Need, allows, parse_permission
 from leadline.services import Services
@@ -92,12 +92,15 @@ class ApiCall:
             raise ApiError(404, f"{object_type} {value!r} not found")
         return value
 
-    def fields(self, booleans: tuple[str, ...] = ()) -> dict[str, Any]:
+    def fields(self, booleans: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> dict[str, Any]:
         fields = parse_object(self.body, self.content_type)
+        if lists and is_form(self.content_type):
+            fields = split_form_lists(fields, lists)
         return coerce_form_booleans(fields, booleans) if booleans else fields
 
-    def body_as(self, model: type[ModelT], booleans: tuple[str, ...] = ()) -> ModelT:
-        return validate(model, self.fields(booleans))
+    def body_as(self, model: type[ModelT], booleans: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> ModelT:
+        """The body as `model`; `booleans` and `lists` name fields that form bodies can only send as text."""
+        return validate(model, self.fields(booleans, lists))
 
     def page_request(self) -> PageRequest:
         raw_limit = self.query.get("limit")

@@ -8,7 +8,9 @@ from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from leadline.integrations.datasets import DATASETS, check_dataset_names
 
 
 def _storable_text(value: str) -> str:
@@ -51,9 +53,20 @@ def _calendar_date(value: object) -> date:
 
 
 Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(_storable_text), AfterValidator(_not_blank)]
+Label = Annotated[str, StringConstraints(max_length=255), AfterValidator(_storable_text)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_storable_text)]
 Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+
+
+def _known_datasets(names: list[str]) -> list[str]:
+    # Unknown names are a 400 naming them and the known ones; duplicates collapse.
+    return list(check_dataset_names(names))
+
+
+DatasetNames = Annotated[
+    list[Annotated[str, StringConstraints(max_length=64)]], Field(min_length=1), AfterValidator(_known_datasets)
+]
 Sharing = Literal["none", "private", "public"]
 MultiDomainOption = Literal["combined", "separate"]
 
@@ -97,4 +110,12 @@ class MilestoneCreate(MilestoneUpdate):
     milestone_date: CalendarDate
 
 
+class IntegrationClientCreate(StrictBody):
+    site_id: str
+    name: Label = ""
+    datasets: DatasetNames = Field(default_factory=lambda: list(DATASETS))
+
+
 BOOLEAN_SITE_FIELDS = ("multi_domain",)
+# Form bodies carry lists as one comma-separated value.
+LIST_INTEGRATION_CLIENT_FIELDS = ("datasets",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from leadline.api import account, events, milestones, reports, sites
+from leadline.api import account, events, integration_clients, milestones, reports, sites
 from leadline.api.openapi import serve_openapi
 from leadline.api.operations import Operation, to_route
 from leadline.api.permissions import Need
@@ -14,6 +14,8 @@ from leadline.services import Services
 SITE = "/sites/{site_id}"
 EVENT = SITE + "/events/{event_id}"
 MILESTONE = SITE + "/milestones/{milestone_id}"
+CLIENTS = "/integration_clients"
+CLIENT = CLIENTS + "/{client_id}"
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("getAccount", "GET", "/account", Need.ANY_KEY, account.get_account),
@@ -43,6 +45,22 @@ OPERATIONS: tuple[Operation, ...] = (
         Need.READ_SITE,
         reports.get_current_visitors,
         Bucket.REPORTS,
+    ),
+    # Leadline's own: integration clients are credentials, so only a `*` key (which could make any key) manages them.
+    Operation("listIntegrationClients", "GET", CLIENTS, Need.FULL_ACCESS, integration_clients.list_integration_clients),
+    Operation(
+        "createIntegrationClient", "POST", CLIENTS, Need.FULL_ACCESS, integration_clients.create_integration_client
+    ),
+    Operation("getIntegrationClient", "GET", CLIENT, Need.FULL_ACCESS, integration_clients.get_integration_client),
+    Operation(
+        "rotateIntegrationClientSecret",
+        "POST",
+        CLIENT + "/rotate",
+        Need.FULL_ACCESS,
+        integration_clients.rotate_integration_client_secret,
+    ),
+    Operation(
+        "revokeIntegrationClient", "DELETE", CLIENT, Need.FULL_ACCESS, integration_clients.revoke_integration_client
     ),
 )
 

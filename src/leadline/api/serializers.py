@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from leadline.integrations.clients import IntegrationClient, IssuedClient
 from leadline.store.metadata.pagination import Page
 from leadline.store.metadata.records import Account, Event, Milestone, Site
 
@@ -61,6 +62,26 @@ def milestone_json(milestone: Milestone) -> JSONObject:
         "created_at": timestamp(milestone.created_at),
         "updated_at": timestamp(milestone.updated_at),
     }
+
+
+def integration_client_json(client: IntegrationClient) -> JSONObject:
+    """A client as anyone with a `*` key may see it: never its secret."""
+    return {
+        "id": client.id,
+        "object": "integration_client",
+        # The same id under the name OAuth2 gives it, for the token request's `client_id`.
+        "client_id": client.id,
+        "name": client.name,
+        "site_id": client.site_id,
+        "datasets": list(client.datasets),
+        "created_at": timestamp(client.created_at),
+        "revoked_at": None if client.revoked_at is None else timestamp(client.revoked_at),
+    }
+
+
+def issued_client_json(issued: IssuedClient) -> JSONObject:
+    """A client with the secret just made for it: only the answers to create and rotate carry it."""
+    return integration_client_json(issued.client) | {"client_secret": issued.secret}
 
 
 def deleted_json(object_type: str, object_id: str) -> JSONObject:

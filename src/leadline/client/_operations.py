@@ -11,11 +11,12 @@ from urllib.parse import quote
 import httpx
 
 from leadline.client.errors import error_from_response
-from leadline.client.models import Account, CurrentVisitors, Deleted, Event, Milestone, Page, Site
+from leadline.client.models import Account, CurrentVisitors, Deleted, Event, IntegrationClient, Milestone, Page, Site
 
 T = TypeVar("T")
 
 Params = Mapping[str, str | int | bool | None]
+Body = Mapping[str, str | int | bool | Sequence[str] | None]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Operation(Generic[T]):
     path: str  # with {placeholders} for the ids
     parse: Callable[[Any], T]
 
-    def __call__(self, *ids: str, params: Params | None = None, body: Params | None = None) -> Call[T]:
+    def __call__(self, *ids: str, params: Params | None = None, body: Body | None = None) -> Call[T]:
         # Ids come from users and earlier answers: quote them so one cannot change the path.
         path = self.path.format(*(quote(value, safe="") for value in ids))
         return Call(self.method, path, self.parse, _query(params or {}), _body(body))
@@ -57,9 +58,15 @@ def _query(params: Params) -> dict[str, str]:
     return encoded
 
 
-def _body(body: Params | None) -> dict[str, Any] | None:
-    # Updates send only the fields to change, so unset (None) fields are left out.
-    return None if body is None else {name: value for name, value in body.items() if value is not None}
+def _body(body: Body | None) -> dict[str, Any] | None:
+    # Updates send only the fields to change, so unset (None) fields are left out; sequences go as JSON arrays.
+    if body is None:
+        return None
+    return {
+        name: value if isinstance(value, str | int | bool) else list(value)
+        for name, value in body.items()
+        if value is not None
+    }
 
 
 def _aggregation_rows(data: Any) -> list[dict[str, str]]:
@@ -73,6 +80,8 @@ def _empty(data: Any) -> None:
 SITE = "/v1/sites/{}"
 EVENT = SITE + "/events/{}"
 MILESTONE = SITE + "/milestones/{}"
+INTEGRATION_CLIENTS = "/v1/integration_clients"
+INTEGRATION_CLIENT = INTEGRATION_CLIENTS + "/{}"
 
 GET_ACCOUNT = Operation("GET", "/v1/account", Account.from_json)
 LIST_SITES = Operation("GET", "/v1/sites", Page.parser(Site.from_json))
@@ -94,6 +103,11 @@ UPDATE_MILESTONE = Operation("POST", MILESTONE, Milestone.from_json)
 DELETE_MILESTONE = Operation("DELETE", MILESTONE, Deleted.from_json)
 GET_AGGREGATIONS = Operation("GET", "/v1/aggregations", _aggregation_rows)
 GET_CURRENT_VISITORS = Operation("GET", "/v1/current_visitors", CurrentVisitors.from_json)
+LIST_INTEGRATION_CLIENTS = Operation("GET", INTEGRATION_CLIENTS, Page.parser(IntegrationClient.from_json))
+CREATE_INTEGRATION_CLIENT = Operation("POST", INTEGRATION_CLIENTS, IntegrationClient.from_json)
+GET_INTEGRATION_CLIENT = Operation("GET", INTEGRATION_CLIENT, IntegrationClient.from_json)
+ROTATE_INTEGRATION_CLIENT_SECRET = Operation("POST", INTEGRATION_CLIENT + "/rotate", IntegrationClient.from_json)
+REVOKE_INTEGRATION_CLIENT = Operation("DELETE", INTEGRATION_CLIENT, Deleted.from_json)
 
 
 def page_params(limit: int | None, starting_after: str | None, ending_before: str | None) -> Params:
@@ -151,4 +165,13 @@ def site_body(
         "timezone": timezone,
         "multi_domain": multi_domain,
         "multi_domain_option": multi_domain_option,
+    }
+
+
+def integration_client_body(site_id: str, name: str | None, datasets: str | Sequence[str] | None) -> Body:
+    return {
+        "site_id": site_id,
+        "name": name,
+        # A string is comma-separated names, as for aggregates (and never a sequence of letters).
+        "datasets": [name.strip() for name in datasets.split(",")] if isinstance(datasets, str) else datasets,
     }

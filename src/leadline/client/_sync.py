@@ -13,7 +13,7 @@ import httpx
 from leadline.client import _operations as op
 from leadline.client._defaults import DEFAULT_TIMEOUT, default_user_agent
 from leadline.client._retry import RetryPolicy
-from leadline.client.models import Account, CurrentVisitors, Deleted, Event, Milestone, Page, Site
+from leadline.client.models import Account, CurrentVisitors, Deleted, Event, IntegrationClient, Milestone, Page, Site
 
 T = TypeVar("T")
 
@@ -44,6 +44,7 @@ class LeadlineClient:
         self.sites = Sites(self)
         self.events = Events(self)
         self.milestones = Milestones(self)
+        self.integration_clients = IntegrationClients(self)
 
     def __enter__(self) -> LeadlineClient:
         return self
@@ -245,3 +246,38 @@ class Milestones:
 
     def delete(self, site_id: str, milestone_id: str) -> Deleted:
         return self._client.send(op.DELETE_MILESTONE(site_id, milestone_id))
+
+
+class IntegrationClients:
+    """The account's Integration API (OAuth2) clients; every call needs a `*` key."""
+
+    def __init__(self, client: LeadlineClient) -> None:
+        self._client = client
+
+    def list(
+        self, *, limit: int | None = None, starting_after: str | None = None, ending_before: str | None = None
+    ) -> Page[IntegrationClient]:
+        params = op.page_params(limit, starting_after, ending_before)
+        return self._client.send(op.LIST_INTEGRATION_CLIENTS(params=params))
+
+    def iterate(self, *, page_size: int = 100) -> Iterator[IntegrationClient]:
+        """Every client of the account, revoked ones included, fetching pages of `page_size` as needed."""
+        return _iterate(lambda cursor: self.list(limit=page_size, starting_after=cursor), lambda c: c.id)
+
+    def get(self, client_id: str) -> IntegrationClient:
+        return self._client.send(op.GET_INTEGRATION_CLIENT(client_id))
+
+    def create(
+        self, site_id: str, *, name: str | None = None, datasets: str | Sequence[str] | None = None
+    ) -> IntegrationClient:
+        """A new client reading `datasets` of the site (default all); its `client_secret` is in this answer only."""
+        body = op.integration_client_body(site_id, name, datasets)
+        return self._client.send(op.CREATE_INTEGRATION_CLIENT(body=body))
+
+    def rotate(self, client_id: str) -> IntegrationClient:
+        """A new `client_secret`; the old one and every token got with it stop working."""
+        return self._client.send(op.ROTATE_INTEGRATION_CLIENT_SECRET(client_id))
+
+    def revoke(self, client_id: str) -> Deleted:
+        """Revoke the client: its secret and tokens stop working at once."""
+        return self._client.send(op.REVOKE_INTEGRATION_CLIENT(client_id))

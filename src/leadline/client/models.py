@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -93,6 +93,37 @@ class Milestone:
             milestone_date=str(data["milestone_date"]),
             created_at=str(data["created_at"]),
             updated_at=str(data["updated_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class IntegrationClient:
+    """An OAuth2 client of the Integration API; `client_secret` is set only in the answers to create and rotate."""
+
+    id: str
+    object: str
+    client_id: str  # the same as id, under the name the token request uses
+    name: str
+    site_id: str
+    datasets: tuple[str, ...]
+    created_at: str
+    revoked_at: str | None  # None while the client is active
+    # Out of repr so a logged client does not leak its secret.
+    client_secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> IntegrationClient:
+        revoked_at, secret = data.get("revoked_at"), data.get("client_secret")
+        return cls(
+            id=str(data["id"]),
+            object=str(data["object"]),
+            client_id=str(data["client_id"]),
+            name=str(data["name"]),
+            site_id=str(data["site_id"]),
+            datasets=tuple(str(name) for name in data["datasets"]),
+            created_at=str(data["created_at"]),
+            revoked_at=None if revoked_at is None else str(revoked_at),
+            client_secret=None if secret is None else str(secret),
         )
 
 

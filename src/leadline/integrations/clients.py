@@ -11,6 +11,7 @@ from sqlalchemy import Engine, Row, delete, insert, select, update
 from leadline.integrations.datasets import DATASETS, check_dataset_names
 from leadline.store.ids import new_id
 from leadline.store.metadata.clock import utc_now
+from leadline.store.metadata.pagination import Page, PageRequest, fetch_page
 from leadline.store.metadata.records import NotFoundError
 from leadline.store.metadata.secret_hashes import hash_secret, new_secret, secret_matches
 from leadline.store.metadata.tables import integration_clients, integration_tokens, sites
@@ -106,6 +107,12 @@ class IntegrationClientRepository:
             ).all()
         return [_to_client(row) for row in rows]
 
+    def list_page(self, account_id: str, request: PageRequest) -> Page[IntegrationClient]:
+        """One page of the account's clients (revoked ones included), ordered by creation as other lists are."""
+        with self._engine.connect() as connection:
+            scope = integration_clients.c.account_id == account_id
+            return fetch_page(connection, integration_clients, scope, request, _to_client)
+
     def authenticate(self, client_id: str, secret: str) -> IntegrationClient | None:
         """The active client with this id and secret, or None (unknown, wrong secret or revoked)."""
         with self._engine.connect() as connection:
@@ -175,3 +182,16 @@ class IntegrationClientRepository:
                 )
             ).first()
         return None if row is None else _to_client(row)
+
+    def active_subscriptions(self) -> dict[str, tuple[str, ...]]:
+        """For each site with active clients, the datasets at least one of them subscribes to."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(integration_clients.c.site_id, integration_clients.c.datasets).where(
+                    integration_clients.c.revoked_at.is_(None)
+                )
+            ).all()
+        subscribed: dict[str, dict[str, None]] = {}
+        for site_id, names in rows:
+            subscribed.setdefault(site_id, {}).update(dict.fromkeys(names))
+        return {site_id: tuple(name for name in DATASETS if name in names) for site_id, names in subscribed.items()}

@@ -27,6 +27,7 @@ class Dataset:
     name: str
     description: str
     columns: tuple[DatasetColumn, ...]
+    key_count: int  # the first columns name a row (date and dimensions); rows are sorted by them
 
 
 def _columns(*pairs: tuple[str, ValueType]) -> tuple[DatasetColumn, ...]:
@@ -40,7 +41,7 @@ DATASETS: dict[str, Dataset] = {
     for dataset in (
         Dataset(
             "daily_pages",
-            "Visits per page and day.",
+            "Visits per page and day: for each hostname, the pathname report filtered to that hostname.",
             _columns(
                 ("date", _D),
                 ("hostname", _S),
@@ -51,25 +52,27 @@ DATASETS: dict[str, Dataset] = {
                 ("avg_duration", _F),
                 ("bounce_rate", _F),
             ),
+            key_count=3,
         ),
         Dataset(
             "daily_sources",
-            "Visits per referrer, UTM tags and day.",
+            "Visits per day by referrer hostname, and by each UTM tag: one row per (source_field, source_value), "
+            "source_field being referrer_hostname, utm_source, utm_medium or utm_campaign.",
             _columns(
                 ("date", _D),
-                ("referrer_hostname", _S),
-                ("utm_source", _S),
-                ("utm_medium", _S),
-                ("utm_campaign", _S),
+                ("source_field", _S),
+                ("source_value", _S),
                 ("visits", _I),
                 ("uniques", _I),
                 ("pageviews", _I),
             ),
+            key_count=3,
         ),
         Dataset(
             "daily_events",
-            "Conversions per event and day.",
+            "Conversions per event and day (events without conversions that day have no row); value in cents.",
             _columns(("date", _D), ("event", _S), ("conversions", _I), ("unique_conversions", _I), ("value", _I)),
+            key_count=2,
         ),
     )
 }

@@ -15,6 +15,7 @@ from leadline.integrations.service import Integrations
 
 GRANT_TYPE = "client_credentials"
 SCOPE_PATH = "/api/integrations"
+USER_AGENT_REQUIRED = "this deployment requires a User-Agent header naming your integration (e.g. acme-sync/1.2)"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -45,10 +46,14 @@ def _invalid_client(description: str) -> OAuthError:
     return OAuthError(401, "invalid_client", description, {"WWW-Authenticate": 'Basic realm="leadline"'})
 
 
+def public_base_url(settings: Settings, request: Request) -> str:
+    """Where clients reach this deployment: the base_url setting, else this request's origin."""
+    return settings.base_url.rstrip("/") if settings.base_url else f"{request.url.scheme}://{request.url.netloc}"
+
+
 def integration_scope(settings: Settings, request: Request) -> str:
-    """The one scope a token can have: `{base_url}/api/integrations`, base_url defaulting to this request's origin."""
-    base = settings.base_url.rstrip("/") if settings.base_url else f"{request.url.scheme}://{request.url.netloc}"
-    return base + SCOPE_PATH
+    """The one scope a token can have: `{base_url}/api/integrations`."""
+    return public_base_url(settings, request) + SCOPE_PATH
 
 
 def _form(content_type: str, body: bytes) -> dict[str, str]:
@@ -99,6 +104,8 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
 
 
 async def _issue(request: Request, settings: Settings, integrations: Integrations) -> Response:
+    if integrations.require_user_agent and not request.headers.get("user-agent", "").strip():
+        raise _invalid_request(USER_AGENT_REQUIRED)
     form = _form(request.headers.get("content-type", ""), await request.body())
     grant_type = form.get("grant_type")
     if not grant_type:
@@ -106,11 +113,10 @@ async def _issue(request: Request, settings: Settings, integrations: Integration
     client_id, secret = _client_credentials(request, form)
     retry_after = integrations.token_rate_limit.retry_after(client_id)
     if retry_after is not None:
-        item = integrations.token_rate_limit.item
         raise OAuthError(
             429,
             "slow_down",
-            f"at most {item.amount} token requests per {item.get_expiry()} seconds for this client: "
+            f"{integrations.token_rate_limit.describe()} to the token endpoint per client: "
             f"reuse tokens until they expire; retry after {retry_after} seconds",
             {"Retry-After": str(retry_after)},
         )

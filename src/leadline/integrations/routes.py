@@ -1,4 +1,4 @@
-"""The Integration API's routes: the OAuth2 token endpoint and the GraphQL endpoint."""
+"""The Integration API's routes: the OAuth2 token endpoint, GraphQL, and publication downloads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from leadline.integrations.downloads import download_endpoint
 from leadline.integrations.graphql_api import graphql_endpoint
 from leadline.integrations.oauth import token_endpoint
 from leadline.services import Services
@@ -16,9 +17,18 @@ def integration_routes(services: Services) -> list[BaseRoute]:
         return await token_endpoint(request, services.settings, services.integrations)
 
     async def graphql(request: Request) -> Response:
-        return await graphql_endpoint(request, services.integrations)
+        return await graphql_endpoint(request, services.settings, services.integrations)
+
+    async def download(request: Request) -> Response:
+        return await download_endpoint(request, services.integrations)
 
     return [
         Route("/oauth2/token", token, methods=["POST"], name="oauth2_token"),
         Route("/api/integrations", graphql, methods=["POST"], name="integrations_graphql"),
+        Route(
+            "/api/integrations/publications/{publication_id}/rows.{format}",
+            download,
+            methods=["GET"],
+            name="integrations_download",
+        ),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadline.store.events.base import EventStore, Hit, HitKind
+from leadline.store.events.base import EventStore, EventStoreBusyError, Hit, HitKind
 
 
 def open_event_store(url: str) -> EventStore:
@@ -15,4 +15,4 @@ def open_event_store(url: str) -> EventStore:
     raise ValueError(f"unsupported event store URL scheme {scheme!r} (expected duckdb://)")
 
 
-__all__ = ["EventStore", "Hit", "HitKind", "open_event_store"]
+__all__ = ["EventStore", "EventStoreBusyError", "Hit", "HitKind", "open_event_store"]

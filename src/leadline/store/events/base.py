@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from leadline.query.dialects import Params
 
 
+class EventStoreBusyError(RuntimeError):
+    """The embedded event store is held by another process (DuckDB allows one writer process)."""
+
+
 class HitKind(IntEnum):
     PAGEVIEW = 1
     EVENT = 2

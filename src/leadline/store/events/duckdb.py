@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from leadline.query.dialects import Params
-from leadline.store.events.base import HIT_COLUMNS, Hit, HitKind, HitRow, hit_to_row
+from leadline.store.events.base import HIT_COLUMNS, EventStoreBusyError, Hit, HitKind, HitRow, hit_to_row
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
 MIGRATIONS: tuple[str, ...] = (
@@ -90,7 +90,14 @@ class DuckDBEventStore:
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = duckdb.connect(str(path))
+        try:
+            self._connection = duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            raise EventStoreBusyError(
+                f"the event store {path} is in use by another process (a running server?): stop it and retry"
+            ) from error
         # One connection, used by one thread at a time: DuckDB connections are not thread-safe.
         self._lock = threading.Lock()
         self._migrate()

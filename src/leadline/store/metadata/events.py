@@ -69,6 +69,14 @@ class EventRepository:
         with self._engine.connect() as connection:
             return fetch_page(connection, events, events.c.site_id == site_id, request, _to_event)
 
+    def list_all(self, site_id: str) -> list[Event]:
+        """Every event of a site, oldest first."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(events).where(events.c.site_id == site_id).order_by(events.c.created_at, events.c.id)
+            ).all()
+        return [_to_event(row) for row in rows]
+
     def rename(self, site_id: str, event_id: str, name: str) -> Event:
         try:
             with self._engine.begin() as connection:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -127,7 +128,22 @@ integration_tokens = Table(
     Index("ix_integration_tokens_client_id", "client_id"),
 )
 
-# A publication freezes one closed day of a dataset of a site (rows, their SHA-256, a signature).
+# An account's Ed25519 signing keys; the newest signs new publications, older ones stay to verify old ones.
+# The private key is kept here, with the rest of the deployment's secrets, so any server can publish.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account_id", String(16), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("private_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_signing_keys_account_id", "account_id"),
+)
+
+# A publication freezes one closed day of a dataset of a site: its rows, their SHA-256 and a signature.
+# Late data makes a new version for the same day (supersedes_id names the one it replaces); rows never change.
 publications = Table(
     "publications",
     metadata,
@@ -135,10 +151,27 @@ publications = Table(
     Column("site_id", String(16), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
     Column("dataset", String(64), nullable=False),
     Column("day", Date, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("supersedes_id", String(16), nullable=True),
     Column("branch_id", String(64), nullable=False),
+    Column("row_count", Integer, nullable=False),
     Column("rows_sha256", String(64), nullable=False),
-    Column("signature_id", String(64), nullable=False),
+    Column("key_id", String(16), ForeignKey("signing_keys.id"), nullable=False),
+    Column("signature_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
     Column("signer_email", String(320), nullable=False),
+    # The signed ISO 8601 text (site time, with offset), kept as signed; published_at (UTC) orders and filters.
+    Column("timestamp_iso8601", String(40), nullable=False),
     Column("published_at", DateTime, nullable=False),
+    UniqueConstraint("site_id", "dataset", "day", "version", name="uq_publications_site_dataset_day_version"),
     Index("ix_publications_site_order", "site_id", "published_at"),
+)
+
+# The canonical encoding (RFC 8785 JSON) of a publication's rows: exactly the bytes rows_sha256 covers.
+publication_rows = Table(
+    "publication_rows",
+    metadata,
+    Column("publication_id", String(16), ForeignKey("publications.id", ondelete="CASCADE"), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
 )

@@ -1,0 +1,85 @@
+"""Accounts' Ed25519 signing keys: made on first use, newest signs, all stay available for verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, Row, insert, select
+
+from leadline.integrations.canonical import ALGORITHM, public_key_text
+from leadline.store.ids import new_id
+from leadline.store.metadata.clock import utc_now
+from leadline.store.metadata.tables import signing_keys
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    id: str
+    account_id: str
+    algorithm: str
+    public_key: str  # raw 32 bytes, base64
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateSigningKey:
+    key: SigningKey
+    private_key: Ed25519PrivateKey
+
+
+def _to_key(row: Row[tuple[object, ...]]) -> SigningKey:
+    m = row._mapping
+    return SigningKey(
+        id=m["id"],
+        account_id=m["account_id"],
+        algorithm=m["algorithm"],
+        public_key=m["public_key"],
+        created_at=m["created_at"],
+    )
+
+
+class SigningKeyRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def current(self, account_id: str) -> PrivateSigningKey:
+        """The account's newest key with its private half, made now if the account has none."""
+        with self._engine.begin() as connection:
+            row = connection.execute(
+                select(signing_keys)
+                .where(signing_keys.c.account_id == account_id)
+                .order_by(signing_keys.c.created_at.desc(), signing_keys.c.id)
+                .limit(1)
+            ).first()
+            if row is not None:
+                private = Ed25519PrivateKey.from_private_bytes(row._mapping["private_key"])
+                return PrivateSigningKey(_to_key(row), private)
+            private = Ed25519PrivateKey.generate()
+            key = SigningKey(new_id(), account_id, ALGORITHM, public_key_text(private), utc_now())
+            connection.execute(
+                insert(signing_keys).values(
+                    id=key.id,
+                    account_id=key.account_id,
+                    algorithm=key.algorithm,
+                    public_key=key.public_key,
+                    private_key=private.private_bytes_raw(),
+                    created_at=key.created_at,
+                )
+            )
+        return PrivateSigningKey(key, private)
+
+    def get(self, key_id: str) -> SigningKey | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(select(signing_keys).where(signing_keys.c.id == key_id)).first()
+        return None if row is None else _to_key(row)
+
+    def list_for_account(self, account_id: str) -> list[SigningKey]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(signing_keys)
+                .where(signing_keys.c.account_id == account_id)
+                .order_by(signing_keys.c.created_at, signing_keys.c.id)
+            ).all()
+        return [_to_key(row) for row in rows]
