@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 
 from leadline.integrations.datasets import DATASETS
 from tests.integrations.conftest import Credentials, get_token, new_credentials
@@ -140,9 +141,71 @@ def test_batches_of_more_than_twenty_operations_are_refused(integration_server: 
 
 
 def test_queries_nested_more_than_ten_levels_are_refused(integration_server: LiveServer, token: str) -> None:
-    deep = "{ __schema { types { fields { type " + "{ ofType " * 6 + "{ name }" + " }" * 10
+    deep = "{ recentPublicationEvents(lastNDays: 1) " + "{ columns " * 10 + "{ id }" + " }" * 11
     [answer] = answers(integration_server, token, [{"query": deep}])
-    assert "nested" in answer["errors"][0]["message"] and "data" not in answer
+    assert "more than 10 levels" in answer["errors"][0]["message"] and "data" not in answer
+
+
+def test_introspection_may_nest_twenty_levels_so_the_standard_introspection_query_works(
+    integration_server: LiveServer, token: str
+) -> None:
+    [full] = answers(integration_server, token, [{"query": get_introspection_query()}])
+    assert "errors" not in full
+    assert "publicationRows" in {
+        field["name"] for field in full["data"]["__schema"]["types"][0]["fields"] or []
+    } or any(t["name"] == "RowPage" for t in full["data"]["__schema"]["types"])
+    deeper = "{ __schema { types { fields { type " + "{ ofType " * 17 + "{ name }" + " }" * 21
+    [answer] = answers(integration_server, token, [{"query": deeper}])
+    assert "more than 20 levels" in answer["errors"][0]["message"]
+
+
+def test_costly_queries_are_refused_before_they_run(integration_server: LiveServer, token: str) -> None:
+    aliases = " ".join(f"a{n}: recentPublicationEvents(lastNDays: 30) {{ id }}" for n in range(12))
+    [answer] = answers(integration_server, token, [{"query": "{ " + aliases + " }"}])
+    assert "costs" in answer["errors"][0]["message"] and "data" not in answer
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('{ datasetPublications(datasetId: "nope.daily_pages") { id } }', "not one of this client's datasets"),
+        ('{ publicationRows(publicationId: "NOPE") { totalCount } }', "no publication"),
+        ('{ publicationRows(publicationId: "NOPE", first: 0) { totalCount } }', "between 1 and 5000"),
+        ('{ publicationRows(publicationId: "NOPE", first: 5001) { totalCount } }', "between 1 and 5000"),
+        ('{ publicationSignature(publicationId: "NOPE") { signature } }', "no publication"),
+        ("{ recentPublicationEvents(lastNDays: 0) { id } }", "between 1 and"),
+    ],
+)
+def test_bad_arguments_are_graphql_errors_in_a_200(
+    integration_server: LiveServer, token: str, query: str, message: str
+) -> None:
+    [answer] = answers(integration_server, token, [{"query": query}])
+    assert message in answer["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ({"fromDay": "yesterday"}, "YYYY-MM-DD"),
+        ({"fromDay": "2026-02-01", "toDay": "2026-01-01"}, "must not be after"),
+        ({"fromDay": "2024-01-01", "toDay": "2026-01-01"}, "at most 400 days"),
+    ],
+)
+def test_publication_day_ranges_are_checked(
+    integration_server: LiveServer, credentials: Credentials, days: dict[str, str], message: str
+) -> None:
+    token = get_token(integration_server, credentials)
+    query = """query($id: ID!, $fromDay: String, $toDay: String) {
+      datasetPublications(datasetId: $id, fromDay: $fromDay, toDay: $toDay) { id }
+    }"""
+    variables = {"id": f"{credentials.site.id}.daily_pages", **days}
+    [answer] = answers(integration_server, token, [{"query": query, "variables": variables}])
+    assert message in answer["errors"][0]["message"]
+
+
+def test_a_publication_that_does_not_exist_is_null(integration_server: LiveServer, token: str) -> None:
+    [answer] = answers(integration_server, token, [{"query": '{ publication(id: "NOPE") { id } }'}])
+    assert answer == {"data": {"publication": None}}
 
 
 def test_introspection_works_for_a_valid_token(integration_server: LiveServer, token: str) -> None:

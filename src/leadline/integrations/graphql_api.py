@@ -38,6 +38,16 @@ from leadline.integrations.service import Integrations
 
 MAX_BATCH = 20
 MAX_DEPTH = 10
+MAX_INTROSPECTION_DEPTH = 20
+MAX_COST = 250
+# Fields that read publications or rows cost more than plain fields; aliases cannot multiply them for free.
+HEAVY_FIELDS = {
+    "recentPublicationEvents": 20,
+    "datasetPublications": 20,
+    "publicationRows": 25,
+    "publicationSignature": 5,
+    "publication": 2,
+}
 MAX_LAST_N_DAYS = 3660
 MAX_DAY_RANGE = 400
 DEFAULT_DAY_RANGE = 31
@@ -308,11 +318,36 @@ def _depth(node: Node, fragments: Mapping[str, FragmentDefinitionNode], seen: fr
     return inner + (1 if isinstance(node, FieldNode) else 0)
 
 
-def query_depth(document: DocumentNode) -> int:
-    """How deeply the fields of any operation in `document` nest (fragments followed)."""
+def _cost(node: Node, fragments: Mapping[str, FragmentDefinitionNode], seen: frozenset[str] = frozenset()) -> int:
+    if isinstance(node, FragmentSpreadNode):
+        name = node.name.value
+        if name in seen or name not in fragments:
+            return 0
+        return _cost(fragments[name], fragments, seen | {name})
+    own = (1 + HEAVY_FIELDS.get(node.name.value, 0)) if isinstance(node, FieldNode) else 0
+    selection_set: SelectionSetNode | None = getattr(node, "selection_set", None)
+    if selection_set is None:
+        return own
+    return own + sum(_cost(child, fragments, seen) for child in selection_set.selections)
+
+
+def query_cost(document: DocumentNode) -> int:
+    """A static cost: one per field selected (fragments expanded), more for fields that read publications."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    return max((_depth(operation, fragments) for operation in operations), default=0)
+    return max((_cost(d, fragments) for d in document.definitions if isinstance(d, OperationDefinitionNode)), default=0)
+
+
+def depth_problem(document: DocumentNode) -> str | None:
+    """Why the document nests too deeply, or None. Introspection (`__schema`, `__type`) may nest deeper,
+    so that the standard introspection query of GraphQL tools (15 levels) works."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    for operation in (d for d in document.definitions if isinstance(d, OperationDefinitionNode)):
+        for selection in operation.selection_set.selections:
+            introspection = isinstance(selection, FieldNode) and selection.name.value in ("__schema", "__type")
+            limit = MAX_INTROSPECTION_DEPTH if introspection else MAX_DEPTH
+            if _depth(selection, fragments) > limit:
+                return f"query is nested more than {limit} levels deep"
+    return None
 
 
 def _error(message: str) -> dict[str, Any]:
@@ -334,8 +369,10 @@ def run_operation(operation: object, root: Root) -> dict[str, Any]:
         document = parse(query)
     except GraphQLError as error:
         return {"errors": [error.formatted]}
-    if query_depth(document) > MAX_DEPTH:
-        return _error(f"query is nested more than {MAX_DEPTH} levels deep")
+    if (problem := depth_problem(document)) is not None:
+        return _error(problem)
+    if (cost := query_cost(document)) > MAX_COST:
+        return _error(f"query costs {cost}, more than {MAX_COST}: select fewer fields or split it into a batch")
     problems = validate(SCHEMA, document)
     if problems:
         return {"errors": [problem.formatted for problem in problems]}
