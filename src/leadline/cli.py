@@ -16,6 +16,7 @@ from rich.table import Table
 from leadline import __version__
 from leadline.api.models import Timezone
 from leadline.api.permissions import PERMISSION_FORMS, parse_permission
+from leadline.client.cli import remote_app
 from leadline.config import Settings
 from leadline.integrations.clients import IntegrationClient, IntegrationClientRepository
 from leadline.integrations.datasets import DATASETS, UnknownDatasetError
@@ -40,6 +41,7 @@ integrations_app = typer.Typer(
     help="Create, list, rotate and revoke Integration API (OAuth2) clients.", no_args_is_help=True
 )
 app.add_typer(integrations_app, name="integrations")
+app.add_typer(remote_app, name="remote")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

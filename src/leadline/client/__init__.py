@@ -1,9 +1,15 @@
-"""Leadline's Python SDK for its REST API v1: sync and async clients with typed results, errors and retries."""
+"""Leadline's Python SDK: REST API v1 and Integration API clients (sync and async), typed results, retries."""
 
-from leadline.client._async import AsyncEvents, AsyncLeadlineClient, AsyncMilestones, AsyncSites
+from leadline.client._async import (
+    AsyncEvents,
+    AsyncIntegrationClients,
+    AsyncLeadlineClient,
+    AsyncMilestones,
+    AsyncSites,
+)
 from leadline.client._defaults import default_user_agent
 from leadline.client._retry import RetryPolicy
-from leadline.client._sync import Events, LeadlineClient, Milestones, Sites
+from leadline.client._sync import Events, IntegrationClients, LeadlineClient, Milestones, Sites
 from leadline.client.errors import (
     AuthenticationError,
     BadRequestError,
@@ -14,6 +20,9 @@ from leadline.client.errors import (
     RateLimitedError,
     ServerError,
 )
+from leadline.client.integration import IntegrationApiClient
+from leadline.client.integration_async import AsyncIntegrationApiClient
+from leadline.client.integration_errors import GraphQLError, TokenError
 from leadline.client.models import (
     Account,
     CurrentPage,
@@ -21,14 +30,29 @@ from leadline.client.models import (
     CurrentVisitors,
     Deleted,
     Event,
+    IntegrationClient,
     Milestone,
     Page,
     Site,
+)
+from leadline.client.publications import (
+    Dataset,
+    DatasetColumn,
+    PublicationEvent,
+    PublicationSignature,
+    PublicationVerificationError,
+    RowPage,
+    SigningKey,
+    VerifiedPublication,
+    read_parquet_rows,
+    verify_publication_data,
 )
 
 __all__ = [
     "Account",
     "AsyncEvents",
+    "AsyncIntegrationApiClient",
+    "AsyncIntegrationClients",
     "AsyncLeadlineClient",
     "AsyncMilestones",
     "AsyncSites",
@@ -37,10 +61,16 @@ __all__ = [
     "CurrentPage",
     "CurrentReferrer",
     "CurrentVisitors",
+    "Dataset",
+    "DatasetColumn",
     "Deleted",
     "Event",
     "Events",
     "GoneError",
+    "GraphQLError",
+    "IntegrationApiClient",
+    "IntegrationClient",
+    "IntegrationClients",
     "LeadlineClient",
     "LeadlineError",
     "Milestone",
@@ -48,10 +78,19 @@ __all__ = [
     "NotFoundError",
     "Page",
     "PermissionDeniedError",
+    "PublicationEvent",
+    "PublicationSignature",
+    "PublicationVerificationError",
     "RateLimitedError",
     "RetryPolicy",
+    "RowPage",
     "ServerError",
+    "SigningKey",
     "Site",
     "Sites",
+    "TokenError",
+    "VerifiedPublication",
     "default_user_agent",
+    "read_parquet_rows",
+    "verify_publication_data",
 ]
