@@ -17,13 +17,8 @@ import httpx
 
 from leadline.client._defaults import default_user_agent
 from leadline.client._retry import RetryPolicy
-from leadline.client.errors import NotFoundError
-from leadline.client.integration_errors import (
-    GraphQLError,
-    TokenError,
-    error_from_integration_response,
-    token_error_from_response,
-)
+from leadline.client.errors import NotFoundError, error_from_response
+from leadline.client.integration_errors import GraphQLError, TokenError, token_error_from_response
 from leadline.client.publications import (
     Dataset,
     PublicationEvent,
@@ -146,7 +141,7 @@ def operation(query: str, variables: Mapping[str, Any] | None = None, name: str 
 def answer_json(response: httpx.Response) -> Any:
     """The JSON of a 200 answer of /api/integrations, or the error of any other answer raised."""
     if response.status_code != 200:
-        raise error_from_integration_response(response)
+        raise error_from_response(response)
     return response.json()
 
 

@@ -81,11 +81,16 @@ def error_from_response(response: httpx.Response) -> LeadlineError:
 
 
 def _message_of(response: httpx.Response) -> str:
-    # A proxy in front of the server may answer with HTML or nothing: fall back to the text or the reason phrase.
+    """REST's `{"error"}` or the Integration API's `{"errors": [{"message"}]}`; a proxy in front of the server may
+    answer with HTML or nothing: then the text or the reason phrase."""
     try:
         body: Any = response.json()
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return str(body["error"])
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        messages = [str(error.get("message")) for error in body["errors"] if isinstance(error, dict)]
+        if messages:
+            return "; ".join(messages)
     return response.text.strip() or response.reason_phrase

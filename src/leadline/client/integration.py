@@ -15,7 +15,7 @@ import httpx
 from leadline.client import _integration_ops as ops
 from leadline.client._defaults import DEFAULT_TIMEOUT
 from leadline.client._retry import RetryPolicy
-from leadline.client.integration_errors import error_from_integration_response
+from leadline.client.errors import error_from_response
 from leadline.client.publications import (
     Cell,
     Dataset,
@@ -201,7 +201,7 @@ class IntegrationApiClient:
         try:
             if response.status_code != 200:
                 response.read()
-                raise error_from_integration_response(response)
+                raise error_from_response(response)
             with partial.open("wb") as file:
                 for chunk in response.iter_bytes():
                     file.write(chunk)

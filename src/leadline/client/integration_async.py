@@ -16,7 +16,7 @@ import httpx
 from leadline.client import _integration_ops as ops
 from leadline.client._defaults import DEFAULT_TIMEOUT
 from leadline.client._retry import RetryPolicy
-from leadline.client.integration_errors import error_from_integration_response
+from leadline.client.errors import error_from_response
 from leadline.client.publications import (
     Cell,
     Dataset,
@@ -190,7 +190,7 @@ class AsyncIntegrationApiClient:
         try:
             if response.status_code != 200:
                 await response.aread()
-                raise error_from_integration_response(response)
+                raise error_from_response(response)
             async with await anyio.open_file(partial, "wb") as file:
                 async for chunk in response.aiter_bytes():
                     await file.write(chunk)

@@ -7,16 +7,7 @@ from typing import Any
 
 import httpx
 
-from leadline.client.errors import (
-    AuthenticationError,
-    BadRequestError,
-    LeadlineError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    retry_after_seconds,
-)
+from leadline.client.errors import LeadlineError
 
 
 class TokenError(LeadlineError):
@@ -42,41 +33,12 @@ class GraphQLError(LeadlineError):
         super().__init__(200, where + "; ".join(self.messages))
 
 
-_BY_STATUS: dict[int, type[LeadlineError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-}
-
-
-def error_from_integration_response(response: httpx.Response) -> LeadlineError:
-    """The exception for an error answer of /api/integrations (`{"errors": [{"message"}]}`), by status."""
-    message = _messages_of(response)
-    status = response.status_code
-    if status == 429:
-        return RateLimitedError(status, message, retry_after_seconds(response))
-    if status >= 500:
-        return ServerError(status, message)
-    return _BY_STATUS.get(status, LeadlineError)(status, message)
-
-
 def token_error_from_response(response: httpx.Response) -> TokenError:
     """The RFC 6749 §5.2 error of a token answer; a body that is not one keeps the status and text."""
     body = _json_or_none(response)
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return TokenError(response.status_code, body["error"], str(body.get("error_description") or ""))
     return TokenError(response.status_code, "invalid_response", response.text.strip() or response.reason_phrase)
-
-
-def _messages_of(response: httpx.Response) -> str:
-    # A proxy in front of the server may answer with HTML or nothing: fall back to the text or the reason phrase.
-    body = _json_or_none(response)
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        messages = [str(error.get("message")) for error in body["errors"] if isinstance(error, dict)]
-        if messages:
-            return "; ".join(messages)
-    return response.text.strip() or response.reason_phrase
 
 
 def _json_or_none(response: httpx.Response) -> Any:
