@@ -24,6 +24,7 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 
+from leadline.client.publications import PublicationEvent, PublicationSignature, signed_facts
 from leadline.config import Settings
 from leadline.integrations.canonical import rows_sha256, signature_is_valid, signed_message
 from leadline.integrations.clients import IntegrationClientRepository
@@ -45,7 +46,7 @@ SERVER_SETTINGS = UNLIMITED | {
 PUBLICATION_FIELDS = """
   __typename id signerEmail signatureId datasetId branchId timestampIso8601
   datasetName day timezone version supersedesId rowCount rowsSha256 parquetUrl csvUrl
-  columns { columnName valueType }
+  columns { id columnName valueType }
 """
 RECENT = f"query Recent($days: Int!) {{ recentPublicationEvents(lastNDays: $days) {{ {PUBLICATION_FIELDS} }} }}"
 ROWS = """
@@ -257,23 +258,8 @@ def rows_from_aggregations(world: World, dataset: str, day: str) -> list[list[An
 
 
 def facts(publication: dict[str, Any], signature: dict[str, Any]) -> dict[str, object]:
-    return {
-        "algorithm": signature["algorithm"],
-        "branchId": publication["branchId"],
-        "columns": [column["columnName"] for column in publication["columns"]],
-        "datasetId": publication["datasetId"],
-        "day": publication["day"],
-        "keyId": signature["keyId"],
-        "publicationId": publication["id"],
-        "rowCount": publication["rowCount"],
-        "rowsSha256": publication["rowsSha256"],
-        "signatureId": publication["signatureId"],
-        "signerEmail": publication["signerEmail"],
-        "supersedesId": publication["supersedesId"],
-        "timestampIso8601": publication["timestampIso8601"],
-        "timezone": publication["timezone"],
-        "version": publication["version"],
-    }
+    """The signed facts as a consumer rebuilds them from the GraphQL answers (the SDK's own function)."""
+    return signed_facts(PublicationEvent.from_json(publication), PublicationSignature.from_json(signature))
 
 
 def test_every_closed_day_of_every_subscribed_dataset_is_published_by_the_server(world: World) -> None:

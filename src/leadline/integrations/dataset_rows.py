@@ -19,10 +19,17 @@ from leadline.store.events import EventStore
 from leadline.store.metadata.records import Site
 from leadline.store.metadata.store import MetadataStore
 
-PAGE_METRICS = ("visits", "uniques", "pageviews", "avg_duration", "bounce_rate")
-SOURCE_METRICS = ("visits", "uniques", "pageviews")
+
+def _metrics(dataset: str) -> tuple[str, ...]:
+    """The dataset's metric columns (those after its key columns), named as the report's aggregates."""
+    declared = DATASETS[dataset]
+    return tuple(column.name for column in declared.columns[declared.key_count :])
+
+
+PAGE_METRICS = _metrics("daily_pages")
+SOURCE_METRICS = _metrics("daily_sources")
 SOURCE_FIELDS = ("referrer_hostname", "utm_source", "utm_medium", "utm_campaign")
-EVENT_METRICS = ("conversions", "unique_conversions", "value")
+EVENT_METRICS = _metrics("daily_events")
 
 Report = Callable[[dict[str, str]], list[dict[str, str]]]
 

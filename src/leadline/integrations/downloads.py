@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from leadline.integrations.canonical import Cell
 from leadline.integrations.datasets import DATASETS, ValueType
-from leadline.integrations.graphql_api import authenticate
+from leadline.integrations.graphql_api import authenticate, not_visible, visible_publication
 from leadline.integrations.publications import Publication
 from leadline.integrations.service import Integrations
 
@@ -63,10 +63,9 @@ async def download_endpoint(request: Request, integrations: Integrations) -> Res
     publication_id, file_format = request.path_params["publication_id"], request.path_params["format"]
     if file_format not in MEDIA_TYPES:
         return JSONResponse({"errors": [{"message": "rows are served as rows.parquet or rows.csv"}]}, 404)
-    publication = await run_in_threadpool(integrations.publications.get, publication_id)
-    if publication is None or publication.site_id != client.site_id or publication.dataset not in client.datasets:
-        message = f"no publication {publication_id!r} among this client's subscribed datasets"
-        return JSONResponse({"errors": [{"message": message}]}, 404)
+    publication = await run_in_threadpool(visible_publication, integrations, client, publication_id)
+    if publication is None:
+        return JSONResponse({"errors": [{"message": not_visible(publication_id)}]}, 404)
     rows = await run_in_threadpool(integrations.publications.rows, publication)
     encode = parquet_bytes if file_format == "parquet" else csv_bytes
     body = await run_in_threadpool(encode, publication, rows)

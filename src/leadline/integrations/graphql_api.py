@@ -186,6 +186,20 @@ def _day(text: str | None, name: str, default: date) -> date:
         raise GraphQLError(f"{name} must be a date YYYY-MM-DD") from error
 
 
+def visible_publication(
+    integrations: Integrations, client: IntegrationClient, publication_id: str
+) -> Publication | None:
+    """The publication if it is of the client's site and one of its subscribed datasets, else None."""
+    found = integrations.publications.get(publication_id)
+    if found is None or found.site_id != client.site_id or found.dataset not in client.datasets:
+        return None
+    return found
+
+
+def not_visible(publication_id: str) -> str:
+    return f"no publication {publication_id!r} among this client's subscribed datasets"
+
+
 @dataclass(frozen=True)
 class Root:
     """The query root for one authenticated client; graphql-core calls these methods as resolvers."""
@@ -195,9 +209,9 @@ class Root:
     base_url: str
 
     def _visible(self, publication_id: str) -> Publication:
-        found = self.integrations.publications.get(publication_id)
-        if found is None or found.site_id != self.client.site_id or found.dataset not in self.client.datasets:
-            raise GraphQLError(f"no publication {publication_id!r} among this client's subscribed datasets")
+        found = visible_publication(self.integrations, self.client, publication_id)
+        if found is None:
+            raise GraphQLError(not_visible(publication_id))
         return found
 
     def _event(self, publication: Publication) -> dict[str, Any]:
