@@ -24,10 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from leadline.config import Settings
-from leadline.integrations.dataset_rows import dataset_rows
-from leadline.integrations.datasets import DATASETS
-from leadline.integrations.service import build_integrations
-from leadline.services import build_services
+from leadline.deployment import build_deployment
+from leadline.publishing.dataset_rows import dataset_rows
+from leadline.publishing.datasets import DATASETS
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
 
@@ -52,36 +51,36 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="leadline-publish-bench-"))
     try:
         settings = Settings(data_dir=data_dir)
-        services = build_services(settings)
-        account = services.metadata.accounts.create("Bench", "bench@example.com", TIMEZONE)
-        site = services.metadata.sites.create(account.id, {"name": "Busy"}, default_timezone=TIMEZONE)
+        deployment = build_deployment(settings)
+        account = deployment.metadata.accounts.create("Bench", "bench@example.com", TIMEZONE)
+        site = deployment.metadata.sites.create(account.id, {"name": "Busy"}, default_timezone=TIMEZONE)
         end = datetime.now(UTC)
         config = TrafficConfig(
             site.id, end - timedelta(days=DAYS), end, seed=5, total_hits=args.hits, timezone=TIMEZONE
         )
-        loaded = load_traffic(services, config)
+        loaded = load_traffic(deployment, config)
         print(f"loaded {loaded.stored:,} hits over {DAYS} days ({loaded.stored / DAYS:,.0f} per day)")
-        integrations = build_integrations(settings, services.metadata, services.event_store)
-        integrations.clients.create(account.id, site.id)
+        deployment.metadata.integration_clients.create(account.id, site.id, tuple(DATASETS))
+        publisher = deployment.publisher
         day = end.date() - timedelta(days=2)
 
         def reports_only() -> None:
             for name in DATASETS:
-                dataset_rows(name, site, day, services.event_store, services.metadata)
+                dataset_rows(name, site, day, deployment.event_store, deployment.metadata)
 
         # A day nobody published yet, each repetition, so every one computes, signs and stores.
         fresh_days = iter([day - timedelta(days=n) for n in range(args.repetitions)])
         baseline = median_seconds(reports_only, args.repetitions)
-        ours = median_seconds(lambda: integrations.publisher.publish(site, next(fresh_days)), args.repetitions)
-        rows = sum(len(dataset_rows(name, site, day, services.event_store, services.metadata)) for name in DATASETS)
+        ours = median_seconds(lambda: publisher.publish(site, next(fresh_days)), args.repetitions)
+        rows = sum(len(dataset_rows(name, site, day, deployment.event_store, deployment.metadata)) for name in DATASETS)
         print(
             f"one day, 3 datasets ({rows:,} rows): reports alone {baseline * 1000:.0f} ms, "
             f"published {ours * 1000:.0f} ms, ratio {ours / baseline:.2f}"
         )
-        integrations.publisher.publish_due(timedelta(0), 7)  # publish the look-back once
-        steady = median_seconds(lambda: integrations.publisher.publish_due(timedelta(0), 7), args.repetitions)
+        publisher.publish_due(timedelta(0), 7)  # publish the look-back once
+        steady = median_seconds(lambda: publisher.publish_due(timedelta(0), 7), args.repetitions)
         print(f"scheduler run, 7 days x 3 datasets, nothing changed: {steady * 1000:.0f} ms")
-        services.close()
+        deployment.close()
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -27,11 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from leadline.config import Settings
+from leadline.deployment import Deployment, build_deployment
 from leadline.query.dialects import Params
 from leadline.query.model import ReportQuery
 from leadline.query.parse import parse_report_query
 from leadline.query.report import run_report
-from leadline.services import Services, build_services
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
 
@@ -200,10 +200,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run_reports(services: Services, site_id: str, repetitions: int) -> dict[str, tuple[float, float, float, float]]:
+def run_reports(deployment: Deployment, site_id: str, repetitions: int) -> dict[str, tuple[float, float, float, float]]:
     end = int(END.timestamp()) - 1
     start = end + 1 - RANGE_DAYS * 86400
-    event = services.metadata.events.find_by_name(site_id, "Purchase")
+    event = deployment.metadata.events.find_by_name(site_id, "Purchase")
     results = {}
     for report in REPORTS:
         params = {
@@ -220,10 +220,10 @@ def run_reports(services: Services, site_id: str, repetitions: int) -> dict[str,
         sql, sql_params = hand_params(report.hand_sql, site_id, event.id if event else "", start, end + 1)
 
         def ours_once(query: ReportQuery = query) -> object:
-            return run_report(query, services.event_store, services.metadata)
+            return run_report(query, deployment.event_store, deployment.metadata)
 
         def hand_once(sql: str = sql, params: Params = sql_params) -> object:
-            return services.event_store.fetch(sql, params)
+            return deployment.event_store.fetch(sql, params)
 
         ours_times, ours = timed(ours_once, repetitions)
         hand_times, hand = timed(hand_once, repetitions)
@@ -247,34 +247,34 @@ def main() -> None:
 
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="leadline-query-bench-"))
     settings = Settings(data_dir=data_dir, log_level="warning")
-    services = build_services(settings)
-    account = services.metadata.accounts.find_by_email("bench@example.com")
+    deployment = build_deployment(settings)
+    account = deployment.metadata.accounts.find_by_email("bench@example.com")
     sizes = {"big": args.big_hits, "mid": args.big_hits // 10, "small": 300_000, "smaller": 100_000, "tiny": 30_000}
     if account is None:
-        account = services.metadata.accounts.create("Bench", "bench@example.com", TIMEZONE)
+        account = deployment.metadata.accounts.create("Bench", "bench@example.com", TIMEZONE)
         for name, hits in sizes.items():
-            site = services.metadata.sites.create(
+            site = deployment.metadata.sites.create(
                 account.id, {"name": name, "multi_domain": True, "multi_domain_option": "combined"}
             )
             started = time.perf_counter()
             loaded = load_traffic(
-                services,
+                deployment,
                 TrafficConfig(site_id=site.id, start=START, end=END, seed=name, total_hits=hits, timezone=TIMEZONE),
             )
             print(
                 f"loaded {loaded.stored:>10,} hits for {name:<8} in {time.perf_counter() - started:6.1f} s "
                 f"({loaded.requests_per_second:,.0f}/s)"
             )
-        services.close()
-        services = build_services(settings)
-    sites = {site.name: site.id for site in services.metadata.sites.list_all(account.id)}
-    stored = sum(services.event_store.count_hits(site_id) for site_id in sites.values())
-    services.event_store.fetch("CHECKPOINT", Params("qmark"))
+        deployment.close()
+        deployment = build_deployment(settings)
+    sites = {site.name: site.id for site in deployment.metadata.sites.list_all(account.id)}
+    stored = sum(deployment.event_store.count_hits(site_id) for site_id in sites.values())
+    deployment.event_store.fetch("CHECKPOINT", Params("qmark"))
     size = (data_dir / "events.duckdb").stat().st_size
     print(f"\n{stored:,} hits in {size / 1e6:,.0f} MB: {size / stored:.1f} bytes per hit (target <= 20)\n")
 
-    big = run_reports(services, sites["big"], args.repetitions)
-    mid = run_reports(services, sites["mid"], args.repetitions)
+    big = run_reports(deployment, sites["big"], args.repetitions)
+    mid = run_reports(deployment, sites["mid"], args.repetitions)
     print(
         f"{'report (last 30 days)':<20} {'p50 ms':>8} {'p95 ms':>8} {'hand p50':>9} {'hand p95':>9} {'ratio':>6}"
         f" {'p50 @1M':>8} {'growth':>7}"
@@ -285,7 +285,7 @@ def main() -> None:
             f"{name:<20} {p50:>8.1f} {p95:>8.1f} {hand50:>9.1f} {hand95:>9.1f} {p50 / hand50:>6.2f}"
             f" {small50:>8.1f} {p50 / small50:>6.1f}x"
         )
-    services.close()
+    deployment.close()
     if args.keep is None:
         shutil.rmtree(data_dir, ignore_errors=True)
 

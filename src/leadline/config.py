@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     reports_rate_limit: str = Field(
         "10/minute", description="Per-key limit for /v1/aggregations and /v1/current_visitors."
     )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit counters live (a `limits` storage URI): memory:// counts in this process.",
+    )
     token_rate_limit: str = Field(
         "60/minute", description="Per-client limit of POST /oauth2/token (Integration API; limits syntax)."
     )

@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from leadline.api.errors import error_response
+from leadline.http_errors import error_response
 
 access_log = logging.getLogger("leadline.access")
 

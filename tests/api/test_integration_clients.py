@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from leadline.integrations.datasets import DATASETS
+from leadline.publishing.datasets import DATASETS
 from leadline.store.metadata.records import Site
 from tests.conftest import Tenant
 from tests.integrations.conftest import Credentials, get_token, scope_of

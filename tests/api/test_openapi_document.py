@@ -75,6 +75,6 @@ def test_the_aggregation_parameters_documented_are_the_ones_parsed() -> None:
 
 
 def test_the_dataset_names_documented_are_the_declared_ones() -> None:
-    from leadline.integrations.datasets import DATASETS
+    from leadline.publishing.datasets import DATASETS
 
     assert openapi_document()["components"]["schemas"]["DatasetName"]["enum"] == list(DATASETS)

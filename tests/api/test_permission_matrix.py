@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from leadline.integrations.clients import IntegrationClientRepository
+from leadline.publishing.datasets import DATASETS
 from tests.live_server import LiveServer
 
 
@@ -107,7 +107,7 @@ def test_key_kind_gets_exactly_the_documented_status(server: LiveServer, operati
     site = server.new_site(owner)
     event = server.metadata.events.create(site.id, "Signup")
     milestone = server.metadata.milestones.create(site.id, "Launch", date(2025, 1, 1))
-    client = IntegrationClientRepository(server.metadata.engine).create(owner.id, site.id).client
+    client = server.metadata.integration_clients.create(owner.id, site.id, tuple(DATASETS)).client
     key: str | None
     if kind == "other-account":
         key = server.new_key(server.new_account("Other"), "*")

@@ -10,7 +10,7 @@ import httpx
 
 from leadline.app import create_app
 from leadline.config import Settings
-from leadline.services import build_services
+from leadline.deployment import build_deployment
 from tests.conftest import Tenant
 from tests.live_server import LiveServer
 
@@ -37,12 +37,12 @@ class BrokenEventStore:
 
 def test_an_unexpected_failure_is_a_json_500_without_details(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    services = build_services(settings)
-    services.event_store.close()
-    broken = dataclasses.replace(services, event_store=BrokenEventStore())  # type: ignore[arg-type]
-    account = services.metadata.accounts.create("A", "a@example.com")
-    site = services.metadata.sites.create(account.id, {"name": "S"})
-    key = services.metadata.api_keys.create(account.id, ["*"]).key
+    deployment = build_deployment(settings)
+    deployment.event_store.close()
+    broken = dataclasses.replace(deployment, event_store=BrokenEventStore())  # type: ignore[arg-type]
+    account = deployment.metadata.accounts.create("A", "a@example.com")
+    site = deployment.metadata.sites.create(account.id, {"name": "S"})
+    key = deployment.metadata.api_keys.create(account.id, ["*"]).key
     transport = httpx.ASGITransport(app=create_app(settings, broken), raise_app_exceptions=False)
 
     async def delete_site() -> httpx.Response:
@@ -53,6 +53,6 @@ def test_an_unexpected_failure_is_a_json_500_without_details(tmp_path: Path) -> 
     assert response.status_code == 500
     assert response.json() == {"error": "internal server error"}
     # Nothing was half-deleted: the site is still there to retry.
-    assert services.metadata.sites.find(site.id) is not None
+    assert deployment.metadata.sites.find(site.id) is not None
     assert "disk on fire" not in response.text
-    services.metadata.close()
+    deployment.metadata.close()

@@ -19,7 +19,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 import leadline.api
-from leadline.integrations.clients import IntegrationClientRepository
+from leadline.publishing.datasets import DATASETS
 from tests.conftest import Tenant
 from tests.live_server import LiveServer
 
@@ -69,9 +69,9 @@ def _point_at_real_objects(case: Case[Any], server: LiveServer, tenant: Tenant) 
     milestone = server.metadata.milestones.create(site.id, "Launch", date(2024, 1, 1))
     replacements = {"site_id": site.id, "event_id": event.id, "milestone_id": milestone.id}
     if case.path_parameters and "client_id" in case.path_parameters:
-        replacements["client_id"] = (
-            IntegrationClientRepository(server.metadata.engine).create(tenant.account.id, site.id).client.id
-        )
+        replacements["client_id"] = server.metadata.integration_clients.create(
+            tenant.account.id, site.id, tuple(DATASETS)
+        ).client.id
     if case.path_parameters:
         case.path_parameters.update({k: v for k, v in replacements.items() if k in case.path_parameters})
     if isinstance(case.body, dict) and "site_id" in case.body:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,12 @@ from leadline.client import (
     BadRequestError,
     Deleted,
     GoneError,
+    IntegrationClient,
     LeadlineClient,
     NotFoundError,
     PermissionDeniedError,
     Site,
 )
-from leadline.client.models import IntegrationClient
 from tests.conftest import Tenant
 from tests.integrations.conftest import Credentials, get_token
 from tests.live_server import LiveServer, start_server
@@ -188,7 +187,7 @@ def test_integration_clients_are_created_listed_rotated_and_revoked(server: Live
 
         fetched = client.integration_clients.get(created.id)
         assert fetched.client_secret is None
-        assert replace(fetched, client_secret=created.client_secret) == created
+        assert fetched.model_copy(update={"client_secret": created.client_secret}) == created
         second = client.integration_clients.create(site.id, datasets="daily_events,daily_sources")
         assert second.datasets == ("daily_events", "daily_sources")
         assert [found.id for found in client.integration_clients.list(limit=1).items] == [created.id]

@@ -24,19 +24,21 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from leadline.client import AuthenticationError, NotFoundError
-from leadline.client.integration import IntegrationApiClient
-from leadline.client.integration_async import AsyncIntegrationApiClient
-from leadline.client.integration_errors import GraphQLError, TokenError
-from leadline.client.publications import (
+from leadline import canonical
+from leadline.client import (
+    AsyncIntegrationApiClient,
+    AuthenticationError,
     DatasetColumn,
+    GraphQLError,
+    IntegrationApiClient,
+    NotFoundError,
     PublicationEvent,
     PublicationSignature,
     PublicationVerificationError,
+    TokenError,
     read_parquet_rows,
     verify_publication_data,
 )
-from leadline.integrations import canonical
 from tests.conftest import UNLIMITED
 from tests.integrations.conftest import Credentials, new_credentials
 from tests.live_server import LiveServer, free_port, leadline_env, start_server
@@ -346,8 +348,8 @@ def test_the_token_endpoint_is_retried_on_429_and_5xx_too() -> None:
 
 def test_downloads_never_send_the_token_to_another_host(tmp_path: Path) -> None:
     script = Script(httpx.Response(200, content=b"PAR1...PAR1"))
-    publication = dataclasses.replace(
-        publication_of([], "0" * 64), parquet_url="https://evil.test/api/integrations/publications/P1/rows.parquet"
+    publication = publication_of([], "0" * 64).model_copy(
+        update={"parquet_url": "https://evil.test/api/integrations/publications/P1/rows.parquet"}
     )
     with scripted_client(script) as client:
         written = client.download(publication, tmp_path / "p.parquet")
@@ -361,6 +363,29 @@ def test_downloads_never_send_the_token_to_another_host(tmp_path: Path) -> None:
         client.download(publication, tmp_path / "missing.parquet")
     assert getattr(missing.value, "status", None) == 404
     assert not (tmp_path / "missing.parquet").exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_the_async_client_retries_and_writes_downloads_the_same_way(tmp_path: Path) -> None:
+    script = Script(
+        httpx.Response(503, json={"errors": [{"message": "busy"}]}, headers={"Retry-After": "1"}),
+        httpx.Response(200, content=b"PAR1...PAR1"),
+    )
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def scenario() -> Path:
+        transport = httpx.MockTransport(script)
+        async with AsyncIntegrationApiClient(
+            "http://leadline.test", "CLIENT", "secret", transport=transport, sleep=sleep
+        ) as client:
+            return await client.download(publication_of([], "0" * 64), tmp_path / "p.parquet")
+
+    written = asyncio.run(scenario())
+    assert written.read_bytes() == b"PAR1...PAR1"
+    assert slept == [1.0]
+    assert not list(tmp_path.glob("*.part"))
 
 
 # Verification, on data built here with canonical.py and a fresh key.
@@ -385,7 +410,9 @@ def publication_of(rows: list[list[object]], rows_hash: str, version: int = 1) -
         supersedes_id=None,
         row_count=len(rows),
         rows_sha256=rows_hash,
-        columns=tuple(DatasetColumn(f"SITE1.daily_pages.{name}", name, "STRING") for name in COLUMNS),
+        columns=tuple(
+            DatasetColumn(id=f"SITE1.daily_pages.{name}", column_name=name, value_type="STRING") for name in COLUMNS
+        ),
         parquet_url="http://leadline.test/api/integrations/publications/P1/rows.parquet",
         csv_url="http://leadline.test/api/integrations/publications/P1/rows.csv",
     )
@@ -456,9 +483,9 @@ def test_a_wrong_pinned_public_key_fails_the_signature_check() -> None:
 def test_the_message_is_rebuilt_from_the_publications_facts_not_taken_from_the_server() -> None:
     publication, signature = signed(ROWS)
     # The server's signedMessage text is not trusted, so a wrong one does not matter...
-    assert verify_publication_data(publication, ROWS, dataclasses.replace(signature, signed_message="{}"))
+    assert verify_publication_data(publication, ROWS, signature.model_copy(update={"signed_message": "{}"}))
     # ...but a publication whose facts differ from what was signed fails, even if its rows are intact.
-    bumped = dataclasses.replace(publication, version=2)
+    bumped = publication.model_copy(update={"version": 2})
     with pytest.raises(PublicationVerificationError) as failed:
         verify_publication_data(bumped, ROWS, signature)
     assert failed.value.check == "signature"
@@ -470,9 +497,9 @@ def test_missing_rows_and_a_foreign_signature_are_named() -> None:
         verify_publication_data(publication, ROWS[:1], signature)
     assert short.value.check == "row_count"
     with pytest.raises(PublicationVerificationError) as foreign:
-        verify_publication_data(publication, ROWS, dataclasses.replace(signature, publication_id="P2"))
+        verify_publication_data(publication, ROWS, signature.model_copy(update={"publication_id": "P2"}))
     assert foreign.value.check == "publication_id"
-    corrupt = dataclasses.replace(signature, signature=base64.b64encode(b"x" * 64).decode())
+    corrupt = signature.model_copy(update={"signature": base64.b64encode(b"x" * 64).decode()})
     with pytest.raises(PublicationVerificationError) as forged:
         verify_publication_data(publication, ROWS, corrupt)
     assert forged.value.check == "signature"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
-from leadline.client.cli import remote_app
+from leadline.cli.remote import remote_app
 from tests.client.test_integration_client import PublishingDemo, publishing_demo
 from tests.live_server import free_port
 

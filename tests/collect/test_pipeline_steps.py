@@ -6,13 +6,15 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from leadline.collect.collector import Collector
+import pytest
+
 from leadline.collect.payload import parse_payload
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import TIMING_SAMPLE, DropReason, Pipeline
 from leadline.collect.steps import drop_bots, put_campaign, put_device, put_referrer
 from leadline.config import Settings
-from leadline.services import build_services
+from leadline.deployment import build_deployment
+from leadline.store.events import HitKind
 from leadline.store.events.base import hit_to_row
 
 
@@ -67,8 +69,8 @@ def test_the_collector_pipeline_follows_the_design_order() -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as data_dir:
-        services = build_services(Settings(data_dir=data_dir))
-        assert Collector(services).pipeline.step_names == (
+        deployment = build_deployment(Settings(data_dir=data_dir))
+        assert deployment.new_collector().pipeline.step_names == (
             "check_site_and_hostname",
             "drop_bots",
             "put_device",
@@ -80,10 +82,37 @@ def test_the_collector_pipeline_follows_the_design_order() -> None:
             "assign_session",
             "write_to_spool",
         )
-    services.close()
+    deployment.close()
 
 
 def test_the_spooled_row_is_the_stored_hit() -> None:
     hit = pending()
     put_device(hit)
-    assert hit.to_row() == hit_to_row(hit.to_hit())
+    stored = hit.to_hit()
+    assert hit.to_row() == hit_to_row(stored)
+    assert (stored.site_id, stored.kind, stored.hostname, stored.pathname) == (
+        "S",
+        HitKind.PAGEVIEW,
+        "shop.example",
+        "/a/b",
+    )
+    assert stored.timestamp == datetime(2026, 1, 1)
+    assert stored.browser == "Firefox"
+
+
+def test_a_bulk_run_finishes_steps_that_never_wait() -> None:
+    async def answers_at_once(_hit: PendingHit) -> DropReason | None:
+        return DropReason.BOT
+
+    pipeline = Pipeline([("lookup", answers_at_once)])
+    assert pipeline.run_now(pending()) is DropReason.BOT
+    assert pipeline.stats.dropped == {"bot": 1}
+
+
+def test_a_bulk_run_refuses_a_step_that_waits() -> None:
+    async def waits(_hit: PendingHit) -> DropReason | None:
+        await asyncio.sleep(0)
+        return None
+
+    with pytest.raises(RuntimeError, match="waited for I/O"):
+        Pipeline([("slow", waits)]).run_now(pending())

@@ -44,7 +44,7 @@ def stored_days(store: MetadataStore) -> list[date]:
 
 
 def test_salts_rotate_at_utc_midnight_and_are_destroyed_two_days_later(store: MetadataStore) -> None:
-    salt_store = SaltStore(store.engine)
+    salt_store = SaltStore(store.salts)
     monday, monday_late = unix(2026, 3, 2, 0, 0, 1), unix(2026, 3, 2, 23, 59, 59)
     first, previous = salt_store.salts_for(monday)
     assert previous is None
@@ -58,4 +58,4 @@ def test_salts_rotate_at_utc_midnight_and_are_destroyed_two_days_later(store: Me
 
 def test_processes_sharing_a_store_agree_on_the_days_salt(store: MetadataStore) -> None:
     now = unix(2026, 3, 2, 8, 0)
-    assert SaltStore(store.engine).salts_for(now) == SaltStore(store.engine).salts_for(now)
+    assert SaltStore(store.salts).salts_for(now) == SaltStore(store.salts).salts_for(now)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from leadline.integrations.clients import IntegrationClientRepository
+from leadline.publishing.datasets import DATASETS
 from leadline.store.metadata.records import Site
 from tests.conftest import UNLIMITED
 from tests.live_server import LiveServer, start_server
@@ -34,7 +34,7 @@ class Credentials:
 def new_credentials(server: LiveServer, *datasets: str) -> Credentials:
     account = server.new_account()
     site = server.new_site(account)
-    issued = IntegrationClientRepository(server.metadata.engine).create(account.id, site.id, datasets)
+    issued = server.metadata.integration_clients.create(account.id, site.id, datasets or tuple(DATASETS))
     return Credentials(issued.client.id, issued.secret, site)
 
 

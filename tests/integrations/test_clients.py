@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from leadline.integrations.clients import IntegrationClientRepository
-from leadline.integrations.datasets import DATASETS, UnknownDatasetError, check_dataset_names
+from leadline.publishing.datasets import DATASETS, UnknownDatasetError, check_dataset_names
 from leadline.store.metadata.records import NotFoundError
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.metadata.tables import integration_clients, integration_tokens
@@ -31,7 +30,7 @@ def stored_values(store: MetadataStore) -> set[str]:
 def test_secrets_and_tokens_are_stored_only_as_hashes(store: MetadataStore) -> None:
     account = store.accounts.create("A", "a@example.com")
     site = store.sites.create(account.id, {"name": "S"})
-    clients = IntegrationClientRepository(store.engine)
+    clients = store.integration_clients
     issued = clients.create(account.id, site.id, ["daily_pages"])
     token = clients.issue_token(issued.client, 60)
     assert issued.secret not in stored_values(store) and token.token not in stored_values(store)
@@ -46,7 +45,17 @@ def test_a_client_can_only_be_made_for_a_site_of_its_own_account(store: Metadata
     stranger = store.accounts.create("B", "b@example.com")
     site = store.sites.create(owner.id, {"name": "S"})
     with pytest.raises(NotFoundError):
-        IntegrationClientRepository(store.engine).create(stranger.id, site.id)
+        store.integration_clients.create(stranger.id, site.id, tuple(DATASETS))
+
+
+def test_active_subscriptions_follow_the_given_order_and_skip_revoked_clients(store: MetadataStore) -> None:
+    account = store.accounts.create("A", "a@example.com")
+    site, quiet = store.sites.create(account.id, {"name": "S"}), store.sites.create(account.id, {"name": "Q"})
+    store.integration_clients.create(account.id, site.id, ["daily_events", "retired_dataset"])
+    store.integration_clients.create(account.id, site.id, ["daily_pages"])
+    revoked = store.integration_clients.create(account.id, quiet.id, ["daily_pages"]).client
+    store.integration_clients.revoke(revoked.id)
+    assert store.integration_clients.active_subscriptions(tuple(DATASETS)) == {site.id: ("daily_pages", "daily_events")}
 
 
 def test_unknown_dataset_names_are_refused_and_known_ones_kept_in_order() -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 import pytest
 from graphql import get_introspection_query
 
-from leadline.integrations.datasets import DATASETS
+from leadline.publishing.datasets import DATASETS
 from tests.integrations.conftest import Credentials, get_token, new_credentials
+from tests.integrations.test_graphql_limits import doubling_fragments
 from tests.live_server import LiveServer
 
 METADATA_QUERY = """
@@ -163,6 +165,18 @@ def test_costly_queries_are_refused_before_they_run(integration_server: LiveServ
     aliases = " ".join(f"a{n}: recentPublicationEvents(lastNDays: 30) {{ id }}" for n in range(12))
     [answer] = answers(integration_server, token, [{"query": "{ " + aliases + " }"}])
     assert "costs" in answer["errors"][0]["message"] and "data" not in answer
+
+
+def test_thirty_levels_of_doubled_fragment_spreads_are_refused_at_once_and_the_server_keeps_answering(
+    integration_server: LiveServer, token: str
+) -> None:
+    started = time.perf_counter()
+    [refused] = answers(integration_server, token, [{"query": doubling_fragments(30)}])
+    elapsed = time.perf_counter() - started
+    assert "costs" in refused["errors"][0]["message"] and "data" not in refused
+    # Expanding each spread took hours; what is left is a token check and one HTTP round trip.
+    assert elapsed < 1.0, f"answered in {elapsed * 1000:.0f} ms"
+    assert answers(integration_server, token, [{"query": "{ __typename }"}]) == [{"data": {"__typename": "Query"}}]
 
 
 @pytest.mark.parametrize(

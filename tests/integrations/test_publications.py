@@ -24,11 +24,11 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 
+from leadline.canonical import rows_sha256, signature_is_valid, signed_message
 from leadline.client.publications import PublicationEvent, PublicationSignature, signed_facts
 from leadline.config import Settings
-from leadline.integrations.canonical import rows_sha256, signature_is_valid, signed_message
-from leadline.integrations.clients import IntegrationClientRepository
-from leadline.services import build_services
+from leadline.deployment import build_deployment
+from leadline.publishing.datasets import DATASETS
 from leadline.store.metadata.records import Site
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
@@ -141,7 +141,7 @@ class World:
 
 
 def load(data_dir: Path, site: Site, start: float, end: float, seed: int, hits_per_day: float) -> None:
-    services = build_services(Settings(data_dir=data_dir))
+    deployment = build_deployment(Settings(data_dir=data_dir))
     try:
         config = TrafficConfig(
             site_id=site.id,
@@ -152,20 +152,20 @@ def load(data_dir: Path, site: Site, start: float, end: float, seed: int, hits_p
             timezone=ZONE,
             hostnames=HOSTNAMES,
         )
-        assert load_traffic(services, config, bind_hostnames=False).stored > 0
+        assert load_traffic(deployment, config, bind_hostnames=False).stored > 0
     finally:
-        services.close()
+        deployment.close()
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data_dir = tmp_path_factory.mktemp("publications")
-    services = build_services(Settings(data_dir=data_dir))
-    account = services.metadata.accounts.create("Shop", "owner@shop.test", ZONE)
-    site = services.metadata.sites.create(account.id, {"name": "Shop"}, default_timezone=ZONE)
-    api_key = services.metadata.api_keys.create(account.id, ["*"]).key
-    issued = IntegrationClientRepository(services.metadata.engine).create(account.id, site.id)
-    services.close()
+    deployment = build_deployment(Settings(data_dir=data_dir))
+    account = deployment.metadata.accounts.create("Shop", "owner@shop.test", ZONE)
+    site = deployment.metadata.sites.create(account.id, {"name": "Shop"}, default_timezone=ZONE)
+    api_key = deployment.metadata.api_keys.create(account.id, ["*"]).key
+    issued = deployment.metadata.integration_clients.create(account.id, site.id, tuple(DATASETS))
+    deployment.close()
     first_day = local_today() - timedelta(days=DAYS)
     load(data_dir, site, local_midnight(first_day), time.time() - 60, seed=7, hits_per_day=400)
     server = start_server(data_dir, SERVER_SETTINGS)
@@ -259,7 +259,7 @@ def rows_from_aggregations(world: World, dataset: str, day: str) -> list[list[An
 
 def facts(publication: dict[str, Any], signature: dict[str, Any]) -> dict[str, object]:
     """The signed facts as a consumer rebuilds them from the GraphQL answers (the SDK's own function)."""
-    return signed_facts(PublicationEvent.from_json(publication), PublicationSignature.from_json(signature))
+    return signed_facts(PublicationEvent.model_validate(publication), PublicationSignature.model_validate(signature))
 
 
 def test_every_closed_day_of_every_subscribed_dataset_is_published_by_the_server(world: World) -> None:
@@ -337,7 +337,7 @@ def test_the_signature_verifies_and_fails_when_one_byte_of_a_row_changes(world: 
 
 
 def test_another_clients_publications_are_not_visible(world: World) -> None:
-    other = IntegrationClientRepository(world.server.metadata.engine)
+    other = world.server.metadata.integration_clients
     account = world.server.new_account("Other")
     site = world.server.new_site(account)
     issued = other.create(account.id, site.id, ["daily_events"])

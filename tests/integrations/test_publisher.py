@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from leadline.canonical import ALGORITHM, rows_sha256, signature_is_valid, signed_message
 from leadline.config import Settings
-from leadline.integrations.canonical import ALGORITHM, rows_sha256, signature_is_valid, signed_message
-from leadline.integrations.clients import IntegrationClientRepository
-from leadline.integrations.publications import Publication, PublicationRepository
-from leadline.integrations.publisher import DayNotClosedError, Publisher, day_end
-from leadline.integrations.signing_keys import SigningKeyRepository
-from leadline.services import Services, build_services
+from leadline.deployment import Deployment, build_deployment
+from leadline.publishing.publications import Publication, Publications
+from leadline.publishing.publisher import DayNotClosedError, Publisher, day_end
 from leadline.store.metadata.records import Site
+from leadline.store.metadata.signing_keys import SigningKeyRepository
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
 
@@ -34,28 +33,33 @@ class Clock:
 
 @dataclass
 class Setup:
-    services: Services
+    deployment: Deployment
     site: Site
     clock: Clock
     publisher: Publisher
-    publications: PublicationRepository
+    publications: Publications
     keys: SigningKeyRepository
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    services = build_services(Settings(data_dir=tmp_path))
-    account = services.metadata.accounts.create("Shop", "owner@shop.test", ZONE)
-    site = services.metadata.sites.create(account.id, {"name": "Shop"}, default_timezone=ZONE)
+    deployment = build_deployment(Settings(data_dir=tmp_path))
+    account = deployment.metadata.accounts.create("Shop", "owner@shop.test", ZONE)
+    site = deployment.metadata.sites.create(account.id, {"name": "Shop"}, default_timezone=ZONE)
     start = datetime(2026, 3, 6, 5, tzinfo=UTC).timestamp()
-    load_traffic(services, TrafficConfig(site.id, start, start + 4 * 86400, seed=3, hits_per_day=200, timezone=ZONE))
+    load_traffic(deployment, TrafficConfig(site.id, start, start + 4 * 86400, seed=3, hits_per_day=200, timezone=ZONE))
     clock = Clock(datetime(2026, 3, 12, 12, tzinfo=UTC))
-    publications = PublicationRepository(services.metadata.engine)
-    keys = SigningKeyRepository(services.metadata.engine)
-    clients = IntegrationClientRepository(services.metadata.engine)
-    publisher = Publisher(services.metadata, services.event_store, publications, keys, clients, clock=clock)
-    yield Setup(services, site, clock, publisher, publications, keys)
-    services.close()
+    metadata = deployment.metadata
+    publisher = Publisher(
+        metadata,
+        deployment.event_store,
+        metadata.publications,
+        metadata.signing_keys,
+        metadata.integration_clients,
+        clock=clock,
+    )
+    yield Setup(deployment, site, clock, publisher, Publications(metadata.publications), metadata.signing_keys)
+    deployment.close()
 
 
 def verifies(setup: Setup, publication: Publication) -> bool:
@@ -132,7 +136,7 @@ def test_a_day_without_traffic_publishes_zero_signed_rows(setup: Setup) -> None:
 
 
 def test_each_account_signs_with_its_own_key_and_keeps_it(setup: Setup) -> None:
-    other = setup.services.metadata.accounts.create("Other", "other@example.com")
+    other = setup.deployment.metadata.accounts.create("Other", "other@example.com")
     mine = setup.keys.current(setup.site.account_id)
     assert setup.keys.current(setup.site.account_id).key == mine.key
     theirs = setup.keys.current(other.id)

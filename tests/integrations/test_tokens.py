@@ -7,7 +7,6 @@ import time
 import httpx
 import pytest
 
-from leadline.integrations.clients import IntegrationClientRepository
 from tests.integrations.conftest import (
     STRICT_RATE_LIMIT,
     Credentials,
@@ -132,7 +131,7 @@ def test_revoking_a_client_ends_its_tokens_at_once_and_it_gets_no_new_ones(
 ) -> None:
     token = get_token(integration_server, credentials)
     assert graphql_status(integration_server, token) == 200
-    IntegrationClientRepository(integration_server.metadata.engine).revoke(credentials.client_id)
+    integration_server.metadata.integration_clients.revoke(credentials.client_id)
     assert graphql_status(integration_server, token) == 401
     response = token_request(integration_server, credentials.form(scope_of(integration_server)))
     assert_oauth_error(response, 401, "invalid_client")
@@ -142,7 +141,7 @@ def test_rotating_a_secret_retires_the_old_secret_and_its_tokens(
     integration_server: LiveServer, credentials: Credentials
 ) -> None:
     token = get_token(integration_server, credentials)
-    rotated = IntegrationClientRepository(integration_server.metadata.engine).rotate(credentials.client_id)
+    rotated = integration_server.metadata.integration_clients.rotate(credentials.client_id)
     assert graphql_status(integration_server, token) == 401
     response = token_request(integration_server, credentials.form(scope_of(integration_server)))
     assert_oauth_error(response, 401, "invalid_client")

@@ -84,3 +84,25 @@ def test_upgrading_flags_the_entry_pageview_of_stored_sessions(tmp_path: Path) -
     store.close()
     with duckdb.connect(str(path)) as connection:
         assert connection.execute("SELECT pathname FROM hits WHERE entry").fetchall() == [("/2",)]
+
+
+def table_names(path: Path) -> set[str]:
+    import duckdb
+
+    with duckdb.connect(str(path)) as connection:
+        return {name for (name,) in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def test_upgrading_drops_the_sessions_table_nothing_wrote(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "events.duckdb"
+    with duckdb.connect(str(path)) as connection:  # a file as version 3 left it
+        connection.execute("CREATE TABLE leadline_schema (version INTEGER NOT NULL)")
+        for number, statement in enumerate(MIGRATIONS[:3], start=1):
+            for part in filter(str.strip, statement.split(";")):
+                connection.execute(part)
+            connection.execute("INSERT INTO leadline_schema VALUES (?)", [number])
+    assert "sessions" in table_names(path)
+    open_event_store(f"duckdb:///{path}").close()
+    assert table_names(path) == {"hits", "stored_batches", "leadline_schema"}

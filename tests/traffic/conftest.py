@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 
 from leadline.config import Settings
-from leadline.services import Services, build_services
+from leadline.deployment import Deployment, build_deployment
 from leadline.store.metadata.records import Site
 
 
 @pytest.fixture
-def services(data_dir: Path) -> Iterator[Services]:
-    built = build_services(Settings(data_dir=data_dir))
+def deployment(data_dir: Path) -> Iterator[Deployment]:
+    built = build_deployment(Settings(data_dir=data_dir))
     yield built
     built.close()
 
 
 @pytest.fixture
-def site(services: Services) -> Site:
-    account = services.metadata.accounts.create("Traffic", "traffic@example.test")
-    return services.metadata.sites.create(account.id, {"name": "Synthetic", "timezone": "America/New_York"})
+def site(deployment: Deployment) -> Site:
+    account = deployment.metadata.accounts.create("Traffic", "traffic@example.test")
+    return deployment.metadata.sites.create(account.id, {"name": "Synthetic", "timezone": "America/New_York"})

@@ -10,7 +10,7 @@ import httpx
 from rich.console import Console
 
 from leadline.config import Settings
-from leadline.services import build_services
+from leadline.deployment import build_deployment
 from leadline.traffic.demo import fill_demo_site
 from tests.live_server import demo_output, free_port, leadline_env
 
@@ -42,17 +42,15 @@ def test_demo_with_hits_serves_a_site_with_months_of_traffic(data_dir: Path) -> 
 
 def test_the_demo_site_is_filled_only_while_it_has_no_hits(data_dir: Path) -> None:
     settings = Settings(data_dir=data_dir)
-    services = build_services(settings)
-    account = services.metadata.accounts.create("Demo", "demo@example.test")
-    site = services.metadata.sites.create(account.id, {"name": "Demo site", "timezone": "Asia/Tokyo"})
-    services.close()
+    deployment = build_deployment(settings)
+    account = deployment.metadata.accounts.create("Demo", "demo@example.test")
+    site = deployment.metadata.sites.create(account.id, {"name": "Demo site", "timezone": "Asia/Tokyo"})
     quiet = Console(quiet=True)
-    assert fill_demo_site(settings, site, 500, quiet) == 500
-    assert fill_demo_site(settings, site, 500, quiet) == 0
-    services = build_services(settings)
     try:
-        assert services.event_store.count_hits(site.id) == 500
+        assert fill_demo_site(deployment, site, 500, quiet) == 500
+        assert fill_demo_site(deployment, site, 500, quiet) == 0
+        assert deployment.event_store.count_hits(site.id) == 500
         # Not bound to the synthetic hostname: the site's own pages can still claim it.
-        assert services.metadata.sites.get(account.id, site.id).primary_hostname is None
+        assert deployment.metadata.sites.get(account.id, site.id).primary_hostname is None
     finally:
-        services.close()
+        deployment.close()

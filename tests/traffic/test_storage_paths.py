@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from leadline.services import Services, build_services
+from leadline.deployment import Deployment, build_deployment
 from leadline.store.events.base import HIT_COLUMNS
 from leadline.store.metadata.pagination import PageRequest
 from leadline.store.metadata.records import Site
@@ -59,20 +59,20 @@ def sessions(rows: Sequence[Sequence[object]]) -> list[int]:
     return [names.setdefault((row[VISITOR], row[SESSION]), len(names)) for row in rows]
 
 
-def stored_rows(services: Services) -> list[tuple[object, ...]]:
+def stored_rows(deployment: Deployment) -> list[tuple[object, ...]]:
     """Every stored hit as a row (read with the stores closed: DuckDB holds its file)."""
-    path = services.settings.event_store_url.removeprefix("duckdb://")
-    services.close()
+    path = deployment.settings.event_store_url.removeprefix("duckdb://")
+    deployment.close()
     columns = ", ".join("epoch_us(timestamp)" if name == "timestamp" else name for name in HIT_COLUMNS)
     with duckdb.connect(path, read_only=True) as connection:
         return [tuple(row) for row in connection.execute(f"SELECT {columns} FROM hits").fetchall()]
 
 
-def test_bulk_and_pipeline_paths_store_the_same_rows(services: Services, site: Site) -> None:
+def test_bulk_and_pipeline_paths_store_the_same_rows(deployment: Deployment, site: Site) -> None:
     # Two hostnames on a single-domain site: both paths bind it to the first seen and drop the other's hits.
     requests = list(generate_visits(config(site, hostnames=("www.shop.example", "blog.example"), bot_share=0.03)))
-    through_pipeline = asyncio.run(ingest_through_pipeline(services, requests))
-    bulk = load_bulk(services, requests, salt_seed="any", keep_rows=True)
+    through_pipeline = asyncio.run(ingest_through_pipeline(deployment.new_collector(), requests))
+    bulk = load_bulk(deployment, requests, salt_seed="any", keep_rows=True)
     assert bulk.rows is not None
     assert through_pipeline.dropped == bulk.dropped
     assert set(bulk.dropped) == {"bot", "foreign_hostname"}
@@ -83,21 +83,21 @@ def test_bulk_and_pipeline_paths_store_the_same_rows(services: Services, site: S
     assert visitors(through_pipeline.rows) == visitors(bulk.rows)
     assert sessions(through_pipeline.rows) == sessions(bulk.rows)
     assert len(set(sessions(bulk.rows))) > 400
-    events = {event.name for event in services.metadata.events.list_page(site.id, PageRequest(limit=100)).items}
+    events = {event.name for event in deployment.metadata.events.list_page(site.id, PageRequest(limit=100)).items}
     assert {"Signup", "Purchase", "Newsletter"} <= events
-    assert services.metadata.sites.get(site.account_id, site.id).primary_hostname == "shop.example"
+    assert deployment.metadata.sites.get(site.account_id, site.id).primary_hostname == "shop.example"
     # And the store holds exactly what each path says it wrote.
-    assert sorted(stored_rows(services)) == sorted(tuple(row) for row in [*through_pipeline.rows, *bulk.rows])
+    assert sorted(stored_rows(deployment)) == sorted(tuple(row) for row in [*through_pipeline.rows, *bulk.rows])
 
 
-def test_sessions_continue_across_utc_midnight_on_both_paths(services: Services, site: Site) -> None:
+def test_sessions_continue_across_utc_midnight_on_both_paths(deployment: Deployment, site: Site) -> None:
     midnight = datetime(2025, 6, 2, tzinfo=UTC).timestamp()
     requests = [
         SyntheticRequest(midnight + offset, site.id, "81.2.69.142", BROWSER, f"https://shop.example/{offset}")
         for offset in (-1200.0, -600.0, 300.0, 1500.0, 3400.0, 86400.0 + 60)
     ]
-    through_pipeline = asyncio.run(ingest_through_pipeline(services, requests))
-    bulk = load_bulk(services, requests, keep_rows=True)
+    through_pipeline = asyncio.run(ingest_through_pipeline(deployment.new_collector(), requests))
+    bulk = load_bulk(deployment, requests, keep_rows=True)
     assert bulk.rows is not None
     for rows in (through_pipeline.rows, bulk.rows):
         # One session until 30 idle minutes pass (00:25 to 00:56), kept under yesterday's visitor id.
@@ -105,14 +105,14 @@ def test_sessions_continue_across_utc_midnight_on_both_paths(services: Services,
         assert visitors(rows) == [0, 0, 0, 0, 1, 2]
 
 
-def test_offering_yesterdays_salt_only_while_it_can_matter_changes_no_row(services: Services, site: Site) -> None:
+def test_offering_yesterdays_salt_only_while_it_can_matter_changes_no_row(deployment: Deployment, site: Site) -> None:
     class AlwaysYesterday(SeededSalts):
         def salts_for(self, unix_time: float) -> tuple[bytes, bytes | None]:
             day = int(unix_time // 86400)
             return self._salt(day), self._salt(day - 1)
 
     requests = list(generate_visits(config(site, hits_per_day=8000)))
-    shortcut, always = RowMaker(services, salt_seed=5), RowMaker(services, salts=AlwaysYesterday(5))
+    shortcut, always = RowMaker(deployment, salt_seed=5), RowMaker(deployment, salts=AlwaysYesterday(5))
     ours = list(shortcut.rows(requests))
     assert ours == list(always.rows(requests))
     # The case at stake happened: sessions begun before a UTC midnight went on after it.
@@ -120,11 +120,11 @@ def test_offering_yesterdays_salt_only_while_it_can_matter_changes_no_row(servic
     assert len(crossing) > 10
 
 
-def test_bulk_visitor_ids_follow_from_the_salt_seed(services: Services, site: Site) -> None:
+def test_bulk_visitor_ids_follow_from_the_salt_seed(deployment: Deployment, site: Site) -> None:
     requests = list(generate_visits(config(site, end=datetime(2025, 11, 2, tzinfo=UTC))))
-    first = RowMaker(services, salt_seed=1)
-    again = RowMaker(services, salt_seed=1)
-    other = RowMaker(services, salt_seed=2)
+    first = RowMaker(deployment, salt_seed=1)
+    again = RowMaker(deployment, salt_seed=1)
+    other = RowMaker(deployment, salt_seed=2)
     ids = [[row[VISITOR] for row in maker.rows(requests)] for maker in (first, again, other)]
     assert ids[0] == ids[1] != ids[2]
 
@@ -134,14 +134,14 @@ def test_a_child_process_generates_exactly_the_same_traffic(site: Site) -> None:
     assert list(generate_in_child_process(wanted)) == list(generate_visits(wanted))
 
 
-def test_loading_in_parallel_stores_what_loading_in_one_process_does(services: Services, site: Site) -> None:
+def test_loading_in_parallel_stores_what_loading_in_one_process_does(deployment: Deployment, site: Site) -> None:
     wanted = config(site, total_hits=30_000, hostnames=("stats.example",))
-    parallel = load_traffic(services, wanted, parallel=True, keep_rows=True)
-    serial = load_traffic(services, replace(wanted), parallel=False, keep_rows=True, batch_rows=7000)
+    parallel = load_traffic(deployment, wanted, parallel=True, keep_rows=True)
+    serial = load_traffic(deployment, replace(wanted), parallel=False, keep_rows=True, batch_rows=7000)
     assert parallel.rows is not None and serial.rows is not None
     assert parallel.stored == serial.stored == 30_000
     assert parallel.rows == serial.rows
-    assert services.event_store.count_hits(site.id) == 60_000
+    assert deployment.event_store.count_hits(site.id) == 60_000
 
 
 def _started_a_utc_day_earlier(row: Sequence[object]) -> bool:
@@ -150,7 +150,7 @@ def _started_a_utc_day_earlier(row: Sequence[object]) -> bool:
     return session_start < microseconds // 86_400_000_000 * 86_400
 
 
-def test_both_paths_refuse_what_the_endpoint_refuses(services: Services, site: Site) -> None:
+def test_both_paths_refuse_what_the_endpoint_refuses(deployment: Deployment, site: Site) -> None:
     page = "https://shop.example/"
     requests = [
         SyntheticRequest(1_750_000_000.0, site.id, "81.2.69.142", BROWSER, page),
@@ -158,19 +158,20 @@ def test_both_paths_refuse_what_the_endpoint_refuses(services: Services, site: S
         SyntheticRequest(1_750_000_002.0, site.id, "81.2.69.142", BROWSER, "ftp://shop.example/"),
         SyntheticRequest(1_750_000_003.0, "NOSUCHSITE", "81.2.69.142", BROWSER, page),
     ]
-    through_pipeline = asyncio.run(ingest_through_pipeline(services, requests))
-    bulk = load_bulk(services, requests)
+    through_pipeline = asyncio.run(ingest_through_pipeline(deployment.new_collector(), requests))
+    bulk = load_bulk(deployment, requests)
     assert through_pipeline.dropped == bulk.dropped == {"invalid_payload": 2, "unknown_site": 1}
     assert through_pipeline.accepted == bulk.stored == 1
 
 
-def test_the_pipeline_path_can_open_and_close_the_stores_itself(services: Services, site: Site) -> None:
-    settings = services.settings
-    services.close()
+def test_what_the_pipeline_path_stores_is_there_after_the_stores_are_reopened(
+    deployment: Deployment, site: Site
+) -> None:
     requests = list(generate_visits(config(site, total_hits=300)))
-    result = asyncio.run(ingest_through_pipeline(settings, requests))
+    result = asyncio.run(ingest_through_pipeline(deployment.new_collector(), requests))
     assert result.accepted == len(result.rows) == 300
-    reopened = build_services(settings)
+    deployment.close()
+    reopened = build_deployment(deployment.settings)
     try:
         assert reopened.event_store.count_hits(site.id) == 300
     finally:

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import json
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 
 from leadline.api.errors import ApiError
+from leadline.forms import FormError, is_form, media_type, parse_form
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _JSON_TYPES = ("application/json",)
-_FORM_TYPE = "application/x-www-form-urlencoded"
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def is_form(content_type: str | None) -> bool:
-    """Whether a body of this Content-Type is form-encoded (its fields are all text)."""
-    return _media_type(content_type) == _FORM_TYPE
 
 
 def _reject_constant(name: str) -> None:
@@ -33,10 +23,10 @@ def parse_object(body: bytes, content_type: str | None) -> dict[str, Any]:
     """The body as a dict of fields: `{}` when empty, 400/415 ApiErrors when it is not an object."""
     if not body.strip():
         return {}
-    media_type = _media_type(content_type)
-    if media_type == _FORM_TYPE:
+    if is_form(content_type):
         return _parse_form(body)
-    if media_type and media_type not in _JSON_TYPES and not media_type.endswith("+json"):
+    body_type = media_type(content_type)
+    if body_type and body_type not in _JSON_TYPES and not body_type.endswith("+json"):
         raise ApiError(415, "unsupported Content-Type: send application/json (or form-encoded fields)")
     try:
         value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
@@ -49,15 +39,14 @@ def parse_object(body: bytes, content_type: str | None) -> dict[str, Any]:
 
 def _parse_form(body: bytes) -> dict[str, Any]:
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ApiError(400, "request body is not valid form-encoded data") from error
-    fields: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in fields:
-            raise ApiError(400, f"{name}: given more than once")
-        fields[name] = value
-    return fields
+        return dict(parse_form(body))
+    except FormError as error:
+        message = (
+            f"{error.repeated}: given more than once"
+            if error.repeated
+            else "request body is not valid form-encoded data"
+        )
+        raise ApiError(400, message) from error
 
 
 def _describe(error: dict[str, Any]) -> str:

@@ -10,13 +10,16 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from starlette.datastructures import QueryParams
 
-from leadline.api.bodies import coerce_form_booleans, is_form, parse_object, split_form_lists, validate
+from leadline.api.bodies import coerce_form_booleans, parse_object, split_form_lists, validate
+from leadline.api.context import ApiContext
 from leadline.api.errors import ApiError
 from leadline.api.permissions import Grant, Need, allows, parse_permission
-from leadline.services import Services
+from leadline.forms import is_form
+from leadline.store.events import EventStore
 from leadline.store.ids import looks_like_id
 from leadline.store.metadata.pagination import PageRequest
 from leadline.store.metadata.records import Account, ApiKey, NotFoundError, Site
+from leadline.store.metadata.store import MetadataStore
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -24,7 +27,7 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 
 
-def authenticate(services: Services, authorization: str | None) -> ApiKey:
+def authenticate(metadata: MetadataStore, authorization: str | None) -> ApiKey:
     """The active key named by an `Authorization: Bearer <key>` header, or a 401 ApiError."""
     challenge = {"WWW-Authenticate": 'Bearer realm="leadline"'}
     if not authorization:
@@ -32,7 +35,7 @@ def authenticate(services: Services, authorization: str | None) -> ApiKey:
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "malformed Authorization header: expected 'Bearer <key>'", challenge)
-    key = services.metadata.api_keys.authenticate(token.strip())
+    key = metadata.api_keys.authenticate(token.strip())
     if key is None:
         raise ApiError(401, "invalid or revoked API key", challenge)
     return key
@@ -44,7 +47,7 @@ def forbidden(need: Need) -> ApiError:
 
 @dataclass
 class ApiCall:
-    services: Services
+    context: ApiContext
     key: ApiKey
     path: str
     path_params: Mapping[str, str]
@@ -58,11 +61,19 @@ class ApiCall:
         self.grants = tuple(parse_permission(text) for text in self.key.permissions)
 
     @property
+    def metadata(self) -> MetadataStore:
+        return self.context.metadata
+
+    @property
+    def event_store(self) -> EventStore:
+        return self.context.event_store
+
+    @property
     def account_id(self) -> str:
         return self.key.account_id
 
     def account(self) -> Account:
-        return self.services.metadata.accounts.get(self.account_id)
+        return self.metadata.accounts.get(self.account_id)
 
     def require(self, need: Need, site_id: str | None = None) -> None:
         if not allows(self.grants, need, site_id):
@@ -73,7 +84,7 @@ class ApiCall:
         if not looks_like_id(site_id):
             raise ApiError(404, f"site {site_id!r} not found")
         try:
-            site = self.services.metadata.sites.get(self.account_id, site_id)
+            site = self.metadata.sites.get(self.account_id, site_id)
         except NotFoundError as error:
             raise ApiError(404, f"site {site_id!r} not found") from error
         self.require(need, site.id)

@@ -8,42 +8,40 @@ from leadline.api.serializers import JSONObject, deleted_json, event_json, list_
 
 
 def list_events(call: ApiCall) -> JSONObject:
-    page = call.services.metadata.events.list_page(call.current_site.id, call.page_request())
+    page = call.metadata.events.list_page(call.current_site.id, call.page_request())
     return list_json(call.path, page, event_json)
 
 
 def create_event(call: ApiCall) -> JSONObject:
     body = call.body_as(EventCreate)
-    return event_json(call.services.metadata.events.create(call.current_site.id, body.name))
+    return event_json(call.metadata.events.create(call.current_site.id, body.name))
 
 
 def get_event(call: ApiCall) -> JSONObject:
     event_id = call.path_id("event_id", "event")
-    return event_json(call.services.metadata.events.get(call.current_site.id, event_id))
+    return event_json(call.metadata.events.get(call.current_site.id, event_id))
 
 
 def update_event(call: ApiCall) -> JSONObject:
     event_id = call.path_id("event_id", "event")
-    events = call.services.metadata.events
+    events = call.metadata.events
     body = call.body_as(EventUpdate)
     if "name" not in body.changes():
         return event_json(events.get(call.current_site.id, event_id))
     renamed = events.rename(call.current_site.id, event_id, body.name)
-    call.services.event_directory.forget_site(call.current_site.id)
     return event_json(renamed)
 
 
 def delete_event(call: ApiCall) -> JSONObject:
     site_id, event_id = call.current_site.id, call.path_id("event_id", "event")
-    call.services.metadata.events.get(site_id, event_id)
-    call.services.event_store.delete_event_data(site_id, event_id)
-    call.services.metadata.events.delete(site_id, event_id)
-    call.services.event_directory.forget_site(site_id)
+    call.metadata.events.get(site_id, event_id)
+    call.event_store.delete_event_data(site_id, event_id)
+    call.metadata.events.delete(site_id, event_id)
     return deleted_json("event", event_id)
 
 
 def wipe_event_data(call: ApiCall) -> JSONObject:
     site_id, event_id = call.current_site.id, call.path_id("event_id", "event")
-    call.services.metadata.events.get(site_id, event_id)
-    call.services.event_store.delete_event_data(site_id, event_id)
+    call.metadata.events.get(site_id, event_id)
+    call.event_store.delete_event_data(site_id, event_id)
     return {}

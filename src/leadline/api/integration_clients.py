@@ -13,8 +13,7 @@ from leadline.api.serializers import (
     issued_client_json,
     list_json,
 )
-from leadline.integrations.clients import IntegrationClient
-from leadline.store.metadata.records import NotFoundError
+from leadline.store.metadata.records import IntegrationClient, NotFoundError
 
 
 def _own_client(call: ApiCall) -> IntegrationClient:
@@ -22,7 +21,7 @@ def _own_client(call: ApiCall) -> IntegrationClient:
     client_id = call.path_id("client_id", "integration client")
     not_found = ApiError(404, f"integration client {client_id!r} not found")
     try:
-        client = call.services.integrations.clients.get(client_id)
+        client = call.metadata.integration_clients.get(client_id)
     except NotFoundError as error:
         raise not_found from error
     if client.account_id != call.account_id:
@@ -31,14 +30,14 @@ def _own_client(call: ApiCall) -> IntegrationClient:
 
 
 def list_integration_clients(call: ApiCall) -> JSONObject:
-    page = call.services.integrations.clients.list_page(call.account_id, call.page_request())
+    page = call.metadata.integration_clients.list_page(call.account_id, call.page_request())
     return list_json(call.path, page, integration_client_json)
 
 
 def create_integration_client(call: ApiCall) -> JSONObject:
     body = call.body_as(IntegrationClientCreate, lists=LIST_INTEGRATION_CLIENT_FIELDS)
     site = call.require_site(body.site_id, Need.FULL_ACCESS)
-    issued = call.services.integrations.clients.create(call.account_id, site.id, body.datasets, name=body.name)
+    issued = call.metadata.integration_clients.create(call.account_id, site.id, body.datasets, name=body.name)
     return issued_client_json(issued)
 
 
@@ -52,7 +51,7 @@ def rotate_integration_client_secret(call: ApiCall) -> JSONObject:
     if client.revoked_at is not None:
         raise revoked
     try:
-        issued = call.services.integrations.clients.rotate(client.id)
+        issued = call.metadata.integration_clients.rotate(client.id)
     except NotFoundError as error:  # revoked between the look-up and the rotation
         raise revoked from error
     return issued_client_json(issued)
@@ -60,5 +59,5 @@ def rotate_integration_client_secret(call: ApiCall) -> JSONObject:
 
 def revoke_integration_client(call: ApiCall) -> JSONObject:
     # Revoking again is harmless and keeps the first revoked_at.
-    client = call.services.integrations.clients.revoke(_own_client(call).id)
+    client = call.metadata.integration_clients.revoke(_own_client(call).id)
     return deleted_json("integration_client", client.id)

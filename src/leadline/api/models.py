@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
 from typing import Annotated, Literal
-from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from leadline.integrations.datasets import DATASETS, check_dataset_names
+from leadline.publishing.datasets import DATASETS, check_dataset_names
+from leadline.query.timezones import known_timezones
 
 
 def _storable_text(value: str) -> str:
@@ -29,13 +28,8 @@ def _not_blank(value: str) -> str:
     return value
 
 
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def _known_timezone(value: str) -> str:
-    if value not in _timezones():
+    if value not in known_timezones():
         raise ValueError(f"{value!r} is not a TZ database name such as 'America/New_York' or 'UTC'")
     return value
 

@@ -12,10 +12,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from leadline.api.calls import ApiCall, authenticate
+from leadline.api.context import ApiContext
 from leadline.api.errors import ApiError
 from leadline.api.permissions import Need
 from leadline.api.rate_limits import Bucket
-from leadline.services import Services
 from leadline.store.metadata.pagination import UnknownCursorError
 from leadline.store.metadata.records import ConflictError, NotFoundError
 from leadline.store.metadata.sites import InvalidSiteSettingsError
@@ -40,12 +40,12 @@ class Operation:
 
 
 def _execute(
-    operation: Operation, services: Services, request: Request, body: bytes
+    operation: Operation, context: ApiContext, request: Request, body: bytes
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    key = authenticate(services, request.headers.get("authorization"))
-    headers = services.rate_limits.check(operation.bucket, key.id)
+    key = authenticate(context.metadata, request.headers.get("authorization"))
+    headers = context.rate_limits.check(operation.bucket, key.id)
     call = ApiCall(
-        services=services,
+        context=context,
         key=key,
         path=request.url.path,
         path_params=request.path_params,
@@ -66,10 +66,10 @@ def _execute(
         raise ApiError(400, str(error)) from error
 
 
-def to_route(operation: Operation, services: Services) -> Route:
+def to_route(operation: Operation, context: ApiContext) -> Route:
     async def endpoint(request: Request) -> Response:
         body = await request.body()
-        payload, headers = await run_in_threadpool(_execute, operation, services, request, body)
+        payload, headers = await run_in_threadpool(_execute, operation, context, request, body)
         return JSONResponse(payload, headers=headers)
 
     return Route(operation.path, endpoint, methods=[operation.method], name=operation.operation_id)

@@ -20,7 +20,7 @@ def get_aggregations(call: ApiCall) -> JSONObject:
         query = parse_report_query(call.query, site.timezone)
     except QueryError as error:
         raise ApiError(400, str(error)) from error
-    return {"data": run_report(query, call.services.event_store, call.services.metadata)}
+    return {"data": run_report(query, call.event_store, call.metadata)}
 
 
 def get_current_visitors(call: ApiCall) -> JSONObject:
@@ -31,4 +31,4 @@ def get_current_visitors(call: ApiCall) -> JSONObject:
     if detailed_text not in _TRUE + _FALSE:
         raise ApiError(400, "detailed must be true or false")
     site = call.require_site(site_id, Need.READ_SITE)
-    return current_visitors(call.services.event_store, site.id, detailed=detailed_text in _TRUE)
+    return current_visitors(call.event_store, site.id, detailed=detailed_text in _TRUE)

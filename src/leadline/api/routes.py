@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from leadline.api import account, events, integration_clients, milestones, reports, sites
+from leadline.api.context import ApiContext
 from leadline.api.openapi import serve_openapi
 from leadline.api.operations import Operation, to_route
 from leadline.api.permissions import Need
 from leadline.api.rate_limits import Bucket
-from leadline.services import Services
 
 SITE = "/sites/{site_id}"
 EVENT = SITE + "/events/{event_id}"
@@ -65,9 +65,9 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 
-def api_routes(services: Services) -> list[BaseRoute]:
+def api_routes(context: ApiContext) -> list[BaseRoute]:
     """The routes to mount at /v1."""
     return [
         Route("/openapi.json", serve_openapi, methods=["GET"], name="openapi"),
-        *(to_route(operation, services) for operation in OPERATIONS),
+        *(to_route(operation, context) for operation in OPERATIONS),
     ]

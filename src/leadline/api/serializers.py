@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from leadline.integrations.clients import IntegrationClient, IssuedClient
+from leadline.store.metadata.integration_clients import IssuedClient
 from leadline.store.metadata.pagination import Page
-from leadline.store.metadata.records import Account, Event, Milestone, Site
+from leadline.store.metadata.records import Account, Event, IntegrationClient, Milestone, Site
 
 T = TypeVar("T")
 JSONObject = dict[str, Any]

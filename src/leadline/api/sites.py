@@ -9,15 +9,13 @@ from leadline.api.serializers import JSONObject, deleted_json, list_json, site_j
 
 
 def list_sites(call: ApiCall) -> JSONObject:
-    page = call.services.metadata.sites.list_page(call.account_id, call.page_request())
+    page = call.metadata.sites.list_page(call.account_id, call.page_request())
     return list_json(call.path, page, site_json)
 
 
 def create_site(call: ApiCall) -> JSONObject:
     body = call.body_as(SiteCreate, BOOLEAN_SITE_FIELDS)
-    site = call.services.metadata.sites.create(
-        call.account_id, body.changes(), default_timezone=call.account().timezone
-    )
+    site = call.metadata.sites.create(call.account_id, body.changes(), default_timezone=call.account().timezone)
     return site_json(site)
 
 
@@ -27,17 +25,15 @@ def get_site(call: ApiCall) -> JSONObject:
 
 def update_site(call: ApiCall) -> JSONObject:
     body = call.body_as(SiteUpdate, BOOLEAN_SITE_FIELDS)
-    site = call.services.metadata.sites.update(call.account_id, call.current_site.id, body.changes())
-    call.services.forget_site(site.id)
+    site = call.metadata.sites.update(call.account_id, call.current_site.id, body.changes())
     return site_json(site)
 
 
 def delete_site(call: ApiCall) -> JSONObject:
     site = call.current_site
     # Analytics data first: if that fails, the site is still there to retry the delete.
-    call.services.event_store.delete_site_data(site.id)
-    call.services.metadata.sites.delete(call.account_id, site.id)
-    call.services.forget_site(site.id)
+    call.event_store.delete_site_data(site.id)
+    call.metadata.sites.delete(call.account_id, site.id)
     return deleted_json("site", site.id)
 
 

@@ -1,6 +1,11 @@
-"""Leadline's Python SDK: REST API v1 and Integration API clients (sync and async), typed results, retries."""
+"""Leadline's Python SDK: REST API v1 and Integration API clients (sync and async), typed results, retries.
 
-from leadline.client._async import (
+The async clients are written once in `_async/`; the sync ones in `_sync/` are generated from them by
+scripts/unasync_client.py. Everything public is imported from here.
+"""
+
+from leadline.client._async.integration import AsyncIntegrationApiClient
+from leadline.client._async.rest import (
     AsyncEvents,
     AsyncIntegrationClients,
     AsyncLeadlineClient,
@@ -9,7 +14,8 @@ from leadline.client._async import (
 )
 from leadline.client._defaults import default_user_agent
 from leadline.client._retry import RetryPolicy
-from leadline.client._sync import Events, IntegrationClients, LeadlineClient, Milestones, Sites
+from leadline.client._sync.integration import IntegrationApiClient
+from leadline.client._sync.rest import Events, IntegrationClients, LeadlineClient, Milestones, Sites
 from leadline.client.errors import (
     AuthenticationError,
     BadRequestError,
@@ -20,8 +26,6 @@ from leadline.client.errors import (
     RateLimitedError,
     ServerError,
 )
-from leadline.client.integration import IntegrationApiClient
-from leadline.client.integration_async import AsyncIntegrationApiClient
 from leadline.client.integration_errors import GraphQLError, TokenError
 from leadline.client.models import (
     Account,

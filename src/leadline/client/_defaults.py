@@ -1,4 +1,4 @@
-"""Defaults shared by the sync and async clients: timeout and User-Agent."""
+"""Defaults shared by every client: timeout and User-Agent."""
 
 from __future__ import annotations
 

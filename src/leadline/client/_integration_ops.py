@@ -1,7 +1,7 @@
-"""The Integration API's requests and answers as data, shared by the sync and async clients: they differ only in I/O.
+"""The Integration API's requests and answers as data, with no I/O: the clients in `_async/` and `_sync/` send them.
 
-Here: the endpoints, the token cache (reuse until shortly before expiry), the retry decision, the GraphQL
-documents of the typed queries and how their answers are read.
+Here: the endpoints, the token cache (reuse until shortly before expiry), which retry rules apply, the GraphQL
+documents of the typed queries (selections built from the models) and how their answers are read.
 """
 
 from __future__ import annotations
@@ -10,17 +10,18 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from pydantic import TypeAdapter
 
 from leadline.client._defaults import default_user_agent
-from leadline.client._retry import RetryPolicy
 from leadline.client.errors import NotFoundError, error_from_response
 from leadline.client.integration_errors import GraphQLError, TokenError, token_error_from_response
 from leadline.client.publications import (
     Dataset,
+    GraphQLModel,
     PublicationEvent,
     PublicationSignature,
     RowPage,
@@ -123,13 +124,6 @@ class TokenCache:
             self._token = None
 
 
-def retry_delay(
-    policy: RetryPolicy, attempt: int, response: httpx.Response | None, error: Exception | None
-) -> float | None:
-    """Seconds to wait before trying again (429, 5xx, transport errors; Retry-After honoured), or None to stop."""
-    return policy.delay(attempt, response, RETRY_AS, error)
-
-
 def operation(query: str, variables: Mapping[str, Any] | None = None, name: str | None = None) -> dict[str, Any]:
     """One GraphQL request object of the body."""
     body: dict[str, Any] = {"query": query, "variables": dict(variables or {})}
@@ -170,28 +164,45 @@ def chunks(operations: Sequence[T], size: int = MAX_BATCH) -> list[tuple[int, Se
 
 @dataclass(frozen=True)
 class Query(Generic[T]):
-    """One typed query: its document and variables, and how its `data` is read."""
+    """One typed query: its document and variables, the root field it asks for, and the type of that field."""
 
     document: str
     variables: dict[str, Any]
-    parse: Callable[[dict[str, Any]], T]
+    root_field: str
+    answer: TypeAdapter[T]
+
+    def parse(self, data: dict[str, Any]) -> T:
+        return self.answer.validate_python(data.get(self.root_field))
 
 
-_COLUMN_FIELDS = "id columnName valueType"
-_PUBLICATION_FRAGMENT = f"""
-fragment PublicationFields on PublicationEvent {{
-  id signerEmail signatureId datasetId branchId timestampIso8601
-  datasetName day timezone version supersedesId rowCount rowsSha256
-  columns {{ {_COLUMN_FIELDS} }}
-  parquetUrl csvUrl
-}}"""
+def selection(model: type[GraphQLModel]) -> str:
+    """The GraphQL selection of every field of `model`, nested models included: the query asks for what it reads."""
+    parts = []
+    for name, field_info in model.model_fields.items():
+        alias = field_info.alias or name
+        nested = _nested_model(field_info.annotation)
+        parts.append(alias if nested is None else f"{alias} {{ {selection(nested)} }}")
+    return " ".join(parts)
+
+
+def _nested_model(annotation: object) -> type[GraphQLModel] | None:
+    # A field holds another object either directly or as a tuple of them (`tuple[DatasetColumn, ...]`).
+    candidates = [annotation, *get_args(annotation)]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, GraphQLModel)), None)
+
+
+_DATASETS = TypeAdapter(list[Dataset])
+_PUBLICATIONS = TypeAdapter(list[PublicationEvent])
+_PUBLICATION = TypeAdapter(PublicationEvent | None)
+_ROW_PAGE = TypeAdapter(RowPage)
+_SIGNATURE = TypeAdapter(PublicationSignature)
+_SIGNING_KEYS = TypeAdapter(list[SigningKey])
+_PUBLICATION_FRAGMENT = f" fragment PublicationFields on PublicationEvent {{ {selection(PublicationEvent)} }}"
 
 
 def datasets() -> Query[list[Dataset]]:
-    document = (
-        f"query Datasets {{ listSubscribedDatasetMetadata {{ id datasetName datasetColumns {{ {_COLUMN_FIELDS} }} }} }}"
-    )
-    return Query(document, {}, lambda data: [Dataset.from_json(item) for item in data["listSubscribedDatasetMetadata"]])
+    document = f"query Datasets {{ listSubscribedDatasetMetadata {{ {selection(Dataset)} }} }}"
+    return Query(document, {}, "listSubscribedDatasetMetadata", _DATASETS)
 
 
 def recent_publications(last_n_days: int) -> Query[list[PublicationEvent]]:
@@ -199,7 +210,7 @@ def recent_publications(last_n_days: int) -> Query[list[PublicationEvent]]:
         "query RecentPublications($days: Int!) { recentPublicationEvents(lastNDays: $days) { ...PublicationFields } }"
         + _PUBLICATION_FRAGMENT
     )
-    return Query(document, {"days": last_n_days}, _publications("recentPublicationEvents"))
+    return Query(document, {"days": last_n_days}, "recentPublicationEvents", _PUBLICATIONS)
 
 
 def dataset_publications(
@@ -211,46 +222,34 @@ def dataset_publications(
         " { ...PublicationFields } }" + _PUBLICATION_FRAGMENT
     )
     variables = {"id": dataset_id, "from": from_day, "to": to_day, "latest": latest_only}
-    return Query(document, variables, _publications("datasetPublications"))
+    return Query(document, variables, "datasetPublications", _PUBLICATIONS)
 
 
 def publication(publication_id: str) -> Query[PublicationEvent | None]:
     document = "query Publication($id: ID!) { publication(id: $id) { ...PublicationFields } }" + _PUBLICATION_FRAGMENT
-
-    def parse(data: dict[str, Any]) -> PublicationEvent | None:
-        found = data.get("publication")
-        return None if found is None else PublicationEvent.from_json(found)
-
-    return Query(document, {"id": publication_id}, parse)
+    return Query(document, {"id": publication_id}, "publication", _PUBLICATION)
 
 
 def rows_page(publication_id: str, page_size: int, after: str | None) -> Query[RowPage]:
     document = (
         "query PublicationRows($id: ID!, $first: Int, $after: String) {"
-        " publicationRows(publicationId: $id, first: $first, after: $after)"
-        " { columns rows endCursor hasNextPage totalCount } }"
+        f" publicationRows(publicationId: $id, first: $first, after: $after) {{ {selection(RowPage)} }} }}"
     )
     variables = {"id": publication_id, "first": page_size, "after": after}
-    return Query(document, variables, lambda data: RowPage.from_json(data["publicationRows"]))
+    return Query(document, variables, "publicationRows", _ROW_PAGE)
 
 
 def signature(publication_id: str) -> Query[PublicationSignature]:
     document = (
-        "query PublicationSignature($id: ID!) { publicationSignature(publicationId: $id)"
-        " { signatureId publicationId algorithm keyId publicKey signature signedMessage } }"
+        "query PublicationSignature($id: ID!) {"
+        f" publicationSignature(publicationId: $id) {{ {selection(PublicationSignature)} }} }}"
     )
-    return Query(
-        document, {"id": publication_id}, lambda data: PublicationSignature.from_json(data["publicationSignature"])
-    )
+    return Query(document, {"id": publication_id}, "publicationSignature", _SIGNATURE)
 
 
 def signing_keys() -> Query[list[SigningKey]]:
-    document = "query SigningKeys { signingKeys { keyId algorithm publicKey createdAt } }"
-    return Query(document, {}, lambda data: [SigningKey.from_json(item) for item in data["signingKeys"]])
-
-
-def _publications(field_name: str) -> Callable[[dict[str, Any]], list[PublicationEvent]]:
-    return lambda data: [PublicationEvent.from_json(item) for item in data[field_name]]
+    document = f"query SigningKeys {{ signingKeys {{ {selection(SigningKey)} }} }}"
+    return Query(document, {}, "signingKeys", _SIGNING_KEYS)
 
 
 def next_cursor(page: RowPage) -> str | None:

@@ -1,4 +1,4 @@
-"""The v1 operations as data: how to build each request and parse its answer, shared by the sync and async clients."""
+"""The REST v1 operations as data, with no I/O: how to build each request and read its answer; the clients send them."""
 
 from __future__ import annotations
 
@@ -83,31 +83,31 @@ MILESTONE = SITE + "/milestones/{}"
 INTEGRATION_CLIENTS = "/v1/integration_clients"
 INTEGRATION_CLIENT = INTEGRATION_CLIENTS + "/{}"
 
-GET_ACCOUNT = Operation("GET", "/v1/account", Account.from_json)
-LIST_SITES = Operation("GET", "/v1/sites", Page.parser(Site.from_json))
-CREATE_SITE = Operation("POST", "/v1/sites", Site.from_json)
-GET_SITE = Operation("GET", SITE, Site.from_json)
-UPDATE_SITE = Operation("POST", SITE, Site.from_json)
-DELETE_SITE = Operation("DELETE", SITE, Deleted.from_json)
+GET_ACCOUNT = Operation("GET", "/v1/account", Account.model_validate)
+LIST_SITES = Operation("GET", "/v1/sites", Page[Site].model_validate)
+CREATE_SITE = Operation("POST", "/v1/sites", Site.model_validate)
+GET_SITE = Operation("GET", SITE, Site.model_validate)
+UPDATE_SITE = Operation("POST", SITE, Site.model_validate)
+DELETE_SITE = Operation("DELETE", SITE, Deleted.model_validate)
 WIPE_SITE_DATA = Operation("DELETE", SITE + "/data", _empty)
-LIST_EVENTS = Operation("GET", SITE + "/events", Page.parser(Event.from_json))
-CREATE_EVENT = Operation("POST", SITE + "/events", Event.from_json)
-GET_EVENT = Operation("GET", EVENT, Event.from_json)
-UPDATE_EVENT = Operation("POST", EVENT, Event.from_json)
-DELETE_EVENT = Operation("DELETE", EVENT, Deleted.from_json)
+LIST_EVENTS = Operation("GET", SITE + "/events", Page[Event].model_validate)
+CREATE_EVENT = Operation("POST", SITE + "/events", Event.model_validate)
+GET_EVENT = Operation("GET", EVENT, Event.model_validate)
+UPDATE_EVENT = Operation("POST", EVENT, Event.model_validate)
+DELETE_EVENT = Operation("DELETE", EVENT, Deleted.model_validate)
 WIPE_EVENT_DATA = Operation("DELETE", EVENT + "/data", _empty)
-LIST_MILESTONES = Operation("GET", SITE + "/milestones", Page.parser(Milestone.from_json))
-CREATE_MILESTONE = Operation("POST", SITE + "/milestones", Milestone.from_json)
-GET_MILESTONE = Operation("GET", MILESTONE, Milestone.from_json)
-UPDATE_MILESTONE = Operation("POST", MILESTONE, Milestone.from_json)
-DELETE_MILESTONE = Operation("DELETE", MILESTONE, Deleted.from_json)
+LIST_MILESTONES = Operation("GET", SITE + "/milestones", Page[Milestone].model_validate)
+CREATE_MILESTONE = Operation("POST", SITE + "/milestones", Milestone.model_validate)
+GET_MILESTONE = Operation("GET", MILESTONE, Milestone.model_validate)
+UPDATE_MILESTONE = Operation("POST", MILESTONE, Milestone.model_validate)
+DELETE_MILESTONE = Operation("DELETE", MILESTONE, Deleted.model_validate)
 GET_AGGREGATIONS = Operation("GET", "/v1/aggregations", _aggregation_rows)
-GET_CURRENT_VISITORS = Operation("GET", "/v1/current_visitors", CurrentVisitors.from_json)
-LIST_INTEGRATION_CLIENTS = Operation("GET", INTEGRATION_CLIENTS, Page.parser(IntegrationClient.from_json))
-CREATE_INTEGRATION_CLIENT = Operation("POST", INTEGRATION_CLIENTS, IntegrationClient.from_json)
-GET_INTEGRATION_CLIENT = Operation("GET", INTEGRATION_CLIENT, IntegrationClient.from_json)
-ROTATE_INTEGRATION_CLIENT_SECRET = Operation("POST", INTEGRATION_CLIENT + "/rotate", IntegrationClient.from_json)
-REVOKE_INTEGRATION_CLIENT = Operation("DELETE", INTEGRATION_CLIENT, Deleted.from_json)
+GET_CURRENT_VISITORS = Operation("GET", "/v1/current_visitors", CurrentVisitors.model_validate)
+LIST_INTEGRATION_CLIENTS = Operation("GET", INTEGRATION_CLIENTS, Page[IntegrationClient].model_validate)
+CREATE_INTEGRATION_CLIENT = Operation("POST", INTEGRATION_CLIENTS, IntegrationClient.model_validate)
+GET_INTEGRATION_CLIENT = Operation("GET", INTEGRATION_CLIENT, IntegrationClient.model_validate)
+ROTATE_INTEGRATION_CLIENT_SECRET = Operation("POST", INTEGRATION_CLIENT + "/rotate", IntegrationClient.model_validate)
+REVOKE_INTEGRATION_CLIENT = Operation("DELETE", INTEGRATION_CLIENT, Deleted.model_validate)
 
 
 def page_params(limit: int | None, starting_after: str | None, ending_before: str | None) -> Params:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from leadline.integrations import canonical
-from leadline.integrations.canonical import Cell
+from pydantic import ConfigDict
+from pydantic.alias_generators import to_camel
+
+from leadline import canonical
+from leadline.canonical import Cell
+from leadline.client.models import ApiModel
 
 __all__ = [
     "Cell",
@@ -25,34 +27,26 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class DatasetColumn:
+class GraphQLModel(ApiModel):
+    """An object of the Integration API's GraphQL answers: each field's JSON name is its camelCase alias."""
+
+    # One rule instead of an alias per field: the schema names every field as camelCase of ours.
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+class DatasetColumn(GraphQLModel):
     id: str
     column_name: str
     value_type: str  # DATE, STRING, INT or FLOAT
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> DatasetColumn:
-        return cls(id=str(data["id"]), column_name=str(data["columnName"]), value_type=str(data["valueType"]))
 
-
-@dataclass(frozen=True)
-class Dataset:
+class Dataset(GraphQLModel):
     id: str
     dataset_name: str
     dataset_columns: tuple[DatasetColumn, ...]
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Dataset:
-        return cls(
-            id=str(data["id"]),
-            dataset_name=str(data["datasetName"]),
-            dataset_columns=tuple(DatasetColumn.from_json(column) for column in data["datasetColumns"]),
-        )
 
-
-@dataclass(frozen=True)
-class PublicationEvent:
+class PublicationEvent(GraphQLModel):
     """One closed day of a dataset, frozen and signed; a later version of the same day supersedes it."""
 
     id: str
@@ -65,7 +59,7 @@ class PublicationEvent:
     day: str  # YYYY-MM-DD, in `timezone`
     timezone: str
     version: int
-    supersedes_id: str | None
+    supersedes_id: str | None = None
     row_count: int
     rows_sha256: str
     columns: tuple[DatasetColumn, ...]
@@ -76,53 +70,18 @@ class PublicationEvent:
     def column_names(self) -> list[str]:
         return [column.column_name for column in self.columns]
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PublicationEvent:
-        supersedes = data.get("supersedesId")
-        return cls(
-            id=str(data["id"]),
-            signer_email=str(data["signerEmail"]),
-            signature_id=str(data["signatureId"]),
-            dataset_id=str(data["datasetId"]),
-            branch_id=str(data["branchId"]),
-            timestamp_iso8601=str(data["timestampIso8601"]),
-            dataset_name=str(data["datasetName"]),
-            day=str(data["day"]),
-            timezone=str(data["timezone"]),
-            version=int(data["version"]),
-            supersedes_id=None if supersedes is None else str(supersedes),
-            row_count=int(data["rowCount"]),
-            rows_sha256=str(data["rowsSha256"]),
-            columns=tuple(DatasetColumn.from_json(column) for column in data["columns"]),
-            parquet_url=str(data["parquetUrl"]),
-            csv_url=str(data["csvUrl"]),
-        )
 
-
-@dataclass(frozen=True)
-class RowPage:
+class RowPage(GraphQLModel):
     """Rows of a publication in published order; pass `end_cursor` as `after` for the next page."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
-    end_cursor: str | None
+    end_cursor: str | None = None
     has_next_page: bool
     total_count: int
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RowPage:
-        cursor = data.get("endCursor")
-        return cls(
-            columns=tuple(str(name) for name in data["columns"]),
-            rows=tuple(tuple(row) for row in data["rows"]),
-            end_cursor=None if cursor is None else str(cursor),
-            has_next_page=bool(data["hasNextPage"]),
-            total_count=int(data["totalCount"]),
-        )
 
-
-@dataclass(frozen=True)
-class PublicationSignature:
+class PublicationSignature(GraphQLModel):
     """The Ed25519 signature of a publication; `public_key` and `signature` are base64."""
 
     signature_id: str
@@ -133,38 +92,15 @@ class PublicationSignature:
     signature: str
     signed_message: str  # the server's rendering, for reading only: verification rebuilds the message itself
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PublicationSignature:
-        return cls(
-            signature_id=str(data["signatureId"]),
-            publication_id=str(data["publicationId"]),
-            algorithm=str(data["algorithm"]),
-            key_id=str(data["keyId"]),
-            public_key=str(data["publicKey"]),
-            signature=str(data["signature"]),
-            signed_message=str(data["signedMessage"]),
-        )
 
-
-@dataclass(frozen=True)
-class SigningKey:
+class SigningKey(GraphQLModel):
     key_id: str
     algorithm: str
     public_key: str  # base64 of the raw 32-byte Ed25519 key
     created_at: str
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SigningKey:
-        return cls(
-            key_id=str(data["keyId"]),
-            algorithm=str(data["algorithm"]),
-            public_key=str(data["publicKey"]),
-            created_at=str(data["createdAt"]),
-        )
 
-
-@dataclass(frozen=True)
-class VerifiedPublication:
+class VerifiedPublication(ApiModel):
     """A publication whose rows hash to its `rows_sha256` and whose facts carry a valid signature by `public_key`."""
 
     publication: PublicationEvent

@@ -78,9 +78,9 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
 class CollectEndpoint:
     """POST /api/event: validate, run the pipeline (which spools the hit), then acknowledge."""
 
-    def __init__(self, collector: Collector) -> None:
+    def __init__(self, collector: Collector, client_ip_header: str | None) -> None:
         self.collector = collector
-        header = collector.services.settings.client_ip_header
+        header = client_ip_header
         self.client_ip_header = header.lower().encode("latin-1") if header else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -126,12 +126,15 @@ async def preflight(_request: Request) -> Response:
     return Response(status_code=204, headers=CORS_HEADERS)
 
 
-def collection_routes(collector: Collector) -> list[BaseRoute]:
+def collection_routes(
+    collector: Collector, client_ip_header: str | None = None, bare_endpoint: bool = False
+) -> list[BaseRoute]:
+    """The script, the collector endpoint; `client_ip_header` names a trusted proxy's header for the address."""
     routes: list[BaseRoute] = [
-        Route("/api/event", CollectEndpoint(collector), methods=["POST"], name="collect"),
+        Route("/api/event", CollectEndpoint(collector, client_ip_header), methods=["POST"], name="collect"),
         Route("/api/event", preflight, methods=["OPTIONS"], name="collect_preflight"),
         Route("/script.js", serve_script, methods=["GET"], name="script"),
     ]
-    if collector.services.settings.bench_bare_endpoint:
+    if bare_endpoint:
         routes.append(Route("/api/bare", BareEndpoint(), methods=["POST"], name="bare"))
     return routes

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from operator import attrgetter
 
 from leadline.collect.payload import Payload
 from leadline.store.events import Hit, HitKind
+from leadline.store.events.base import HIT_COLUMNS, row_to_hit
 from leadline.store.metadata.records import Site
 
 
@@ -36,58 +37,40 @@ class PendingHit:
     session_id: int = 0
     entry: bool = False  # the session's first pageview
 
+    # The stored columns this object holds under other names, in the row format of store.events.HitRow.
+    @property
+    def site_id(self) -> str:
+        return self.payload.site_id
+
+    @property
+    def timestamp(self) -> int:
+        """Unix microseconds (UTC), as rows store it."""
+        return round(self.received_at * 1_000_000)
+
+    @property
+    def kind(self) -> int:
+        return int(HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW)
+
+    @property
+    def hostname(self) -> str:
+        return self.payload.hostname
+
+    @property
+    def pathname(self) -> str:
+        return self.payload.pathname
+
+    @property
+    def value(self) -> int:
+        return self.payload.value
+
     def to_row(self) -> list[object]:
         """The stored form as a row (see HitRow): everything but the IP and user agent."""
-        return [
-            self.payload.site_id,
-            round(self.received_at * 1_000_000),
-            int(HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW),
-            self.visitor_id,
-            self.session_id,
-            self.payload.hostname,
-            self.payload.pathname,
-            self.event_id,
-            self.payload.value,
-            self.referrer_hostname,
-            self.referrer_pathname,
-            self.keyword,
-            self.utm_source,
-            self.utm_medium,
-            self.utm_campaign,
-            self.utm_content,
-            self.utm_term,
-            self.browser,
-            self.operating_system,
-            self.device_type,
-            self.country_code,
-            self.city,
-            self.entry,
-        ]
+        return list(_ROW_VALUES(self))
 
     def to_hit(self) -> Hit:
-        """The stored form: everything but the IP and user agent."""
-        return Hit(
-            site_id=self.payload.site_id,
-            timestamp=datetime.fromtimestamp(self.received_at, UTC).replace(tzinfo=None),
-            kind=HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW,
-            visitor_id=self.visitor_id,
-            session_id=self.session_id,
-            hostname=self.payload.hostname,
-            pathname=self.payload.pathname,
-            event_id=self.event_id,
-            value=self.payload.value,
-            referrer_hostname=self.referrer_hostname,
-            referrer_pathname=self.referrer_pathname,
-            keyword=self.keyword,
-            utm_source=self.utm_source,
-            utm_medium=self.utm_medium,
-            utm_campaign=self.utm_campaign,
-            utm_content=self.utm_content,
-            utm_term=self.utm_term,
-            browser=self.browser,
-            operating_system=self.operating_system,
-            device_type=self.device_type,
-            country_code=self.country_code,
-            city=self.city,
-            entry=self.entry,
-        )
+        """The stored form as a Hit."""
+        return row_to_hit(self.to_row())
+
+
+# One C-level call reads every stored column by its name in HIT_COLUMNS: no second list of the columns here.
+_ROW_VALUES = attrgetter(*HIT_COLUMNS)

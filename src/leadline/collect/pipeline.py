@@ -81,6 +81,34 @@ class Pipeline:
         self.stats.accepted += 1
         return None
 
+    def run_now(self, hit: PendingHit) -> DropReason | None:
+        """`run` for bulk loads, without an event loop: every step must finish without waiting.
+
+        Bulk loads give the steps lookups whose coroutines complete at once (they do their I/O
+        synchronously), so the same step list serves both paths; a step that really waits is a bug.
+        """
+        for _, step in self.steps:
+            result = step(hit)
+            if result is not None:
+                if not isinstance(result, DropReason):
+                    result = _finish_now(result)
+                if result is not None:
+                    return self._drop(result)
+        self.stats.accepted += 1
+        return None
+
     def _drop(self, reason: DropReason) -> DropReason:
         self.stats.dropped[reason.value] += 1
         return reason
+
+
+def _finish_now(pending: Awaitable[StepResult]) -> StepResult:
+    """The result of an awaitable that completes without suspending; RuntimeError if it would wait."""
+    waiting = pending.__await__()
+    try:
+        waiting.send(None)
+    except StopIteration as finished:
+        result: StepResult = finished.value
+        return result
+    waiting.close()
+    raise RuntimeError("a step waited for I/O in a bulk load: give it a lookup that answers at once")

@@ -3,22 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 from leadline.collect.bots import is_bot
 from leadline.collect.campaigns import campaign_tags
 from leadline.collect.devices import describe_device
-from leadline.collect.directories import EventDirectory, SiteDirectory
-from leadline.collect.geolocation import Geolocator
+from leadline.collect.geolocation import Place
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import DropReason, Step, StepResult
 from leadline.collect.referrers import describe_referrer, strip_www
 from leadline.collect.sessions import SessionTracker
-from leadline.privacy.salts import SaltStore
 from leadline.privacy.visitor_hash import visitor_hash
 from leadline.store.metadata.records import Site
 
 
-def check_site_and_hostname(sites: SiteDirectory) -> Step:
+class SiteLookup(Protocol):
+    """Sites by id for the site and hostname check (live: collect.directories.SiteDirectory)."""
+
+    def cached(self, site_id: str) -> tuple[bool, Site | None]:
+        """(known, site) without waiting: known=False sends the step to `site`."""
+
+    async def site(self, site_id: str) -> Site | None: ...
+
+    async def claim_hostname(self, site: Site, hostname: str) -> str | None:
+        """Bind a single-domain site to its first hostname; the hostname it is bound to."""
+
+
+class EventLookup(Protocol):
+    """Event ids by (site, name), created on first sight (live: collect.directories.EventDirectory)."""
+
+    def cached(self, site_id: str, name: str) -> str | None: ...
+
+    async def event_id(self, site_id: str, name: str) -> str: ...
+
+
+class Locator(Protocol):
+    """Country and city of an address, which is never kept (live: collect.geolocation.Geolocator)."""
+
+    def locate(self, ip: str) -> Place: ...
+
+
+class SaltSource(Protocol):
+    """Today's and yesterday's salt at an instant (live: privacy.salts.SaltStore)."""
+
+    def salts_for(self, unix_time: float) -> tuple[bytes, bytes | None]: ...
+
+
+def check_site_and_hostname(sites: SiteLookup) -> Step:
     def check(hit: PendingHit, site: Site | None) -> StepResult | Awaitable[StepResult]:
         if site is None:
             return DropReason.UNKNOWN_SITE
@@ -67,7 +99,7 @@ def put_campaign(hit: PendingHit) -> StepResult:
     return None
 
 
-def resolve_event(events: EventDirectory) -> Step:
+def resolve_event(events: EventLookup) -> Step:
     async def look_up(hit: PendingHit) -> StepResult:
         hit.event_id = await events.event_id(hit.payload.site_id, hit.payload.event_name)
         return None
@@ -84,7 +116,7 @@ def resolve_event(events: EventDirectory) -> Step:
     return step
 
 
-def put_geolocation(geolocator: Geolocator) -> Step:
+def put_geolocation(geolocator: Locator) -> Step:
     def step(hit: PendingHit) -> StepResult:
         place = geolocator.locate(hit.ip)
         hit.country_code, hit.city = place.country_code, place.city
@@ -93,7 +125,7 @@ def put_geolocation(geolocator: Geolocator) -> Step:
     return step
 
 
-def put_visitor_id(salts: SaltStore) -> Step:
+def put_visitor_id(salts: SaltSource) -> Step:
     def step(hit: PendingHit) -> StepResult:
         today, yesterday = salts.salts_for(hit.received_at)
         hit.visitor_id = visitor_hash(today, hit.payload.site_id, hit.ip, hit.user_agent)
@@ -124,3 +156,29 @@ def write(append: Callable[[PendingHit], Awaitable[None] | None]) -> Step:
         return None if pending is None else wait(pending)
 
     return step
+
+
+@dataclass(frozen=True)
+class StepParts:
+    """What the steps need: live caches for the collector, synchronous stand-ins for bulk loads."""
+
+    sites: SiteLookup
+    events: EventLookup
+    geolocator: Locator
+    salts: SaltSource
+    sessions: SessionTracker
+
+
+def collection_steps(parts: StepParts) -> list[tuple[str, Step]]:
+    """Every step but the final write, in order: the one list the collector and bulk loads both run."""
+    return [
+        ("check_site_and_hostname", check_site_and_hostname(parts.sites)),
+        ("drop_bots", drop_bots),
+        ("put_device", put_device),
+        ("put_referrer", put_referrer),
+        ("put_campaign", put_campaign),
+        ("resolve_event", resolve_event(parts.events)),
+        ("put_geolocation", put_geolocation(parts.geolocator)),
+        ("put_visitor_id", put_visitor_id(parts.salts)),
+        ("assign_session", assign_session(parts.sessions)),
+    ]

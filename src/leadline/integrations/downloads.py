@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from leadline.integrations.canonical import Cell
-from leadline.integrations.datasets import DATASETS, ValueType
-from leadline.integrations.graphql_api import authenticate, not_visible, visible_publication
-from leadline.integrations.publications import Publication
+from leadline.canonical import Cell
+from leadline.integrations.graphql import authenticate, not_visible, visible_publication
 from leadline.integrations.service import Integrations
+from leadline.publishing.datasets import DATASETS, ValueType
+from leadline.publishing.publications import Publication
 
 ARROW_TYPES = {ValueType.DATE: pa.date32(), ValueType.STRING: pa.string(), ValueType.INT: pa.int64()}
 MEDIA_TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv; charset=utf-8"}

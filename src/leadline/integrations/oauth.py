@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import unquote_plus
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from leadline.config import Settings
+from leadline.forms import FORM_MEDIA_TYPE, FormError, is_form, parse_form
 from leadline.integrations.service import Integrations
 
 GRANT_TYPE = "client_credentials"
@@ -57,18 +58,14 @@ def integration_scope(settings: Settings, request: Request) -> str:
 
 
 def _form(content_type: str, body: bytes) -> dict[str, str]:
-    if content_type.split(";", 1)[0].strip().lower() != "application/x-www-form-urlencoded":
-        raise _invalid_request("the body must be application/x-www-form-urlencoded")
+    if not is_form(content_type):
+        raise _invalid_request(f"the body must be {FORM_MEDIA_TYPE}")
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
-    except (UnicodeDecodeError, ValueError) as error:
+        return parse_form(body)
+    except FormError as error:
+        if error.repeated is not None:
+            raise _invalid_request(f"parameter {error.repeated!r} is given more than once") from error
         raise _invalid_request("the body is not a valid form encoding") from error
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            raise _invalid_request(f"parameter {name!r} is given more than once")
-        form[name] = value
-    return form
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:

@@ -6,21 +6,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from leadline.config import Settings
 from leadline.integrations.downloads import download_endpoint
-from leadline.integrations.graphql_api import graphql_endpoint
+from leadline.integrations.graphql import graphql_endpoint
 from leadline.integrations.oauth import token_endpoint
-from leadline.services import Services
+from leadline.integrations.service import Integrations
 
 
-def integration_routes(services: Services) -> list[BaseRoute]:
+def integration_routes(settings: Settings, integrations: Integrations) -> list[BaseRoute]:
     async def token(request: Request) -> Response:
-        return await token_endpoint(request, services.settings, services.integrations)
+        return await token_endpoint(request, settings, integrations)
 
     async def graphql(request: Request) -> Response:
-        return await graphql_endpoint(request, services.settings, services.integrations)
+        return await graphql_endpoint(request, settings, integrations)
 
     async def download(request: Request) -> Response:
-        return await download_endpoint(request, services.integrations)
+        return await download_endpoint(request, integrations)
 
     return [
         Route("/oauth2/token", token, methods=["POST"], name="oauth2_token"),

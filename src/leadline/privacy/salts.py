@@ -9,10 +9,7 @@ import secrets
 import threading
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.exc import IntegrityError
-
-from leadline.store.metadata.tables import salts
+from leadline.store.metadata.salts import SaltRepository
 
 SALT_BYTES = 32
 _EPOCH_DAY = date(1970, 1, 1)
@@ -21,8 +18,8 @@ _EPOCH_DAY = date(1970, 1, 1)
 class SaltStore:
     """Today's and yesterday's salts, cached in memory, created and destroyed as days pass."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, repository: SaltRepository) -> None:
+        self._repository = repository
         self._lock = threading.Lock()
         self._cached_day: date | None = None
         self._cached_day_number = -1
@@ -44,22 +41,8 @@ class SaltStore:
         with self._lock:
             if day == self._cached_day:
                 return
-            with self._engine.begin() as connection:
-                connection.execute(delete(salts).where(salts.c.day < day - timedelta(days=1)))
-            today = self._get_or_create(day)
-            with self._engine.connect() as connection:
-                yesterday = connection.execute(
-                    select(salts.c.salt).where(salts.c.day == day - timedelta(days=1))
-                ).scalar_one_or_none()
-            self._today, self._yesterday, self._cached_day = today, yesterday, day
+            yesterday = day - timedelta(days=1)
+            self._repository.delete_before(yesterday)
+            today = self._repository.get_or_create(day, secrets.token_bytes(SALT_BYTES))
+            self._today, self._yesterday, self._cached_day = today, self._repository.get(yesterday), day
             self._cached_day_number = (day - _EPOCH_DAY).days
-
-    def _get_or_create(self, day: date) -> bytes:
-        try:
-            with self._engine.begin() as connection:
-                connection.execute(insert(salts).values(day=day, salt=secrets.token_bytes(SALT_BYTES)))
-        except IntegrityError:
-            pass  # another process created today's salt first: use theirs
-        with self._engine.connect() as connection:
-            salt: bytes = connection.execute(select(salts.c.salt).where(salts.c.day == day)).scalar_one()
-        return salt

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from leadline.query.dialects import Dialect, Params
 from leadline.query.model import DIMENSIONS, Entity, Filter, SortKey
 from leadline.query.plan import DAY, QueryPlan
+from leadline.store.events import HitKind
 
 HITS = "hits"
-PAGEVIEW, EVENT = 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +79,13 @@ def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         keys.append(f"{_column(query.field_grouping)} AS field_key")
     where = [f"site_id = {params.add(query.site_id, 'String')}"]
     if query.entity is Entity.PAGEVIEW:
-        where.append(f"kind = {PAGEVIEW}")
+        where.append(f"kind = {HitKind.PAGEVIEW:d}")
         measures = {
             "pageviews": "count(*)",
             "uniques": dialect.count_distinct("visitor_id"),
         }
     else:
-        where += [f"kind = {EVENT}", f"event_id = {params.add(plan.event_id or '', 'String')}"]
+        where += [f"kind = {HitKind.EVENT:d}", f"event_id = {params.add(plan.event_id or '', 'String')}"]
         measures = {
             "conversions": "count(*)",
             "unique_conversions": dialect.count_distinct("visitor_id"),
@@ -138,7 +138,7 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.session_metrics)]
     stats = ""
     if needs_stats:
-        per_session = [f"{dialect.count_if(f'kind = {PAGEVIEW}')} AS pageviews"]
+        per_session = [f"{dialect.count_if(f'kind = {HitKind.PAGEVIEW:d}')} AS pageviews"]
         if "avg_duration" in query.session_metrics:  # the first-to-last span is the costly part: only when asked
             per_session.append(f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration")
         stats = (

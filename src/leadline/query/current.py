@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
-from leadline.store.events import EventStore
+from leadline.store.events import EventStore, HitKind
 
 WINDOW = timedelta(minutes=5)
 MAX_ROWS = 150
-PAGEVIEW = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +31,7 @@ def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCu
         window = (
             f"timestamp >= {params.add(since, 'DateTime64(6)')} AND timestamp <= {params.add(until, 'DateTime64(6)')}"
         )
-        return f"site_id = {site} AND kind = {PAGEVIEW} AND {window}"
+        return f"site_id = {site} AND kind = {HitKind.PAGEVIEW:d} AND {window}"
 
     total_params = dialect.params()
     total = f"SELECT {dialect.count_distinct('visitor_id')} FROM hits WHERE {recent(total_params)}"

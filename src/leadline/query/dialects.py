@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
-
-@dataclass
-class Params:
-    """Bound parameters in the order (or under the names) an engine wants; user values never enter SQL text."""
-
-    style: str  # "qmark" (DuckDB) or "clickhouse" ({name:Type})
-    positional: list[object] = field(default_factory=list)
-    named: dict[str, object] = field(default_factory=dict)
-
-    def add(self, value: object, clickhouse_type: str) -> str:
-        if self.style == "qmark":
-            self.positional.append(value)
-            return "?"
-        name = f"p{len(self.named)}"
-        self.named[name] = value
-        return f"{{{name}:{clickhouse_type}}}"
+# Params belongs to the event store it is bound for; the compiler's modules take it from here with the dialects.
+from leadline.store.events.base import Params as Params
 
 
 class Dialect(Protocol):

@@ -6,9 +6,8 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import re2
 
@@ -27,6 +26,7 @@ from leadline.query.model import (
     ReportQuery,
     SortKey,
 )
+from leadline.query.timezones import known_timezones
 
 _LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 # Both engines (DuckDB, ClickHouse) match with RE2, so patterns are checked by RE2 itself: linear-time
@@ -43,11 +43,6 @@ class QueryError(ValueError):
 
 def _choices(options: tuple[str, ...]) -> str:
     return ", ".join(options)
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def parse_entity(params: Mapping[str, str]) -> tuple[Entity, str, str | None]:
@@ -103,7 +98,7 @@ def parse_report_query(params: Mapping[str, str], site_timezone: str) -> ReportQ
 def _parse_timezone(raw: str | None, default: str) -> str:
     if raw is None or raw == "":
         return default
-    if raw not in _timezones():
+    if raw not in known_timezones():
         raise QueryError(f"timezone {raw!r} is not a TZ database name such as 'America/New_York'")
     return raw
 

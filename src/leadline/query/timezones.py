@@ -1,4 +1,4 @@
-"""UTC offsets of a time zone over a range, as a short list of (from this instant, offset) steps.
+"""Time zones: the allow-list of names, and UTC offsets over a range as a short list of (instant, offset) steps.
 
 Shifting each timestamp by a piecewise-constant offset is exact across DST changes and costs SQL engines
 one comparison chain per row, instead of a time zone conversion per row.
@@ -7,8 +7,14 @@ one comparison chain per row, instead of a time zone conversion per row.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    """Every TZ database name this machine knows: the one allow-list for sites, accounts and reports."""
+    return frozenset(available_timezones())
 
 
 def _offset(zone: ZoneInfo, unix_seconds: int) -> int:

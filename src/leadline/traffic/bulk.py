@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from leadline.services import Services
 from leadline.traffic.child import request_fields_in_child_process
 from leadline.traffic.config import TrafficConfig
 from leadline.traffic.generator import generate_visits
 from leadline.traffic.request import RequestFields
 from leadline.traffic.rows import RowMaker
+from leadline.traffic.target import TrafficTarget
 
 BATCH_ROWS = 100_000
 PARALLEL_ABOVE_HITS = 300_000  # below this, starting a second process costs more than it saves
@@ -38,7 +38,7 @@ class LoadResult:
 
 
 def load_traffic(
-    services: Services,
+    target: TrafficTarget,
     config: TrafficConfig,
     *,
     parallel: bool | None = None,
@@ -57,7 +57,7 @@ def load_traffic(
         parallel = (config.total_hits or config.hits_per_day * days) > PARALLEL_ABOVE_HITS
     requests: Iterable[RequestFields] = request_fields_in_child_process(config) if parallel else generate_visits(config)
     return load_bulk(
-        services,
+        target,
         requests,
         salt_seed=config.seed,
         keep_rows=keep_rows,
@@ -68,7 +68,7 @@ def load_traffic(
 
 
 def load_bulk(
-    services: Services,
+    target: TrafficTarget,
     requests: Iterable[RequestFields],
     *,
     salt_seed: int | str = 0,
@@ -87,9 +87,9 @@ def load_bulk(
     # Millions of live rows would make the cycle collector run over and over, scanning them all each time (a
     # load took 15-30% longer); rows and requests hold no cycles, so reference counting frees them anyway.
     gc.disable()
-    maker = RowMaker(services, salt_seed, bind_hostnames=bind_hostnames)
+    maker = RowMaker(target, salt_seed, bind_hostnames=bind_hostnames)
     try:
-        return _load(services, maker, requests, started, keep_rows, batch_rows, on_progress)
+        return _load(target, maker, requests, started, keep_rows, batch_rows, on_progress)
     finally:
         maker.close()
         if collecting:
@@ -97,7 +97,7 @@ def load_bulk(
 
 
 def _load(
-    services: Services,
+    target: TrafficTarget,
     maker: RowMaker,
     requests: Iterable[RequestFields],
     started: float,
@@ -119,7 +119,7 @@ def _load(
         def store(rows: list[list[object]]) -> None:
             nonlocal stored
             finish_pending()
-            pending.append(writer.submit(services.event_store.insert_batch, f"traffic-{run_id}-{stored}", rows))
+            pending.append(writer.submit(target.event_store.insert_batch, f"traffic-{run_id}-{stored}", rows))
             stored += len(rows)
             if kept is not None:
                 kept.extend(rows)

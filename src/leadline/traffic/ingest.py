@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from leadline.collect.collector import Collector
 from leadline.collect.payload import PayloadError, parse_payload
 from leadline.collect.pending_hit import PendingHit
-from leadline.config import Settings
-from leadline.services import Services, build_services
 from leadline.traffic.request import SyntheticRequest
 from leadline.traffic.rows import INVALID_PAYLOAD, MAX_USER_AGENT
 
@@ -21,35 +19,28 @@ class IngestResult:
     rows: list[list[object]] = field(repr=False)  # each accepted hit's stored row, in order
 
 
-async def ingest_through_pipeline(target: Services | Settings, requests: Iterable[SyntheticRequest]) -> IngestResult:
-    """Run each request through a fresh Collector as the endpoint would, then stop it (storing everything).
+async def ingest_through_pipeline(collector: Collector, requests: Iterable[SyntheticRequest]) -> IngestResult:
+    """Run each request through `collector` (a fresh one) as the endpoint would, then stop it, storing everything.
 
-    Given Settings, services are built and closed here; given Services, they stay open for the caller.
-    The collector's background jobs use the wall clock (salt rotation, session pruning every 60 s), so
-    historical traffic is only ingested faithfully if this call takes less than a minute: keep it small.
+    No periodic job runs meanwhile (they belong to a serving app), so historical timestamps are taken as
+    they are: salts and sessions follow each hit's own time.
     """
-    services = build_services(target) if isinstance(target, Settings) else target
+    await collector.start()
+    rows: list[list[object]] = []
+    invalid = 0
     try:
-        collector = Collector(services)
-        await collector.start()
-        rows: list[list[object]] = []
-        invalid = 0
-        try:
-            for request in requests:
-                try:
-                    payload = parse_payload(request.body())
-                except PayloadError:
-                    invalid += 1
-                    continue
-                hit = PendingHit(payload, request.timestamp, request.ip, request.user_agent[:MAX_USER_AGENT])
-                if await collector.pipeline.run(hit) is None:
-                    rows.append(hit.to_row())
-        finally:
-            await collector.stop()
-        dropped = dict(collector.pipeline.stats.dropped)
-        if invalid:
-            dropped[INVALID_PAYLOAD] = invalid
-        return IngestResult(collector.pipeline.stats.accepted, dropped, rows)
+        for request in requests:
+            try:
+                payload = parse_payload(request.body())
+            except PayloadError:
+                invalid += 1
+                continue
+            hit = PendingHit(payload, request.timestamp, request.ip, request.user_agent[:MAX_USER_AGENT])
+            if await collector.pipeline.run(hit) is None:
+                rows.append(hit.to_row())
     finally:
-        if services is not target:
-            services.close()
+        await collector.stop()
+    dropped = dict(collector.pipeline.stats.dropped)
+    if invalid:
+        dropped[INVALID_PAYLOAD] = invalid
+    return IngestResult(collector.pipeline.stats.accepted, dropped, rows)

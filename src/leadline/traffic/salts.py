@@ -6,13 +6,13 @@ import hashlib
 from datetime import datetime
 
 from leadline.collect.sessions import SESSION_IDLE_SECONDS
-from leadline.privacy.salts import SALT_BYTES, SaltStore
+from leadline.privacy.salts import SALT_BYTES
 
 DAY = 86400
 
 
-class SeededSalts(SaltStore):
-    """Answers `salts_for` like SaltStore (which `steps.put_visitor_id` is typed to take), from a seed.
+class SeededSalts:
+    """Answers `salts_for` like privacy.salts.SaltStore (a `steps.SaltSource` too), from a seed.
 
     Loaded history is synthetic, so its salts need not be secret; deriving them keeps a bulk load
     independent of the metadata store and reproducible in its visitor ids.
@@ -23,7 +23,7 @@ class SeededSalts(SaltStore):
     spares the second visitor hash on almost every hit and changes no stored row.
     """
 
-    def __init__(self, seed: int | str) -> None:  # no engine: nothing is stored
+    def __init__(self, seed: int | str) -> None:  # nothing is stored
         self._seed = str(seed)
         self._day = -1
         self._with_yesterday: tuple[bytes, bytes | None] = (b"", None)

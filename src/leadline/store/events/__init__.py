@@ -1,8 +1,8 @@
-"""The event store: hits (pageviews and event completions) and sessions, behind one small interface."""
+"""The event store: hits (pageviews and event completions), sessions read from them, behind one small interface."""
 
 from __future__ import annotations
 
-from leadline.store.events.base import EventStore, EventStoreBusyError, Hit, HitKind
+from leadline.store.events.base import EventStore, EventStoreBusyError, Hit, HitKind, Params
 
 
 def open_event_store(url: str) -> EventStore:
@@ -15,4 +15,4 @@ def open_event_store(url: str) -> EventStore:
     raise ValueError(f"unsupported event store URL scheme {scheme!r} (expected duckdb://)")
 
 
-__all__ = ["EventStore", "EventStoreBusyError", "Hit", "HitKind", "open_event_store"]
+__all__ = ["EventStore", "EventStoreBusyError", "Hit", "HitKind", "Params", "open_event_store"]

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from leadline.query.dialects import Params
+from typing import Any, Protocol
 
 
 class EventStoreBusyError(RuntimeError):
@@ -72,13 +69,33 @@ def row_to_hit(row: HitRow) -> Hit:
     return Hit(*values)
 
 
+@dataclass
+class Params:
+    """Bound parameters in the order (or under the names) an engine wants; user values never enter SQL text.
+
+    Declared here, beside `EventStore.fetch` that takes them; the query compiler fills them in.
+    """
+
+    style: str  # "qmark" (DuckDB) or "clickhouse" ({name:Type})
+    positional: list[object] = field(default_factory=list)
+    named: dict[str, object] = field(default_factory=dict)
+
+    def add(self, value: object, clickhouse_type: str) -> str:
+        if self.style == "qmark":
+            self.positional.append(value)
+            return "?"
+        name = f"p{len(self.named)}"
+        self.named[name] = value
+        return f"{{{name}:{clickhouse_type}}}"
+
+
 class EventStore(Protocol):
     """The operations the rest of Leadline needs from an event store engine."""
 
-    dialect: str  # the SQL dialect of leadline.query.dialects its queries are compiled for
+    dialect: str  # the name of the SQL dialect its queries are compiled for ("duckdb", "clickhouse")
 
     def fetch(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
-        """Run a query compiled by leadline.query (read only) and return its rows."""
+        """Run a compiled report query (read only) and return its rows."""
 
     def earliest_hit(self, site_id: str) -> int | None:
         """Unix second of a site's first hit, or None without hits."""
@@ -101,7 +118,7 @@ class EventStore(Protocol):
         """How many hits a site (or one of its events) has; for operators and tests."""
 
     def delete_site_data(self, site_id: str) -> None:
-        """Remove every hit and session of a site."""
+        """Remove every hit of a site (its sessions are made of them)."""
 
     def delete_event_data(self, site_id: str, event_id: str) -> None:
         """Remove the completions of one event, keeping everything else."""

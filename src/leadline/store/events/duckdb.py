@@ -11,8 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from leadline.query.dialects import Params
-from leadline.store.events.base import HIT_COLUMNS, EventStoreBusyError, Hit, HitKind, HitRow, hit_to_row
+from leadline.store.events.base import HIT_COLUMNS, EventStoreBusyError, Hit, HitKind, HitRow, Params, hit_to_row
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
 MIGRATIONS: tuple[str, ...] = (
@@ -63,6 +62,10 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE hits SET entry = true WHERE rowid IN (
         SELECT arg_min(rowid, timestamp) FROM hits WHERE kind = 1 GROUP BY site_id, visitor_id, session_id
     );
+    """,
+    # Sessions are read from hits (grouped by visitor and session id); the table for them was never written.
+    """
+    DROP TABLE IF EXISTS sessions;
     """,
 )
 
@@ -186,10 +189,7 @@ class DuckDBEventStore:
 
     def delete_site_data(self, site_id: str) -> None:
         with self._lock:
-            self._run("BEGIN")
             self._run("DELETE FROM hits WHERE site_id = ?", [site_id])
-            self._run("DELETE FROM sessions WHERE site_id = ?", [site_id])
-            self._run("COMMIT")
 
     def delete_event_data(self, site_id: str, event_id: str) -> None:
         with self._lock:

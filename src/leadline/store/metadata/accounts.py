@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, Row, insert, select
+from sqlalchemy import Engine, insert, select
 
 from leadline.store.ids import new_id
 from leadline.store.metadata.clock import utc_now
-from leadline.store.metadata.records import Account, NotFoundError
+from leadline.store.metadata.pagination import fetch_all
+from leadline.store.metadata.records import Account
+from leadline.store.metadata.rows import find_one, get_one, reader, row_values
 from leadline.store.metadata.tables import accounts
 
-
-def _to_account(row: Row[tuple[object, ...]]) -> Account:
-    m = row._mapping
-    return Account(id=m["id"], name=m["name"], email=m["email"], timezone=m["timezone"], created_at=m["created_at"])
+_to_account = reader(Account)
 
 
 class AccountRepository:
@@ -22,32 +21,19 @@ class AccountRepository:
     def create(self, name: str, email: str, timezone: str = "UTC") -> Account:
         account = Account(id=new_id(), name=name, email=email, timezone=timezone, created_at=utc_now())
         with self._engine.begin() as connection:
-            connection.execute(
-                insert(accounts).values(
-                    id=account.id,
-                    name=account.name,
-                    email=account.email,
-                    timezone=account.timezone,
-                    created_at=account.created_at,
-                )
-            )
+            connection.execute(insert(accounts).values(row_values(account)))
         return account
 
     def get(self, account_id: str) -> Account:
         with self._engine.connect() as connection:
-            row = connection.execute(select(accounts).where(accounts.c.id == account_id)).first()
-        if row is None:
-            raise NotFoundError("account", account_id)
-        return _to_account(row)
+            query = select(accounts).where(accounts.c.id == account_id)
+            return get_one(connection, _to_account, query, "account", account_id)
 
     def find_by_email(self, email: str) -> Account | None:
         with self._engine.connect() as connection:
-            row = connection.execute(
-                select(accounts).where(accounts.c.email == email).order_by(accounts.c.created_at)
-            ).first()
-        return None if row is None else _to_account(row)
+            query = select(accounts).where(accounts.c.email == email).order_by(accounts.c.created_at)
+            return find_one(connection, _to_account, query)
 
     def list_all(self) -> list[Account]:
         with self._engine.connect() as connection:
-            rows = connection.execute(select(accounts).order_by(accounts.c.created_at, accounts.c.id)).all()
-        return [_to_account(row) for row in rows]
+            return fetch_all(connection, accounts, _to_account)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Row, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from leadline.store.ids import ID_LENGTH, new_id
 from leadline.store.metadata.clock import utc_now
-from leadline.store.metadata.records import ApiKey, NotFoundError
+from leadline.store.metadata.pagination import fetch_all
+from leadline.store.metadata.records import ApiKey
+from leadline.store.metadata.rows import get_one, reader, row_values
 from leadline.store.metadata.secret_hashes import hash_secret, new_secret, secret_matches
 from leadline.store.metadata.tables import api_keys
 
@@ -32,16 +34,7 @@ def _key_id_of(key: str) -> str | None:
     return parts[1]
 
 
-def _to_key(row: Row[tuple[object, ...]]) -> ApiKey:
-    m = row._mapping
-    return ApiKey(
-        id=m["id"],
-        account_id=m["account_id"],
-        name=m["name"],
-        permissions=tuple(m["permissions"]),
-        created_at=m["created_at"],
-        revoked_at=m["revoked_at"],
-    )
+_to_key = reader(ApiKey, permissions=lambda row: tuple(row["permissions"]))
 
 
 class ApiKeyRepository:
@@ -60,16 +53,8 @@ class ApiKeyRepository:
             revoked_at=None,
         )
         with self._engine.begin() as connection:
-            connection.execute(
-                insert(api_keys).values(
-                    id=record.id,
-                    account_id=record.account_id,
-                    name=record.name,
-                    key_hash=hash_secret(key),
-                    permissions=list(record.permissions),
-                    created_at=record.created_at,
-                )
-            )
+            values = row_values(record, key_hash=hash_secret(key), permissions=list(record.permissions))
+            connection.execute(insert(api_keys).values(values))
         return IssuedKey(record=record, key=key)
 
     def authenticate(self, key: str) -> ApiKey | None:
@@ -86,12 +71,7 @@ class ApiKeyRepository:
 
     def list_for_account(self, account_id: str) -> list[ApiKey]:
         with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(api_keys)
-                .where(api_keys.c.account_id == account_id)
-                .order_by(api_keys.c.created_at, api_keys.c.id)
-            ).all()
-        return [_to_key(row) for row in rows]
+            return fetch_all(connection, api_keys, _to_key, api_keys.c.account_id == account_id)
 
     def revoke(self, key_id: str) -> ApiKey:
         with self._engine.begin() as connection:
@@ -100,7 +80,4 @@ class ApiKeyRepository:
                 .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
                 .values(revoked_at=utc_now())
             )
-            row = connection.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
-        if row is None:
-            raise NotFoundError("API key", key_id)
-        return _to_key(row)
+            return get_one(connection, _to_key, select(api_keys).where(api_keys.c.id == key_id), "API key", key_id)

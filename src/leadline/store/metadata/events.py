@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from leadline.store.ids import new_id
+from leadline.store.metadata.changes import SiteChanges
 from leadline.store.metadata.clock import utc_now
-from leadline.store.metadata.pagination import Page, PageRequest, fetch_page
-from leadline.store.metadata.records import ConflictError, Event, NotFoundError
+from leadline.store.metadata.pagination import Page, PageRequest, fetch_all, fetch_page
+from leadline.store.metadata.records import ConflictError, Event
+from leadline.store.metadata.rows import find_one, get_one, reader, row_values
 from leadline.store.metadata.tables import events
 
-
-def _to_event(row: Row[tuple[object, ...]]) -> Event:
-    m = row._mapping
-    return Event(
-        id=m["id"],
-        site_id=m["site_id"],
-        name=m["name"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-    )
+_to_event = reader(Event)
 
 
 def _duplicate_name(name: str) -> ConflictError:
@@ -28,17 +21,22 @@ def _duplicate_name(name: str) -> ConflictError:
 
 
 class EventRepository:
-    def __init__(self, engine: Engine) -> None:
+    """A site's events.
+
+    Renaming or deleting one announces a change of its site, since collectors cache event ids by name;
+    creating one does not: no cache holds an answer that a new event makes wrong.
+    """
+
+    def __init__(self, engine: Engine, changes: SiteChanges) -> None:
         self._engine = engine
+        self._changes = changes
 
     def create(self, site_id: str, name: str) -> Event:
         now = utc_now()
         event = Event(id=new_id(), site_id=site_id, name=name, created_at=now, updated_at=now)
         try:
             with self._engine.begin() as connection:
-                connection.execute(
-                    insert(events).values(site_id=site_id, id=event.id, name=name, created_at=now, updated_at=now)
-                )
+                connection.execute(insert(events).values(row_values(event)))
         except IntegrityError as error:
             raise _duplicate_name(name) from error
         return event
@@ -62,8 +60,8 @@ class EventRepository:
 
     def find_by_name(self, site_id: str, name: str) -> Event | None:
         with self._engine.connect() as connection:
-            row = connection.execute(select(events).where(events.c.site_id == site_id, events.c.name == name)).first()
-        return None if row is None else _to_event(row)
+            query = select(events).where(events.c.site_id == site_id, events.c.name == name)
+            return find_one(connection, _to_event, query)
 
     def list_page(self, site_id: str, request: PageRequest) -> Page[Event]:
         with self._engine.connect() as connection:
@@ -72,10 +70,7 @@ class EventRepository:
     def list_all(self, site_id: str) -> list[Event]:
         """Every event of a site, oldest first."""
         with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(events).where(events.c.site_id == site_id).order_by(events.c.created_at, events.c.id)
-            ).all()
-        return [_to_event(row) for row in rows]
+            return fetch_all(connection, events, _to_event, events.c.site_id == site_id)
 
     def rename(self, site_id: str, event_id: str, name: str) -> Event:
         try:
@@ -86,18 +81,19 @@ class EventRepository:
                     .where(events.c.site_id == site_id, events.c.id == event_id)
                     .values(name=name, updated_at=utc_now())
                 )
-                return self._get(connection, site_id, event_id)
+                renamed = self._get(connection, site_id, event_id)
         except IntegrityError as error:
             raise _duplicate_name(name) from error
+        self._changes.site_changed(site_id)
+        return renamed
 
     def delete(self, site_id: str, event_id: str) -> None:
         with self._engine.begin() as connection:
             self._get(connection, site_id, event_id)
             connection.execute(delete(events).where(events.c.site_id == site_id, events.c.id == event_id))
+        self._changes.site_changed(site_id)
 
     @staticmethod
     def _get(connection: Connection, site_id: str, event_id: str) -> Event:
-        row = connection.execute(select(events).where(events.c.site_id == site_id, events.c.id == event_id)).first()
-        if row is None:
-            raise NotFoundError("event", event_id)
-        return _to_event(row)
+        query = select(events).where(events.c.site_id == site_id, events.c.id == event_id)
+        return get_one(connection, _to_event, query, "event", event_id)

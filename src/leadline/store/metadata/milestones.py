@@ -6,25 +6,16 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from leadline.store.ids import new_id
 from leadline.store.metadata.clock import utc_now
 from leadline.store.metadata.pagination import Page, PageRequest, fetch_page
-from leadline.store.metadata.records import Milestone, NotFoundError
+from leadline.store.metadata.records import Milestone
+from leadline.store.metadata.rows import get_one, reader, row_values
 from leadline.store.metadata.tables import milestones
 
-
-def _to_milestone(row: Row[tuple[object, ...]]) -> Milestone:
-    m = row._mapping
-    return Milestone(
-        id=m["id"],
-        site_id=m["site_id"],
-        name=m["name"],
-        milestone_date=m["milestone_date"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-    )
+_to_milestone = reader(Milestone)
 
 
 class MilestoneRepository:
@@ -42,16 +33,7 @@ class MilestoneRepository:
             updated_at=now,
         )
         with self._engine.begin() as connection:
-            connection.execute(
-                insert(milestones).values(
-                    site_id=site_id,
-                    id=milestone.id,
-                    name=name,
-                    milestone_date=milestone_date,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            connection.execute(insert(milestones).values(row_values(milestone)))
         return milestone
 
     def get(self, site_id: str, milestone_id: str) -> Milestone:
@@ -84,9 +66,5 @@ class MilestoneRepository:
 
     @staticmethod
     def _get(connection: Connection, site_id: str, milestone_id: str) -> Milestone:
-        row = connection.execute(
-            select(milestones).where(milestones.c.site_id == site_id, milestones.c.id == milestone_id)
-        ).first()
-        if row is None:
-            raise NotFoundError("milestone", milestone_id)
-        return _to_milestone(row)
+        query = select(milestones).where(milestones.c.site_id == site_id, milestones.c.id == milestone_id)
+        return get_one(connection, _to_milestone, query, "milestone", milestone_id)

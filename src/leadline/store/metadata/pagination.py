@@ -1,12 +1,13 @@
-"""Cursor pagination over (created_at, id), in both directions, as Fathom's list endpoints do."""
+"""Lists in (created_at, id) order: whole, or a page at a time in both directions as Fathom's list endpoints do."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Row, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, or_, select
+
+from leadline.store.metadata.rows import RowReader
 
 T = TypeVar("T")
 
@@ -30,12 +31,18 @@ class Page(Generic[T]):
     has_more: bool
 
 
+def fetch_all(connection: Connection, table: Table, to_record: RowReader[T], *scope: ColumnElement[bool]) -> list[T]:
+    """Every row of `table` matching `scope` (every row without one), in the order pages list them."""
+    query = select(table).where(*scope).order_by(table.c.created_at, table.c.id)
+    return [to_record(row) for row in connection.execute(query)]
+
+
 def fetch_page(
     connection: Connection,
     table: Table,
     scope: ColumnElement[bool],
     request: PageRequest,
-    to_record: Callable[[Row[tuple[object, ...]]], T],
+    to_record: RowReader[T],
 ) -> Page[T]:
     """One page of `table` rows matching `scope`, ordered by (created_at, id) ascending."""
     created_at, object_id = table.c.created_at, table.c.id

@@ -68,3 +68,49 @@ class Milestone:
     milestone_date: date
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationClient:
+    """An OAuth2 client of an account, reading the named datasets of one of its sites."""
+
+    id: str
+    account_id: str
+    site_id: str
+    name: str
+    datasets: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """The public half of an account's signing key."""
+
+    id: str
+    account_id: str
+    algorithm: str
+    public_key: str  # raw 32 bytes, base64
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationRecord:
+    """A stored publication's facts, as signed; what they mean for a dataset is the publishing side's business."""
+
+    id: str
+    site_id: str
+    dataset: str
+    day: date
+    timezone: str
+    version: int
+    supersedes_id: str | None
+    branch_id: str
+    row_count: int
+    rows_sha256: str
+    key_id: str
+    signature_id: str
+    signature: str
+    signer_email: str
+    timestamp_iso8601: str
+    published_at: datetime

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from leadline.store.ids import new_id
+from leadline.store.metadata.changes import SiteChanges
 from leadline.store.metadata.clock import utc_now
-from leadline.store.metadata.pagination import Page, PageRequest, fetch_page
-from leadline.store.metadata.records import NotFoundError, Site
+from leadline.store.metadata.pagination import Page, PageRequest, fetch_all, fetch_page
+from leadline.store.metadata.records import Site
+from leadline.store.metadata.rows import find_one, get_one, reader
 from leadline.store.metadata.share_passwords import hash_share_password, verify_share_password
 from leadline.store.metadata.tables import events, milestones, sites
 
@@ -58,21 +60,8 @@ def apply_site_changes(current: SiteSettings, changes: Mapping[str, Any]) -> Sit
     return merged
 
 
-def _to_site(row: Row[tuple[object, ...]]) -> Site:
-    m = row._mapping
-    return Site(
-        id=m["id"],
-        account_id=m["account_id"],
-        name=m["name"],
-        sharing=m["sharing"],
-        has_share_password=m["share_password_hash"] is not None,
-        timezone=m["timezone"],
-        multi_domain=m["multi_domain"],
-        multi_domain_option=m["multi_domain_option"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        primary_hostname=m["primary_hostname"],
-    )
+# The hash itself never leaves the store: a site record only tells whether there is one.
+_to_site = reader(Site, has_share_password=lambda row: row["share_password_hash"] is not None)
 
 
 def _settings_of(site: Site) -> SiteSettings:
@@ -102,8 +91,9 @@ def _stored_columns(settings: SiteSettings) -> dict[str, Any]:
 
 
 class SiteRepository:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, changes: SiteChanges) -> None:
         self._engine = engine
+        self._changes = changes
 
     def create(self, account_id: str, changes: Mapping[str, Any], default_timezone: str = "UTC") -> Site:
         """A new site from `changes` (which must hold `name`) over the defaults."""
@@ -131,19 +121,16 @@ class SiteRepository:
     def find(self, site_id: str) -> Site | None:
         """A site of any account (for the collector and operators), or None."""
         with self._engine.connect() as connection:
-            row = connection.execute(select(sites).where(sites.c.id == site_id)).first()
-        return None if row is None else _to_site(row)
+            return find_one(connection, _to_site, select(sites).where(sites.c.id == site_id))
 
     def list_page(self, account_id: str, request: PageRequest) -> Page[Site]:
         with self._engine.connect() as connection:
             return fetch_page(connection, sites, sites.c.account_id == account_id, request, _to_site)
 
     def list_all(self, account_id: str | None = None) -> list[Site]:
-        query = select(sites).order_by(sites.c.created_at, sites.c.id)
-        if account_id is not None:
-            query = query.where(sites.c.account_id == account_id)
+        scope = [] if account_id is None else [sites.c.account_id == account_id]
         with self._engine.connect() as connection:
-            return [_to_site(row) for row in connection.execute(query).all()]
+            return fetch_all(connection, sites, _to_site, *scope)
 
     def update(self, account_id: str, site_id: str, changes: Mapping[str, Any]) -> Site:
         with self._engine.begin() as connection:
@@ -152,7 +139,9 @@ class SiteRepository:
             connection.execute(
                 update(sites).where(sites.c.id == site_id).values(updated_at=utc_now(), **_stored_columns(checked))
             )
-            return self._get(connection, account_id, site_id)
+            updated = self._get(connection, account_id, site_id)
+        self._changes.site_changed(site_id)
+        return updated
 
     def delete(self, account_id: str, site_id: str) -> None:
         """Delete a site with its events and milestones (its hits live in the event store)."""
@@ -161,18 +150,21 @@ class SiteRepository:
             connection.execute(delete(events).where(events.c.site_id == site_id))
             connection.execute(delete(milestones).where(milestones.c.site_id == site_id))
             connection.execute(delete(sites).where(sites.c.id == site_id))
+        self._changes.site_changed(site_id)
 
     def claim_primary_hostname(self, site_id: str, hostname: str) -> str | None:
         """Bind a site to `hostname` unless it is bound already; the hostname it is bound to (None if gone)."""
         with self._engine.begin() as connection:
-            connection.execute(
+            claimed = connection.execute(
                 update(sites)
                 .where(sites.c.id == site_id, sites.c.primary_hostname.is_(None))
                 .values(primary_hostname=hostname)
-            )
+            ).rowcount
             bound: str | None = connection.execute(
                 select(sites.c.primary_hostname).where(sites.c.id == site_id)
             ).scalar_one_or_none()
+        if claimed:
+            self._changes.site_changed(site_id)
         return bound
 
     def check_share_password(self, site_id: str, password: str) -> bool:
@@ -184,7 +176,5 @@ class SiteRepository:
 
     @staticmethod
     def _get(connection: Connection, account_id: str, site_id: str) -> Site:
-        row = connection.execute(select(sites).where(sites.c.id == site_id, sites.c.account_id == account_id)).first()
-        if row is None:
-            raise NotFoundError("site", site_id)
-        return _to_site(row)
+        query = select(sites).where(sites.c.id == site_id, sites.c.account_id == account_id)
+        return get_one(connection, _to_site, query, "site", site_id)

@@ -8,20 +8,31 @@ from sqlalchemy import Engine
 
 from leadline.store.metadata.accounts import AccountRepository
 from leadline.store.metadata.api_keys import ApiKeyRepository
+from leadline.store.metadata.changes import SiteChanges
 from leadline.store.metadata.database import make_engine, upgrade
 from leadline.store.metadata.events import EventRepository
+from leadline.store.metadata.integration_clients import IntegrationClientRepository
 from leadline.store.metadata.milestones import MilestoneRepository
+from leadline.store.metadata.publications import PublicationRepository
+from leadline.store.metadata.salts import SaltRepository
+from leadline.store.metadata.signing_keys import SigningKeyRepository
 from leadline.store.metadata.sites import SiteRepository
 
 
 @dataclass(frozen=True)
 class MetadataStore:
     engine: Engine
+    # Announces writes that make in-process caches of a site stale; caches subscribe at start-up.
+    changes: SiteChanges
     accounts: AccountRepository
     api_keys: ApiKeyRepository
     sites: SiteRepository
     events: EventRepository
     milestones: MilestoneRepository
+    salts: SaltRepository
+    integration_clients: IntegrationClientRepository
+    signing_keys: SigningKeyRepository
+    publications: PublicationRepository
 
     def close(self) -> None:
         self.engine.dispose()
@@ -32,11 +43,17 @@ def open_metadata_store(url: str, migrate: bool = True) -> MetadataStore:
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
+    changes = SiteChanges()
     return MetadataStore(
         engine=engine,
+        changes=changes,
         accounts=AccountRepository(engine),
         api_keys=ApiKeyRepository(engine),
-        sites=SiteRepository(engine),
-        events=EventRepository(engine),
+        sites=SiteRepository(engine, changes),
+        events=EventRepository(engine, changes),
         milestones=MilestoneRepository(engine),
+        salts=SaltRepository(engine),
+        integration_clients=IntegrationClientRepository(engine),
+        signing_keys=SigningKeyRepository(engine),
+        publications=PublicationRepository(engine),
     )

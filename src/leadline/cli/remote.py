@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import re
-import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -14,15 +12,14 @@ from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from leadline.client._sync import LeadlineClient
-from leadline.client.errors import LeadlineError
-from leadline.client.integration import IntegrationApiClient
-from leadline.client.publications import (
+from leadline.cli.output import JsonOption, console, errors, fail, print_json, print_rows
+from leadline.client import (
+    IntegrationApiClient,
+    LeadlineClient,
+    LeadlineError,
     PublicationEvent,
     PublicationVerificationError,
     read_parquet_rows,
@@ -33,9 +30,6 @@ remote_app = typer.Typer(
     help="Use a remote Leadline server: REST v1 with an API key, the Integration API with an OAuth2 client.",
     no_args_is_help=True,
 )
-
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 UrlOption = Annotated[
     str, typer.Option("--url", envvar="LEADLINE_URL", help="The server's base URL, e.g. https://stats.example.com.")
@@ -52,7 +46,8 @@ ClientSecretOption = Annotated[
         "--client-secret", envvar="LEADLINE_CLIENT_SECRET", help="Integration API client secret.", show_default=False
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+# Every `remote` error exits 1, as the README documents (a contract), where the operator commands' refusals exit 2.
+REMOTE_FAILURE = 1
 
 # Names the server gives become path parts: anything else (a slash, "..") could write outside --out.
 _SAFE_PATH_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -75,8 +70,7 @@ class FailedPull(Exception):
 
 
 def _fail(message: str) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {escape(message)}")
-    raise typer.Exit(1)
+    fail(message, REMOTE_FAILURE)
 
 
 @contextlib.contextmanager
@@ -92,22 +86,12 @@ def _reported_errors(url: str) -> Iterator[None]:
         _fail(str(error))
 
 
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value) + "\n")
-
-
 @remote_app.command("sites")
 def sites(url: UrlOption, api_key: ApiKeyOption, as_json: JsonOption = False) -> None:
     """List every site the API key can see."""
     with _reported_errors(url), LeadlineClient(url, api_key) as client:
-        found = [dataclasses.asdict(site) for site in client.sites.iterate()]
-    if as_json:
-        _print_json(found)
-        return
-    table = Table("id", "name", "sharing", "timezone", "created_at", title=f"Sites on {url}")
-    for site in found:
-        table.add_row(site["id"], site["name"], site["sharing"], site["timezone"], site["created_at"])
-    console.print(table)
+        found = [site.model_dump() for site in client.sites.iterate()]
+    print_rows(found, as_json, f"Sites on {url}", ["id", "name", "sharing", "timezone", "created_at"])
 
 
 def _filters(text: str | None) -> list[dict[str, str]] | None:
@@ -159,14 +143,8 @@ def aggregate(
             sort_by=sort_by,
             limit=limit,
         )
-    if as_json:
-        _print_json(rows)
-        return
-    names = list(dict.fromkeys(name for row in rows for name in row))
-    table = Table(*names, title=f"{entity.value} {aggregates}")
-    for row in rows:
-        table.add_row(*(row.get(name, "") for name in names))
-    console.print(table)
+    names = list(dict.fromkeys(name for row in rows for name in row))  # every key any row has, in first-seen order
+    print_rows(rows, as_json, f"{entity.value} {aggregates}", names)
 
 
 def publication_path(out: Path, publication: PublicationEvent) -> Path:
@@ -242,7 +220,7 @@ def pull(
         counts = {status: sum(r["status"] == status for r in results) for status in ("downloaded", "present", "failed")}
         summary = {"out": str(out), "days": days, **counts, "publications": results}
         if as_json:
-            _print_json(summary)
+            print_json(summary)
         else:
             _print_pull_table(summary)
         if counts["failed"]:

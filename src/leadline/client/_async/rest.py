@@ -1,25 +1,30 @@
-"""The asynchronous Leadline REST v1 client, on httpx.AsyncClient (same API as the sync one, awaited)."""
+# Source of the generated sync twin in _sync/: edit here, then run scripts/unasync_client.py.
+"""The REST API v1 client: the account, aggregations and current visitors, and one object per resource."""
 
 from __future__ import annotations
 
-import asyncio
 import random as random_module
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
-from typing import Literal, TypeVar
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Literal, Protocol, TypeVar
 
 import httpx
 
 from leadline.client import _operations as op
+from leadline.client._async.connection import AsyncClientBase, AsyncConnection
 from leadline.client._defaults import DEFAULT_TIMEOUT, default_user_agent
+from leadline.client._primitives import AsyncSleep, async_sleep
 from leadline.client._retry import RetryPolicy
 from leadline.client.models import Account, CurrentVisitors, Deleted, Event, IntegrationClient, Milestone, Page, Site
 
 T = TypeVar("T")
 
 
-class AsyncLeadlineClient:
-    """An async client of one Leadline server with one API key. Use `async with`, or await `aclose()`."""
+class AsyncLeadlineClient(AsyncClientBase):
+    """A client of one Leadline server with one API key. Use it as a context manager, or close it when done.
+
+    Answers of 429 and 5xx, and transport errors, are retried with backoff, honouring Retry-After; a POST only
+    when the server surely did not act on it.
+    """
 
     def __init__(
         self,
@@ -30,52 +35,27 @@ class AsyncLeadlineClient:
         user_agent: str | None = None,
         max_retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: AsyncSleep = async_sleep,
         random: Callable[[], float] = random_module.random,
     ) -> None:
-        self._http = httpx.AsyncClient(
+        http = httpx.AsyncClient(
             base_url=base_url,
             headers={"Authorization": f"Bearer {api_key}", "User-Agent": user_agent or default_user_agent()},
             timeout=timeout,
             transport=transport,
         )
-        self._retry = RetryPolicy(max_retries=max_retries, random=random)
-        self._sleep = sleep
+        super().__init__(AsyncConnection(http, RetryPolicy(max_retries=max_retries, random=random), sleep))
         self.sites = AsyncSites(self)
         self.events = AsyncEvents(self)
         self.milestones = AsyncMilestones(self)
         self.integration_clients = AsyncIntegrationClients(self)
 
-    async def __aenter__(self) -> AsyncLeadlineClient:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
     async def send(self, call: op.Call[T]) -> T:
         """Send one call, retrying on 429, 5xx and transport errors as the retry policy allows."""
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.request(call.method, call.path, params=call.params, json=call.body)
-            except httpx.TransportError as error:
-                delay = self._retry.delay(attempt, None, call.method, error)
-                if delay is None:
-                    raise
-            else:
-                delay = self._retry.delay(attempt, response, call.method)
-                if delay is None:
-                    return call.result(response)
-                await response.aclose()
-            await self._sleep(delay)
-            attempt += 1
+        return call.result(await self._http.send(call.method, call.path, params=call.params, json=call.body))
 
     async def account(self) -> Account:
+        """The account the API key belongs to."""
         return await self.send(op.GET_ACCOUNT())
 
     async def aggregations(
@@ -115,34 +95,49 @@ class AsyncLeadlineClient:
         )
 
     async def current_visitors(self, site_id: str, detailed: bool = False) -> CurrentVisitors:
+        """Visitors on the site now; `detailed` adds the top pages and referrers."""
         return await self.send(op.GET_CURRENT_VISITORS(params={"site_id": site_id, "detailed": detailed}))
 
 
+class _Identified(Protocol):
+    """A listed object: its id is the cursor of the page after it."""
+
+    @property
+    def id(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_Identified)
+
+
 async def _iterate(
-    list_page: Callable[[str | None], Awaitable[Page[T]]], id_of: Callable[[T], str]
-) -> AsyncIterator[T]:
+    client: AsyncLeadlineClient, operation: op.Operation[Page[ItemT]], ids: tuple[str, ...], page_size: int
+) -> AsyncIterator[ItemT]:
+    """Every item of a list operation, page after page: each page starts after the last item of the one before."""
     cursor = None
     while True:
-        page = await list_page(cursor)
+        page = await client.send(operation(*ids, params=op.page_params(page_size, cursor, None)))
         for item in page.items:
             yield item
         if not page.has_more or not page.items:
             return
-        cursor = id_of(page.items[-1])
+        cursor = page.items[-1].id
 
 
 class AsyncSites:
+    """The sites of the account."""
+
     def __init__(self, client: AsyncLeadlineClient) -> None:
         self._client = client
 
     async def list(
         self, *, limit: int | None = None, starting_after: str | None = None, ending_before: str | None = None
     ) -> Page[Site]:
+        """One page of sites."""
         return await self._client.send(op.LIST_SITES(params=op.page_params(limit, starting_after, ending_before)))
 
     def iterate(self, *, page_size: int = 100) -> AsyncIterator[Site]:
         """Every site of the account, fetching pages of `page_size` as needed."""
-        return _iterate(lambda cursor: self.list(limit=page_size, starting_after=cursor), lambda site: site.id)
+        return _iterate(self._client, op.LIST_SITES, (), page_size)
 
     async def get(self, site_id: str) -> Site:
         return await self._client.send(op.GET_SITE(site_id))
@@ -171,6 +166,7 @@ class AsyncSites:
         multi_domain: bool | None = None,
         multi_domain_option: Literal["combined", "separate"] | None = None,
     ) -> Site:
+        """Change the given fields; the others keep their values."""
         body = op.site_body(name, sharing, share_password, timezone, multi_domain, multi_domain_option)
         return await self._client.send(op.UPDATE_SITE(site_id, body=body))
 
@@ -183,6 +179,8 @@ class AsyncSites:
 
 
 class AsyncEvents:
+    """The events (goals) of a site."""
+
     def __init__(self, client: AsyncLeadlineClient) -> None:
         self._client = client
 
@@ -194,11 +192,13 @@ class AsyncEvents:
         starting_after: str | None = None,
         ending_before: str | None = None,
     ) -> Page[Event]:
+        """One page of the site's events."""
         params = op.page_params(limit, starting_after, ending_before)
         return await self._client.send(op.LIST_EVENTS(site_id, params=params))
 
     def iterate(self, site_id: str, *, page_size: int = 100) -> AsyncIterator[Event]:
-        return _iterate(lambda cursor: self.list(site_id, limit=page_size, starting_after=cursor), lambda e: e.id)
+        """Every event of the site, fetching pages of `page_size` as needed."""
+        return _iterate(self._client, op.LIST_EVENTS, (site_id,), page_size)
 
     async def get(self, site_id: str, event_id: str) -> Event:
         return await self._client.send(op.GET_EVENT(site_id, event_id))
@@ -218,6 +218,8 @@ class AsyncEvents:
 
 
 class AsyncMilestones:
+    """The milestones (annotations) of a site."""
+
     def __init__(self, client: AsyncLeadlineClient) -> None:
         self._client = client
 
@@ -229,11 +231,13 @@ class AsyncMilestones:
         starting_after: str | None = None,
         ending_before: str | None = None,
     ) -> Page[Milestone]:
+        """One page of the site's milestones."""
         params = op.page_params(limit, starting_after, ending_before)
         return await self._client.send(op.LIST_MILESTONES(site_id, params=params))
 
     def iterate(self, site_id: str, *, page_size: int = 100) -> AsyncIterator[Milestone]:
-        return _iterate(lambda cursor: self.list(site_id, limit=page_size, starting_after=cursor), lambda m: m.id)
+        """Every milestone of the site, fetching pages of `page_size` as needed."""
+        return _iterate(self._client, op.LIST_MILESTONES, (site_id,), page_size)
 
     async def get(self, site_id: str, milestone_id: str) -> Milestone:
         return await self._client.send(op.GET_MILESTONE(site_id, milestone_id))
@@ -262,12 +266,13 @@ class AsyncIntegrationClients:
     async def list(
         self, *, limit: int | None = None, starting_after: str | None = None, ending_before: str | None = None
     ) -> Page[IntegrationClient]:
+        """One page of the account's clients, revoked ones included."""
         params = op.page_params(limit, starting_after, ending_before)
         return await self._client.send(op.LIST_INTEGRATION_CLIENTS(params=params))
 
     def iterate(self, *, page_size: int = 100) -> AsyncIterator[IntegrationClient]:
         """Every client of the account, revoked ones included, fetching pages of `page_size` as needed."""
-        return _iterate(lambda cursor: self.list(limit=page_size, starting_after=cursor), lambda c: c.id)
+        return _iterate(self._client, op.LIST_INTEGRATION_CLIENTS, (), page_size)
 
     async def get(self, client_id: str) -> IntegrationClient:
         return await self._client.send(op.GET_INTEGRATION_CLIENT(client_id))

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import Engine, Row, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
-from leadline.integrations.datasets import DATASETS, check_dataset_names
 from leadline.store.ids import new_id
 from leadline.store.metadata.clock import utc_now
-from leadline.store.metadata.pagination import Page, PageRequest, fetch_page
-from leadline.store.metadata.records import NotFoundError
+from leadline.store.metadata.pagination import Page, PageRequest, fetch_all, fetch_page
+from leadline.store.metadata.records import IntegrationClient, NotFoundError
+from leadline.store.metadata.rows import find_one, get_one, reader, row_values
 from leadline.store.metadata.secret_hashes import hash_secret, new_secret, secret_matches
 from leadline.store.metadata.tables import integration_clients, integration_tokens, sites
 
 TOKEN_PREFIX = "llt_"  # noqa: S105 (a prefix, not a secret)
-
-
-@dataclass(frozen=True, slots=True)
-class IntegrationClient:
-    id: str
-    account_id: str
-    site_id: str
-    name: str
-    datasets: tuple[str, ...]
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,33 +33,22 @@ class IssuedToken:
     expires_in: int
 
 
-def _to_client(row: Row[tuple[object, ...]]) -> IntegrationClient:
-    m = row._mapping
-    return IntegrationClient(
-        id=m["id"],
-        account_id=m["account_id"],
-        site_id=m["site_id"],
-        name=m["name"],
-        datasets=tuple(m["datasets"]),
-        created_at=m["created_at"],
-        revoked_at=m["revoked_at"],
-    )
+_to_client = reader(IntegrationClient, datasets=lambda row: tuple(row["datasets"]))
 
 
 class IntegrationClientRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def create(self, account_id: str, site_id: str, datasets: Sequence[str] = (), name: str = "") -> IssuedClient:
-        """A new client of `account_id` for its site `site_id`, subscribed to `datasets` (default: all)."""
-        names = check_dataset_names(datasets) if datasets else tuple(DATASETS)
+    def create(self, account_id: str, site_id: str, datasets: Sequence[str], name: str = "") -> IssuedClient:
+        """A new client of `account_id` for its site `site_id`, subscribed to `datasets` (names checked by callers)."""
         secret = new_secret()
         client = IntegrationClient(
             id=new_id(),
             account_id=account_id,
             site_id=site_id,
             name=name,
-            datasets=names,
+            datasets=tuple(datasets),
             created_at=utc_now(),
             revoked_at=None,
         )
@@ -78,34 +56,19 @@ class IntegrationClientRepository:
             owner = connection.execute(select(sites.c.account_id).where(sites.c.id == site_id)).scalar()
             if owner != account_id:
                 raise NotFoundError("site", site_id)
-            connection.execute(
-                insert(integration_clients).values(
-                    id=client.id,
-                    account_id=client.account_id,
-                    site_id=client.site_id,
-                    name=client.name,
-                    secret_hash=hash_secret(secret),
-                    datasets=list(client.datasets),
-                    created_at=client.created_at,
-                )
-            )
+            values = row_values(client, secret_hash=hash_secret(secret), datasets=list(client.datasets))
+            connection.execute(insert(integration_clients).values(values))
         return IssuedClient(client=client, secret=secret)
 
     def get(self, client_id: str) -> IntegrationClient:
         with self._engine.connect() as connection:
-            row = connection.execute(select(integration_clients).where(integration_clients.c.id == client_id)).first()
-        if row is None:
-            raise NotFoundError("integration client", client_id)
-        return _to_client(row)
+            query = select(integration_clients).where(integration_clients.c.id == client_id)
+            return get_one(connection, _to_client, query, "integration client", client_id)
 
     def list_for_account(self, account_id: str) -> list[IntegrationClient]:
+        scope = integration_clients.c.account_id == account_id
         with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(integration_clients)
-                .where(integration_clients.c.account_id == account_id)
-                .order_by(integration_clients.c.created_at, integration_clients.c.id)
-            ).all()
-        return [_to_client(row) for row in rows]
+            return fetch_all(connection, integration_clients, _to_client, scope)
 
     def list_page(self, account_id: str, request: PageRequest) -> Page[IntegrationClient]:
         """One page of the account's clients (revoked ones included), ordered by creation as other lists are."""
@@ -172,26 +135,30 @@ class IntegrationClientRepository:
         if not token.startswith(TOKEN_PREFIX):
             return None
         with self._engine.connect() as connection:
-            row = connection.execute(
+            return find_one(
+                connection,
+                _to_client,
                 select(integration_clients)
                 .join(integration_tokens, integration_tokens.c.client_id == integration_clients.c.id)
                 .where(
                     integration_tokens.c.token_hash == hash_secret(token),
                     integration_tokens.c.expires_at > utc_now(),
                     integration_clients.c.revoked_at.is_(None),
-                )
-            ).first()
-        return None if row is None else _to_client(row)
+                ),
+            )
 
-    def active_subscriptions(self) -> dict[str, tuple[str, ...]]:
-        """For each site with active clients, the datasets at least one of them subscribes to."""
+    def active_subscriptions(self, known: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """For each site with active clients, the datasets at least one of them subscribes to.
+
+        Only names in `known` are given, in its order: a stored name no longer declared is passed over.
+        """
         with self._engine.connect() as connection:
             rows = connection.execute(
                 select(integration_clients.c.site_id, integration_clients.c.datasets).where(
                     integration_clients.c.revoked_at.is_(None)
                 )
             ).all()
-        subscribed: dict[str, dict[str, None]] = {}
+        subscribed: dict[str, set[str]] = {}
         for site_id, names in rows:
-            subscribed.setdefault(site_id, {}).update(dict.fromkeys(names))
-        return {site_id: tuple(name for name in DATASETS if name in names) for site_id, names in subscribed.items()}
+            subscribed.setdefault(site_id, set()).update(names)
+        return {site_id: tuple(name for name in known if name in names) for site_id, names in subscribed.items()}

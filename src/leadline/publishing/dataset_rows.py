@@ -11,8 +11,8 @@ from datetime import date
 
 import orjson
 
-from leadline.integrations.canonical import Cell
-from leadline.integrations.datasets import DATASETS, ValueType
+from leadline.canonical import Cell
+from leadline.publishing.datasets import DATASETS, ValueType
 from leadline.query.parse import parse_report_query
 from leadline.query.report import run_report
 from leadline.store.events import EventStore

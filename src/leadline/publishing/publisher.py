@@ -16,15 +16,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from leadline.integrations.canonical import ALGORITHM, canonical_rows, sign, signed_message
-from leadline.integrations.clients import IntegrationClientRepository
-from leadline.integrations.dataset_rows import dataset_rows
-from leadline.integrations.datasets import DATASETS, check_dataset_names
-from leadline.integrations.publications import BRANCH, Publication, PublicationRepository
-from leadline.integrations.signing_keys import SigningKeyRepository
+from leadline.canonical import ALGORITHM, canonical_rows, sign, signed_message
+from leadline.publishing.dataset_rows import dataset_rows
+from leadline.publishing.datasets import DATASETS, check_dataset_names
+from leadline.publishing.publications import BRANCH, Publication, Publications
 from leadline.store.events import EventStore
 from leadline.store.ids import new_id
+from leadline.store.metadata.integration_clients import IntegrationClientRepository
+from leadline.store.metadata.publications import PublicationRepository
 from leadline.store.metadata.records import Site
+from leadline.store.metadata.signing_keys import SigningKeyRepository
 from leadline.store.metadata.store import MetadataStore
 
 logger = logging.getLogger("leadline.publisher")
@@ -62,7 +63,7 @@ class Publisher:
     ) -> None:
         self._metadata = metadata
         self._events = event_store
-        self._publications = publications
+        self._publications = Publications(publications)
         self._keys = signing_keys
         self._clients = clients
         self._clock = clock
@@ -134,7 +135,7 @@ class Publisher:
     def publish_due(self, grace: timedelta, lookback_days: int) -> list[PublishOutcome]:
         """One scheduler run: every subscribed dataset of every site, for each recent closed day."""
         outcomes: list[PublishOutcome] = []
-        for site_id, datasets in self._clients.active_subscriptions().items():
+        for site_id, datasets in self._clients.active_subscriptions(tuple(DATASETS)).items():
             site = self._metadata.sites.find(site_id)
             if site is None:
                 continue

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, Row, insert, select
+from sqlalchemy import Engine, insert, select
 
-from leadline.integrations.canonical import ALGORITHM, public_key_text
+from leadline.canonical import ALGORITHM, public_key_text
 from leadline.store.ids import new_id
 from leadline.store.metadata.clock import utc_now
+from leadline.store.metadata.pagination import fetch_all
+from leadline.store.metadata.records import SigningKey
+from leadline.store.metadata.rows import find_one, reader, row_values
 from leadline.store.metadata.tables import signing_keys
-
-
-@dataclass(frozen=True, slots=True)
-class SigningKey:
-    id: str
-    account_id: str
-    algorithm: str
-    public_key: str  # raw 32 bytes, base64
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +22,7 @@ class PrivateSigningKey:
     private_key: Ed25519PrivateKey
 
 
-def _to_key(row: Row[tuple[object, ...]]) -> SigningKey:
-    m = row._mapping
-    return SigningKey(
-        id=m["id"],
-        account_id=m["account_id"],
-        algorithm=m["algorithm"],
-        public_key=m["public_key"],
-        created_at=m["created_at"],
-    )
+_to_key = reader(SigningKey)
 
 
 class SigningKeyRepository:
@@ -58,28 +43,13 @@ class SigningKeyRepository:
                 return PrivateSigningKey(_to_key(row), private)
             private = Ed25519PrivateKey.generate()
             key = SigningKey(new_id(), account_id, ALGORITHM, public_key_text(private), utc_now())
-            connection.execute(
-                insert(signing_keys).values(
-                    id=key.id,
-                    account_id=key.account_id,
-                    algorithm=key.algorithm,
-                    public_key=key.public_key,
-                    private_key=private.private_bytes_raw(),
-                    created_at=key.created_at,
-                )
-            )
+            connection.execute(insert(signing_keys).values(row_values(key, private_key=private.private_bytes_raw())))
         return PrivateSigningKey(key, private)
 
     def get(self, key_id: str) -> SigningKey | None:
         with self._engine.connect() as connection:
-            row = connection.execute(select(signing_keys).where(signing_keys.c.id == key_id)).first()
-        return None if row is None else _to_key(row)
+            return find_one(connection, _to_key, select(signing_keys).where(signing_keys.c.id == key_id))
 
     def list_for_account(self, account_id: str) -> list[SigningKey]:
         with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(signing_keys)
-                .where(signing_keys.c.account_id == account_id)
-                .order_by(signing_keys.c.created_at, signing_keys.c.id)
-            ).all()
-        return [_to_key(row) for row in rows]
+            return fetch_all(connection, signing_keys, _to_key, signing_keys.c.account_id == account_id)

@@ -1,20 +1,20 @@
-"""The asynchronous Integration API client, on httpx.AsyncClient (same API as the sync one, awaited)."""
+# Source of the generated sync twin in _sync/: edit here, then run scripts/unasync_client.py.
+"""The Integration API client: an OAuth2 client-credentials token, reused, batched GraphQL, downloads, verification."""
 
 from __future__ import annotations
 
-import asyncio
 import random as random_module
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 
-import anyio
 import httpx
 
 from leadline.client import _integration_ops as ops
+from leadline.client._async.connection import AsyncClientBase, AsyncConnection, read_fully
 from leadline.client._defaults import DEFAULT_TIMEOUT
+from leadline.client._primitives import AsyncLock, AsyncSleep, async_sleep, async_write_file
 from leadline.client._retry import RetryPolicy
 from leadline.client.errors import error_from_response
 from leadline.client.publications import (
@@ -30,8 +30,12 @@ from leadline.client.publications import (
 T = TypeVar("T")
 
 
-class AsyncIntegrationApiClient:
-    """An async client of one server's Integration API with one OAuth2 client. Use `async with`, or `aclose()`."""
+class AsyncIntegrationApiClient(AsyncClientBase):
+    """A client of one server's Integration API with one OAuth2 client. Use it as a context manager, or close it.
+
+    The access token is fetched on first use and reused until shortly before it expires; a token the API
+    refuses (401) is replaced once. 429 and 5xx answers are retried with backoff, honouring Retry-After.
+    """
 
     def __init__(
         self,
@@ -45,58 +49,23 @@ class AsyncIntegrationApiClient:
         user_agent: str | None = None,
         max_retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: AsyncSleep = async_sleep,
         random: Callable[[], float] = random_module.random,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.endpoints = ops.Endpoints.of(base_url, token_url, scope)
         self._token_form = ops.token_form(client_id, client_secret, self.endpoints.scope)
-        self._http = httpx.AsyncClient(
+        http = httpx.AsyncClient(
             headers={"User-Agent": user_agent or ops.integration_user_agent()}, timeout=timeout, transport=transport
         )
-        self._retry = RetryPolicy(max_retries=max_retries, random=random)
-        self._sleep = sleep
+        retry = RetryPolicy(max_retries=max_retries, random=random)
+        super().__init__(AsyncConnection(http, retry, sleep, retry_as=ops.RETRY_AS))
         self._clock = clock
         self._tokens = ops.TokenCache(clock)
-        self._token_lock = asyncio.Lock()  # concurrent tasks wait for one token request instead of each sending one
+        # Callers sharing the client wait for one token request instead of each sending their own.
+        self._token_lock = AsyncLock()
 
-    async def __aenter__(self) -> AsyncIntegrationApiClient:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        data: Mapping[str, str] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        """Send, retrying as the policy allows; the answer is streamed: the caller reads or closes it."""
-        attempt = 0
-        while True:
-            request = self._http.build_request(method, url, data=data, json=json, headers=headers)
-            try:
-                response = await self._http.send(request, stream=True)
-            except httpx.TransportError as error:
-                delay = ops.retry_delay(self._retry, attempt, None, error)
-                if delay is None:
-                    raise
-            else:
-                delay = ops.retry_delay(self._retry, attempt, response, None)
-                if delay is None:
-                    return response
-                await response.aclose()
-            await self._sleep(delay)
-            attempt += 1
+    # I/O: the token, and requests that carry it.
 
     async def _access_token(self) -> str:
         async with self._token_lock:
@@ -104,31 +73,26 @@ class AsyncIntegrationApiClient:
             if token is not None:
                 return token
             requested_at = self._clock()
-            response = await self._send("POST", self.endpoints.token_url, data=self._token_form)
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
-            return self._tokens.store(response, requested_at)
+            response = await self._http.send("POST", self.endpoints.token_url, stream=True, data=self._token_form)
+            return self._tokens.store(await read_fully(response), requested_at)
 
     async def _authorized(self, method: str, url: str, json: Any = None) -> httpx.Response:
         """Send with the bearer token; after a 401, once more with a new token. The answer is streamed."""
         token = await self._access_token()
-        response = await self._send(method, url, json=json, headers=ops.bearer(token))
+        response = await self._http.send(method, url, stream=True, json=json, headers=ops.bearer(token))
         if response.status_code != 401:
             return response
         await response.aclose()
         async with self._token_lock:
             self._tokens.drop(token)
-        return await self._send(method, url, json=json, headers=ops.bearer(await self._access_token()))
+        fresh = ops.bearer(await self._access_token())
+        return await self._http.send(method, url, stream=True, json=json, headers=fresh)
 
     async def _post(self, body: object) -> Any:
         response = await self._authorized("POST", self.endpoints.graphql_url, json=body)
-        try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return ops.answer_json(response)
+        return ops.answer_json(await read_fully(response))
+
+    # GraphQL.
 
     async def execute(
         self, query: str, variables: Mapping[str, Any] | None = None, operation_name: str | None = None
@@ -148,17 +112,21 @@ class AsyncIntegrationApiClient:
         return query.parse(await self.execute(query.document, query.variables))
 
     async def datasets(self) -> list[Dataset]:
+        """The datasets this client is subscribed to."""
         return await self._run(ops.datasets())
 
     async def recent_publications(self, last_n_days: int) -> list[PublicationEvent]:
+        """Publications of the subscribed datasets in the last `last_n_days` days, newest first."""
         return await self._run(ops.recent_publications(last_n_days))
 
     async def dataset_publications(
         self, dataset_id: str, from_day: str | None = None, to_day: str | None = None, latest_only: bool = False
     ) -> list[PublicationEvent]:
+        """One dataset's publications, optionally between two days (YYYY-MM-DD) and only each day's latest."""
         return await self._run(ops.dataset_publications(dataset_id, from_day, to_day, latest_only))
 
     async def publication(self, publication_id: str) -> PublicationEvent | None:
+        """One publication, or None when this client cannot see it."""
         return await self._run(ops.publication(publication_id))
 
     async def rows(self, publication_id: str, page_size: int = 500) -> AsyncIterator[list[Cell]]:
@@ -173,10 +141,14 @@ class AsyncIntegrationApiClient:
                 return
 
     async def signature(self, publication_id: str) -> PublicationSignature:
+        """The signature of a publication, with the public key the server says made it."""
         return await self._run(ops.signature(publication_id))
 
     async def signing_keys(self) -> list[SigningKey]:
+        """The account's public keys, newest first; pin one to verify against it instead of the server's word."""
         return await self._run(ops.signing_keys())
+
+    # Files and verification.
 
     async def download(
         self, publication: str | PublicationEvent, path: str | Path, format: ops.DownloadFormat = "parquet"
@@ -191,9 +163,7 @@ class AsyncIntegrationApiClient:
             if response.status_code != 200:
                 await response.aread()
                 raise error_from_response(response)
-            async with await anyio.open_file(partial, "wb") as file:
-                async for chunk in response.aiter_bytes():
-                    await file.write(chunk)
+            await async_write_file(partial, response.aiter_bytes())
             partial.replace(target)
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -203,7 +173,11 @@ class AsyncIntegrationApiClient:
         return target
 
     async def verify_publication(self, publication_id: str, *, public_key: str | None = None) -> VerifiedPublication:
-        """Fetch a publication, all its rows and its signature, and check them (PublicationVerificationError)."""
+        """Fetch a publication, all its rows and its signature, and check them (PublicationVerificationError).
+
+        A pinned `public_key` (base64, e.g. from `signing_keys()` stored earlier) is trusted instead of the
+        key the server sends with the signature.
+        """
         publication = ops.found_publication(publication_id, await self.publication(publication_id))
         rows = [row async for row in self.rows(publication_id)]
         return verify_publication_data(publication, rows, await self.signature(publication_id), public_key)

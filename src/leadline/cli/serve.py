@@ -1,0 +1,46 @@
+"""`leadline serve` and `leadline version`: run the server, or say which Leadline this is."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from leadline import __version__
+from leadline.cli.options import HostOption, PortOption
+from leadline.cli.output import console, fail
+from leadline.cli.stores import load_settings, metadata_store
+from leadline.config import Settings
+
+
+def version() -> None:
+    """Print Leadline's version."""
+    console.print(__version__)
+
+
+def serve(
+    host: HostOption = None,
+    port: PortOption = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default 1).")] = None,
+) -> None:
+    """Serve the tracking endpoint, the REST API and the dashboard."""
+    run_server(load_settings(host=host, port=port, workers=workers))
+
+
+def run_server(settings: Settings) -> None:
+    """Serve until stopped, with the schema migrated first."""
+    if settings.workers > 1 and settings.event_store_url.startswith("duckdb:"):
+        fail("the embedded DuckDB event store is single-process: use --workers 1, or LEADLINE_EVENTS_URL for a server")
+    with metadata_store(settings):
+        pass  # opening migrates: once, here, before any worker starts
+    uvicorn.run(
+        "leadline.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,  # uvicorn's access log records client addresses; ours does not
+        log_level=settings.log_level,
+        server_header=False,
+    )

@@ -1,0 +1,103 @@
+"""The running deployment: every long-lived part, built once from settings by the entry points.
+
+Only entry points (the app, the CLI, jobs) build or hold a Deployment; each package below receives the
+narrow parts it needs from it (`api_context`, `integrations`, `step_parts`, `new_collector`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadline.api.context import ApiContext
+from leadline.api.rate_limits import RateLimits
+from leadline.collect.collector import Collector
+from leadline.collect.directories import EventDirectory, SiteDirectory
+from leadline.collect.geolocation import Geolocator
+from leadline.collect.sessions import SessionTracker
+from leadline.collect.spool import Spool
+from leadline.collect.steps import StepParts
+from leadline.config import Settings
+from leadline.integrations.service import Integrations
+from leadline.privacy.salts import SaltStore
+from leadline.publishing.publications import Publications
+from leadline.publishing.publisher import Publisher
+from leadline.rate_limiter import RateLimiter
+from leadline.store.events import EventStore, open_event_store
+from leadline.store.metadata.store import MetadataStore, open_metadata_store
+
+
+@dataclass(frozen=True)
+class Deployment:
+    settings: Settings
+    metadata: MetadataStore
+    event_store: EventStore
+    rate_limiter: RateLimiter
+    site_directory: SiteDirectory
+    event_directory: EventDirectory
+    salts: SaltStore
+    geolocator: Geolocator
+    sessions: SessionTracker
+    publisher: Publisher
+
+    @property
+    def step_parts(self) -> StepParts:
+        return StepParts(self.site_directory, self.event_directory, self.geolocator, self.salts, self.sessions)
+
+    def new_collector(self) -> Collector:
+        """A collector over this deployment's stores, spooling into the data directory."""
+        settings = self.settings
+        spool = Spool(
+            settings.data_dir.resolve() / "spool",
+            max_age=settings.spool_segment_seconds,
+            fsync_interval=settings.spool_fsync_interval_seconds,
+            fsync_before_ack=settings.spool_fsync_before_ack,
+        )
+        return Collector(self.step_parts, self.event_store, spool)
+
+    def api_context(self) -> ApiContext:
+        settings = self.settings
+        rate_limits = RateLimits(self.rate_limiter, settings.management_rate_limit, settings.reports_rate_limit)
+        return ApiContext(self.metadata, self.event_store, rate_limits)
+
+    def integrations(self) -> Integrations:
+        settings = self.settings
+        return Integrations(
+            clients=self.metadata.integration_clients,
+            publications=Publications(self.metadata.publications),
+            signing_keys=self.metadata.signing_keys,
+            token_lifetime_seconds=settings.token_lifetime_seconds,
+            require_user_agent=settings.integrations_require_user_agent,
+            token_rate_limit=self.rate_limiter.limit(settings.token_rate_limit, "oauth2-token"),
+            request_rate_limit=self.rate_limiter.limit(settings.integrations_rate_limit, "integrations"),
+        )
+
+    def close(self) -> None:
+        self.geolocator.close()
+        self.event_store.close()
+        self.metadata.close()
+
+
+def build_deployment(settings: Settings) -> Deployment:
+    """Open the stores named by `settings` and build every part over them; `close()` releases them."""
+    rate_limiter = RateLimiter(settings.rate_limit_storage)  # first: a bad storage URI opens nothing
+    metadata = open_metadata_store(settings.metadata_url)
+    event_store = open_event_store(settings.event_store_url)
+    site_directory = SiteDirectory(metadata)
+    event_directory = EventDirectory(metadata)
+    # Changes made through this process (API, dashboard, CLI) reach the collector's caches at once.
+    metadata.changes.subscribe(site_directory.forget)
+    metadata.changes.subscribe(event_directory.forget_site)
+    return Deployment(
+        settings=settings,
+        metadata=metadata,
+        event_store=event_store,
+        rate_limiter=rate_limiter,
+        site_directory=site_directory,
+        event_directory=event_directory,
+        salts=SaltStore(metadata.salts),
+        geolocator=Geolocator(settings.geoip_city_database),
+        sessions=SessionTracker(),
+        publisher=Publisher(
+            metadata, event_store, metadata.publications, metadata.signing_keys, metadata.integration_clients
+        ),
+    )

@@ -1,0 +1,89 @@
+"""Moving-window rate limits over the `limits` library, counted wherever a storage URI says.
+
+Every limit of Leadline (per API key, per integration client) is one `RateLimit` from one `RateLimiter`,
+so the Retry-After arithmetic lives here once. `memory://` keeps counters in this process; a shared
+storage (`redis://…`) lets several workers count together without any other change.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.errors import ConfigurationError
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+
+class RateLimitStorageError(ValueError):
+    """The storage URI names no storage the `limits` library can open here."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One counted request: allowed or not, and what a client should be told."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int | None  # whole seconds until the next request may pass; None when allowed
+
+    def headers(self) -> dict[str, str]:
+        """X-RateLimit-* headers, plus Retry-After when the request was refused."""
+        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining)}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
+
+
+class RateLimit:
+    """One limit (such as '10/minute') in one namespace, counted separately for each key."""
+
+    def __init__(
+        self, limiter: MovingWindowRateLimiter, limit: str, namespace: str, clock: Callable[[], float]
+    ) -> None:
+        self.item: RateLimitItem = parse(limit)
+        self._limiter = limiter
+        self._namespace = namespace
+        self._clock = clock
+
+    def hit(self, key: str) -> Verdict:
+        """Count one request of `key`."""
+        allowed = self._limiter.hit(self.item, self._namespace, key)
+        stats = self._limiter.get_window_stats(self.item, self._namespace, key)
+        retry_after = None if allowed else max(1, math.ceil(stats.reset_time - self._clock()))
+        return Verdict(allowed, self.item.amount, max(stats.remaining, 0), retry_after)
+
+    def retry_after(self, key: str) -> int | None:
+        """Count one request of `key`: None if it may pass, else the seconds until it may try again."""
+        return self.hit(key).retry_after
+
+    def describe(self) -> str:
+        """The limit in words, for error messages."""
+        return f"at most {self.item.amount} requests per {self.item.get_expiry()} seconds"
+
+
+class RateLimiter:
+    """Makes rate limits that share one counter storage."""
+
+    def __init__(self, storage_uri: str = "memory://", clock: Callable[[], float] = time.time) -> None:
+        self._limiter = MovingWindowRateLimiter(open_storage(storage_uri))
+        self._clock = clock
+
+    def limit(self, limit: str, namespace: str) -> RateLimit:
+        """A limit counted under `namespace`, so that two limits never share counters."""
+        return RateLimit(self._limiter, limit, namespace, self._clock)
+
+
+def open_storage(storage_uri: str) -> Storage:
+    """The `limits` storage a URI names, or a RateLimitStorageError that says what is wrong."""
+    try:
+        storage = storage_from_string(storage_uri)
+    except (ConfigurationError, ValueError) as error:
+        raise RateLimitStorageError(f"cannot use rate-limit storage {storage_uri!r}: {error}") from error
+    if not isinstance(storage, Storage):  # an async storage (async+redis://…): our callers are synchronous
+        raise RateLimitStorageError(f"cannot use rate-limit storage {storage_uri!r}: it is asynchronous")
+    return storage
