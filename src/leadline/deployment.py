@@ -17,7 +17,7 @@ from leadline.collect.sessions import SessionTracker
 from leadline.collect.spool import Spool
 from leadline.collect.steps import StepParts
 from leadline.config import Settings
-from leadline.integrations.service import Integrations
+from leadline.integrations.context import Integrations
 from leadline.privacy.salts import SaltStore
 from leadline.publishing.publications import Publications
 from leadline.publishing.publisher import Publisher
@@ -97,7 +97,5 @@ def build_deployment(settings: Settings) -> Deployment:
         salts=SaltStore(metadata.salts),
         geolocator=Geolocator(settings.geoip_city_database),
         sessions=SessionTracker(),
-        publisher=Publisher(
-            metadata, event_store, metadata.publications, metadata.signing_keys, metadata.integration_clients
-        ),
+        publisher=Publisher(metadata, event_store),
     )

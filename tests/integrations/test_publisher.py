@@ -50,14 +50,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     load_traffic(deployment, TrafficConfig(site.id, start, start + 4 * 86400, seed=3, hits_per_day=200, timezone=ZONE))
     clock = Clock(datetime(2026, 3, 12, 12, tzinfo=UTC))
     metadata = deployment.metadata
-    publisher = Publisher(
-        metadata,
-        deployment.event_store,
-        metadata.publications,
-        metadata.signing_keys,
-        metadata.integration_clients,
-        clock=clock,
-    )
+    publisher = Publisher(metadata, deployment.event_store, clock=clock)
     yield Setup(deployment, site, clock, publisher, Publications(metadata.publications), metadata.signing_keys)
     deployment.close()
 

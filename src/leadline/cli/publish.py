@@ -54,7 +54,7 @@ def publish(
         if found is None:
             fail(f"no site {site!r}")
         with event_store(settings) as events:
-            publisher = Publisher(store, events, store.publications, store.signing_keys, store.integration_clients)
+            publisher = Publisher(store, events)
             with fail_on(DayNotClosedError, UnknownDatasetError):
                 outcomes = publisher.publish(found, chosen_day, dataset or tuple(DATASETS))
     summary = {

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from leadline.canonical import Cell
+from leadline.integrations.context import Integrations
 from leadline.integrations.graphql import authenticate, not_visible, visible_publication
-from leadline.integrations.service import Integrations
 from leadline.publishing.datasets import DATASETS, ValueType
 from leadline.publishing.publications import Publication
 

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from leadline.config import Settings
 from leadline.forms import FORM_MEDIA_TYPE, FormError, is_form, parse_form
-from leadline.integrations.service import Integrations
+from leadline.integrations.context import Integrations
 
 GRANT_TYPE = "client_credentials"
 SCOPE_PATH = "/api/integrations"

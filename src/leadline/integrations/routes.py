@@ -7,10 +7,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from leadline.config import Settings
+from leadline.integrations.context import Integrations
 from leadline.integrations.downloads import download_endpoint
 from leadline.integrations.graphql import graphql_endpoint
 from leadline.integrations.oauth import token_endpoint
-from leadline.integrations.service import Integrations
 
 
 def integration_routes(settings: Settings, integrations: Integrations) -> list[BaseRoute]:

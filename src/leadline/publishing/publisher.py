@@ -22,10 +22,7 @@ from leadline.publishing.datasets import DATASETS, check_dataset_names
 from leadline.publishing.publications import BRANCH, Publication, Publications
 from leadline.store.events import EventStore
 from leadline.store.ids import new_id
-from leadline.store.metadata.integration_clients import IntegrationClientRepository
-from leadline.store.metadata.publications import PublicationRepository
 from leadline.store.metadata.records import Site
-from leadline.store.metadata.signing_keys import SigningKeyRepository
 from leadline.store.metadata.store import MetadataStore
 
 logger = logging.getLogger("leadline.publisher")
@@ -56,16 +53,13 @@ class Publisher:
         self,
         metadata: MetadataStore,
         event_store: EventStore,
-        publications: PublicationRepository,
-        signing_keys: SigningKeyRepository,
-        clients: IntegrationClientRepository,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._metadata = metadata
         self._events = event_store
-        self._publications = Publications(publications)
-        self._keys = signing_keys
-        self._clients = clients
+        self._publications = Publications(metadata.publications)
+        self._keys = metadata.signing_keys
+        self._clients = metadata.integration_clients
         self._clock = clock
 
     def publish(self, site: Site, day: date, datasets: Sequence[str] = tuple(DATASETS)) -> list[PublishOutcome]:

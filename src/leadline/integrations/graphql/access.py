@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from leadline.integrations.graphql.parts import IntegrationParts
+from leadline.integrations.context import Integrations
 from leadline.integrations.graphql.responses import error_body
 from leadline.integrations.oauth import USER_AGENT_REQUIRED
 from leadline.publishing.publications import Publication
@@ -24,7 +24,7 @@ def _unauthorized(message: str) -> Response:
     )
 
 
-async def authenticate(request: Request, integrations: IntegrationParts) -> IntegrationClient | Response:
+async def authenticate(request: Request, integrations: Integrations) -> IntegrationClient | Response:
     """The client a request's bearer token belongs to, or the error answer (400, 401 or 429) to send instead.
 
     A User-Agent if the deployment requires one, a live token, and the client's request rate limit.
@@ -45,7 +45,7 @@ async def authenticate(request: Request, integrations: IntegrationParts) -> Inte
 
 
 def visible_publication(
-    integrations: IntegrationParts, client: IntegrationClient, publication_id: str
+    integrations: Integrations, client: IntegrationClient, publication_id: str
 ) -> Publication | None:
     """The publication if it is of the client's site and one of its subscribed datasets, else None."""
     found = integrations.publications.get(publication_id)

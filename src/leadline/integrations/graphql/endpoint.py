@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from leadline.config import Settings
+from leadline.integrations.context import Integrations
 from leadline.integrations.graphql.access import authenticate
 from leadline.integrations.graphql.execution import run_batch
-from leadline.integrations.graphql.parts import IntegrationParts
 from leadline.integrations.graphql.resolvers import Viewer
 from leadline.integrations.graphql.responses import error_body
 from leadline.integrations.oauth import public_base_url
@@ -18,7 +18,7 @@ from leadline.integrations.oauth import public_base_url
 MAX_BATCH = 20
 
 
-async def graphql_endpoint(request: Request, settings: Settings, integrations: IntegrationParts) -> Response:
+async def graphql_endpoint(request: Request, settings: Settings, integrations: Integrations) -> Response:
     """Authenticate the bearer token, then run the batch; HTTP errors are `{"errors": [{"message"}]}` too."""
     client = await authenticate(request, integrations)
     if isinstance(client, Response):

@@ -12,11 +12,11 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
+from leadline.integrations.context import Integrations
 from leadline.integrations.graphql import mapping
 from leadline.integrations.graphql.access import not_visible, visible_publication
 from leadline.integrations.graphql.cursors import row_cursor, row_offset
 from leadline.integrations.graphql.mapping import GraphQLObject
-from leadline.integrations.graphql.parts import IntegrationParts
 from leadline.publishing.datasets import dataset_id
 from leadline.publishing.publications import Publication
 from leadline.store.metadata.records import IntegrationClient
@@ -34,7 +34,7 @@ class Viewer:
     """One authenticated client's view of the deployment: the root value every Query resolver receives."""
 
     client: IntegrationClient
-    integrations: IntegrationParts
+    integrations: Integrations
     base_url: str
 
     def visible(self, publication_id: str) -> Publication:
