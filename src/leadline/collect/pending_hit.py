@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 
 from leadline.collect.payload import Payload
@@ -37,31 +37,21 @@ class PendingHit:
     session_id: int = 0
     entry: bool = False  # the session's first pageview
 
-    # The stored columns this object holds under other names, in the row format of store.events.HitRow.
-    @property
-    def site_id(self) -> str:
-        return self.payload.site_id
+    # Stored columns that come from the request, named as in HIT_COLUMNS so that `to_row` reads every
+    # column by name in one C-level call; set once on arrival.
+    site_id: str = field(init=False)
+    timestamp: int = field(init=False)  # Unix microseconds (UTC), as rows store it
+    kind: int = field(init=False)
+    hostname: str = field(init=False)
+    pathname: str = field(init=False)
+    value: int = field(init=False)
 
-    @property
-    def timestamp(self) -> int:
-        """Unix microseconds (UTC), as rows store it."""
-        return round(self.received_at * 1_000_000)
-
-    @property
-    def kind(self) -> int:
-        return int(HitKind.EVENT if self.payload.event_name else HitKind.PAGEVIEW)
-
-    @property
-    def hostname(self) -> str:
-        return self.payload.hostname
-
-    @property
-    def pathname(self) -> str:
-        return self.payload.pathname
-
-    @property
-    def value(self) -> int:
-        return self.payload.value
+    def __post_init__(self) -> None:
+        payload = self.payload
+        self.site_id, self.hostname, self.pathname = payload.site_id, payload.hostname, payload.pathname
+        self.value = payload.value
+        self.timestamp = round(self.received_at * 1_000_000)
+        self.kind = _EVENT if payload.event_name else _PAGEVIEW
 
     def to_row(self) -> list[object]:
         """The stored form as a row (see HitRow): everything but the IP and user agent."""
@@ -72,5 +62,6 @@ class PendingHit:
         return row_to_hit(self.to_row())
 
 
+_PAGEVIEW, _EVENT = int(HitKind.PAGEVIEW), int(HitKind.EVENT)  # rows hold plain ints
 # One C-level call reads every stored column by its name in HIT_COLUMNS: no second list of the columns here.
 _ROW_VALUES = attrgetter(*HIT_COLUMNS)

@@ -46,6 +46,7 @@ class PipelineStats:
 class Pipeline:
     def __init__(self, steps: Sequence[tuple[str, Step]]) -> None:
         self.steps = tuple(steps)
+        self._functions = tuple(step for _, step in self.steps)  # the untimed loops skip unpacking names
         self.stats = PipelineStats()
         self._seen = 0
 
@@ -58,7 +59,7 @@ class Pipeline:
         self._seen += 1
         if self._seen % TIMING_SAMPLE == 0:
             return await self._run_timed(hit)
-        for _, step in self.steps:
+        for step in self._functions:
             result = step(hit)
             if result is not None:
                 if not isinstance(result, DropReason):
@@ -87,7 +88,7 @@ class Pipeline:
         Bulk loads give the steps lookups whose coroutines complete at once (they do their I/O
         synchronously), so the same step list serves both paths; a step that really waits is a bug.
         """
-        for _, step in self.steps:
+        for step in self._functions:
             result = step(hit)
             if result is not None:
                 if not isinstance(result, DropReason):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import Literal
 
 from leadline.collect.directories import BulkEventDirectory, BulkSiteDirectory
 from leadline.collect.payload import Payload, PayloadError, parse_payload
@@ -43,8 +44,8 @@ class RowMaker:
         self.geolocator = BulkGeolocator(target.settings.geoip_city_database)
         self.invalid = 0
         # A payload is shared by every hit with the same page, referrer and event (steps never change it);
-        # None when the endpoint would refuse the body.
-        self._payloads: dict[tuple[str, str, str, str, int], Payload | None] = {}
+        # False when the endpoint would refuse the body.
+        self._payloads: dict[tuple[str, str, str, str, int], Payload | Literal[False]] = {}
         self._next_prune = 0.0
         parts = StepParts(
             sites=BulkSiteDirectory(target.metadata.sites, bind_hostnames),
@@ -82,8 +83,10 @@ class RowMaker:
         """The stored form of `request`, or None (counted in `dropped`) if the collector would drop it."""
         timestamp, site_id, ip, user_agent, url, referrer, event_name, value = request
         key = (site_id, url, referrer, event_name, value)
-        payload = self._payloads[key] if key in self._payloads else self._parse(key)
+        payload = self._payloads.get(key)
         if payload is None:
+            payload = self._parse(key)
+        if payload is False:
             self.invalid += 1
             return None
         hit = PendingHit(payload, timestamp, ip, user_agent[:MAX_USER_AGENT])
@@ -99,13 +102,13 @@ class RowMaker:
     def close(self) -> None:
         self.geolocator.close()
 
-    def _parse(self, key: tuple[str, str, str, str, int]) -> Payload | None:
+    def _parse(self, key: tuple[str, str, str, str, int]) -> Payload | Literal[False]:
         site_id, url, referrer, event_name, value = key
         body = SyntheticRequest(0.0, site_id, "", "", url, referrer, event_name, value).body()
         try:
-            payload: Payload | None = parse_payload(body)  # the endpoint's own checks, once per distinct body
+            payload: Payload | Literal[False] = parse_payload(body)  # the endpoint's checks, once per body
         except PayloadError:
-            payload = None
+            payload = False
         if len(self._payloads) >= _PAYLOAD_CACHE_SIZE:
             self._payloads.clear()
         self._payloads[key] = payload
