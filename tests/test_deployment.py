@@ -31,7 +31,9 @@ def site(deployment: Deployment) -> Site:
 def test_updating_a_site_empties_the_collectors_cache_of_it(deployment: Deployment, site: Site) -> None:
     asyncio.run(deployment.site_directory.site(site.id))
     assert deployment.site_directory.cached(site.id) == (True, site)
-    deployment.metadata.sites.update(site.account_id, site.id, {"multi_domain": True, "multi_domain_option": "combined"})
+    deployment.metadata.sites.update(
+        site.account_id, site.id, {"multi_domain": True, "multi_domain_option": "combined"}
+    )
     assert deployment.site_directory.cached(site.id) == (False, None)
     reloaded = asyncio.run(deployment.site_directory.site(site.id))
     assert reloaded is not None and reloaded.multi_domain
