@@ -1,4 +1,5 @@
-"""Shared fixtures: a live server per session (generous rate limits), accounts and keys per test."""
+"""Shared fixtures: a live server per session (generous rate limits), accounts and keys per test; an in-process
+deployment over a fresh data directory."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from leadline.config import Settings
+from leadline.deployment import Deployment, build_deployment
 from leadline.store.metadata.records import Account, Site
 from tests.live_server import LiveServer, start_server
 
@@ -45,3 +48,11 @@ def tenant(server: LiveServer) -> Iterator[Tenant]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "leadline-data"
+
+
+@pytest.fixture
+def deployment(data_dir: Path) -> Iterator[Deployment]:
+    """Every part of a deployment over embedded stores in `data_dir`, built as `leadline serve` builds them."""
+    built = build_deployment(Settings(data_dir=data_dir))
+    yield built
+    built.close()

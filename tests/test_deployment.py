@@ -4,7 +4,6 @@ collector's caches at once, whichever interface made it (REST, CLI, dashboard)."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,6 @@ from leadline.config import Settings
 from leadline.deployment import Deployment, build_deployment
 from leadline.rate_limiter import RateLimitStorageError
 from leadline.store.metadata.records import Site
-
-
-@pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
-    built = build_deployment(Settings(data_dir=tmp_path))
-    yield built
-    built.close()
 
 
 @pytest.fixture

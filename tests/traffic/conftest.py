@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from leadline.config import Settings
-from leadline.deployment import Deployment, build_deployment
+from leadline.deployment import Deployment
 from leadline.store.metadata.records import Site
-
-
-@pytest.fixture
-def deployment(data_dir: Path) -> Iterator[Deployment]:
-    built = build_deployment(Settings(data_dir=data_dir))
-    yield built
-    built.close()
 
 
 @pytest.fixture
