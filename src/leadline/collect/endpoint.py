@@ -80,8 +80,7 @@ class CollectEndpoint:
 
     def __init__(self, collector: Collector, client_ip_header: str | None) -> None:
         self.collector = collector
-        header = client_ip_header
-        self.client_ip_header = header.lower().encode("latin-1") if header else None
+        self.client_ip_header = client_ip_header.lower().encode("latin-1") if client_ip_header else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await read_body(receive, MAX_BODY_BYTES)
