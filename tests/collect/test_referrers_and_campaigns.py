@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leadline.collect.campaigns import campaign_tags
-from leadline.collect.referrers import Referrer, describe_referrer
+from leadline.collect.referrers import Referrer, describe_referrer, is_valid_hostname
 
 
 @pytest.mark.parametrize(
@@ -21,10 +21,53 @@ from leadline.collect.referrers import Referrer, describe_referrer
         ("not a url", Referrer()),
         ("javascript:alert(1)", Referrer()),
         ("http://[::1", Referrer()),
+        ("http://[2001:db8::1]/x", Referrer("2001:db8::1", "/x")),
+        ("http://192.0.2.7/", Referrer("192.0.2.7", "/")),
+        ("android-app://com.google.android.gm/", Referrer("com.google.android.gm", "/")),
     ],
 )
 def test_referrers_are_described(referrer: str, expected: Referrer) -> None:
     assert describe_referrer(referrer, "shop.example") == expected
+
+
+@pytest.mark.parametrize(
+    "referrer",
+    [
+        "https://=cmd|x/",
+        "https://a..b/",
+        "https://" + "a" * 300 + ".example/",
+        "https://" + "a" * 64 + ".example/",
+        "https://" + ".".join(["a" * 63] * 4) + "/",  # 255 characters
+        "https://-leading.example/",
+        "https://trailing-.example/",
+        "https://under_score.example/",
+        "https://@SUM(1+1)/",
+        "http://[fe80::1%25=cmd]/",
+    ],
+)
+def test_referrers_whose_hostname_is_not_a_dns_name_count_as_none(referrer: str) -> None:
+    assert describe_referrer(referrer, "shop.example") == Referrer()
+
+
+@pytest.mark.parametrize(
+    ("hostname", "valid"),
+    [
+        ("news.ycombinator.com", True),
+        ("xn--bcher-kva.de", True),
+        ("localhost", True),
+        ("example.com.", True),
+        ("a" * 63 + ".example", True),
+        (".".join(["a" * 63] * 3 + ["a" * 61]), True),  # 253 characters
+        ("::1", True),
+        ("", False),
+        (".", False),
+        ("a" * 64 + ".example", False),
+        ("a..b", False),
+        ("bücher.de", False),
+    ],
+)
+def test_a_valid_hostname_is_a_dns_name_or_an_ip_literal(hostname: str, valid: bool) -> None:
+    assert is_valid_hostname(hostname) is valid
 
 
 def test_utm_tags_are_read_from_the_page_url() -> None:

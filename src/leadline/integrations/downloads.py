@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from leadline.canonical import Cell
+from leadline.csv_cells import escape_row
 from leadline.integrations.context import Integrations
 from leadline.integrations.graphql import authenticate, not_visible, visible_publication
 from leadline.publishing.datasets import DATASETS, ValueType
@@ -48,11 +49,15 @@ def parquet_bytes(publication: Publication, rows: Sequence[Sequence[Cell]]) -> b
 
 
 def csv_bytes(publication: Publication, rows: Sequence[Sequence[Cell]]) -> bytes:
-    """RFC 4180 CSV with a header row; floats in their shortest round-trip form (e.g. 0.0, 135.29)."""
+    """RFC 4180 CSV with a header row; floats in their shortest round-trip form (e.g. 0.0, 135.29).
+
+    Text cells that a spreadsheet would run as a formula carry a leading `'` (see `leadline.csv_cells`), so
+    this file is a rendering of the signed rows: verify with the GraphQL rows or the Parquet file.
+    """
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(publication.column_names)
-    writer.writerows(rows)
+    writer.writerow(escape_row(publication.column_names))
+    writer.writerows(escape_row(row) for row in rows)
     return text.getvalue().encode("utf-8")
 
 
