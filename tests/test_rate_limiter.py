@@ -41,3 +41,13 @@ def test_retry_after_is_none_while_requests_may_pass() -> None:
 def test_an_unknown_storage_is_refused_with_its_uri_named() -> None:
     with pytest.raises(RateLimitStorageError, match="nowhere://"):
         RateLimiter("nowhere://")
+
+
+def test_peeking_counts_nothing_and_says_when_a_request_would_pass() -> None:
+    limit = RateLimiter().limit("1/minute", "test")
+    assert limit.peek("k") is None
+    assert limit.peek("k") is None
+    assert limit.hit("k").allowed
+    waited = limit.peek("k")
+    assert waited is not None and 1 <= waited <= 60
+    assert limit.peek("other") is None

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from leadline.api.errors import ApiError, handle_api_error
 from leadline.api.routes import api_routes
+from leadline.collect.client_address import ClientAddressPolicy
 from leadline.collect.endpoint import collection_routes
 from leadline.config import Settings
 from leadline.deployment import Deployment, build_deployment
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
 
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"], name="health"),
-        *collection_routes(collector, settings.client_ip_header, settings.bench_bare_endpoint),
+        *collection_routes(collector, ClientAddressPolicy.from_settings(settings), settings.bench_bare_endpoint),
         *integration_routes(settings, deployment.integrations()),
         Mount("/v1", routes=api_routes(deployment.api_context()), name="v1"),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +15,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 CONFIG_FILE_ENV = "LEADLINE_CONFIG"
 DEFAULT_CONFIG_FILE = "leadline.toml"
@@ -50,6 +54,10 @@ class Settings(BaseSettings):
     token_rate_limit: str = Field(
         "60/minute", description="Per-client limit of POST /oauth2/token (Integration API; limits syntax)."
     )
+    token_failure_rate_limit: str = Field(
+        "10/minute",
+        description="Per-source-address limit of failed client authentications at POST /oauth2/token (limits syntax).",
+    )
     token_lifetime_seconds: int = Field(
         3600, ge=1, le=86400, description="Lifetime of Integration API access tokens, in seconds."
     )
@@ -75,6 +83,11 @@ class Settings(BaseSettings):
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     client_ip_header: str | None = Field(
         None, description="Header a trusted reverse proxy puts the client address in (e.g. X-Forwarded-For)."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated CIDR networks of the proxies allowed to set client_ip_header "
+        "(e.g. 127.0.0.1/32,10.0.0.0/8); empty: only loopback peers.",
     )
     geoip_city_database: Path | None = Field(
         None, description="A MaxMind City .mmdb file; adds cities (countries need no file)."
@@ -105,13 +118,25 @@ class Settings(BaseSettings):
         toml_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
 
-    @field_validator("management_rate_limit", "reports_rate_limit", "token_rate_limit", "integrations_rate_limit")
+    @field_validator(
+        "management_rate_limit",
+        "reports_rate_limit",
+        "token_rate_limit",
+        "token_failure_rate_limit",
+        "integrations_rate_limit",
+    )
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         try:
             parse_rate_limit(value)
         except ValueError as error:
             raise ValueError(f"not a rate limit such as '10/minute': {value!r}") from error
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_trusted_proxies(cls, value: str) -> str:
+        parse_networks(value)
         return value
 
     @field_validator("log_level")
@@ -122,6 +147,11 @@ class Settings(BaseSettings):
         return value.lower()
 
     @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """The trusted_proxies setting, parsed."""
+        return parse_networks(self.trusted_proxies)
+
+    @cached_property
     def metadata_url(self) -> str:
         """The metadata store URL, defaulting to a SQLite file in the data directory."""
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'leadline.sqlite3'}"
@@ -130,3 +160,17 @@ class Settings(BaseSettings):
     def event_store_url(self) -> str:
         """The event store URL, defaulting to a DuckDB file in the data directory."""
         return self.events_url or f"duckdb:///{self.data_dir.resolve() / 'events.duckdb'}"
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated CIDR networks (a bare address is a /32 or /128); a ValueError names the bad one."""
+    networks: list[IPNetwork] = []
+    for part in (part.strip() for part in text.split(",")):
+        if not part:
+            continue
+        try:
+            # strict: "10.0.0.1/8" is refused rather than silently widened or narrowed, in a setting about trust.
+            networks.append(ipaddress.ip_network(part, strict=True))
+        except ValueError as error:
+            raise ValueError(f"not a CIDR network such as 10.0.0.0/8: {part!r} ({error})") from error
+    return tuple(networks)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from leadline.api.context import ApiContext
 from leadline.api.rate_limits import RateLimits
+from leadline.collect.client_address import ClientAddressPolicy
 from leadline.collect.collector import Collector
 from leadline.collect.directories import EventDirectory, SiteDirectory
 from leadline.collect.geolocation import Geolocator
@@ -69,6 +70,8 @@ class Deployment:
             require_user_agent=settings.integrations_require_user_agent,
             token_rate_limit=self.rate_limiter.limit(settings.token_rate_limit, "oauth2-token"),
             request_rate_limit=self.rate_limiter.limit(settings.integrations_rate_limit, "integrations"),
+            token_failures=self.rate_limiter.limit(settings.token_failure_rate_limit, "oauth2-token-failures"),
+            client_addresses=ClientAddressPolicy.from_settings(settings),
         )
 
     def close(self) -> None:

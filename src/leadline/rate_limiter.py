@@ -61,6 +61,13 @@ class RateLimit:
         """Count one request of `key`: None if it may pass, else the seconds until it may try again."""
         return self.hit(key).retry_after
 
+    def peek(self, key: str) -> int | None:
+        """Without counting: None if a request of `key` would pass now, else the seconds until one would."""
+        if self._limiter.test(self.item, self._namespace, key):
+            return None
+        stats = self._limiter.get_window_stats(self.item, self._namespace, key)
+        return max(1, math.ceil(stats.reset_time - self._clock()))
+
     def describe(self) -> str:
         """The limit in words, for error messages."""
         return f"at most {self.item.amount} requests per {self.item.get_expiry()} seconds"

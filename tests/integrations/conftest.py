@@ -53,7 +53,8 @@ def get_token(server: LiveServer, credentials: Credentials) -> str:
 @pytest.fixture(scope="session")
 def integration_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = start_server(
-        tmp_path_factory.mktemp("integrations"), UNLIMITED | {"LEADLINE_TOKEN_RATE_LIMIT": "1000/minute"}
+        tmp_path_factory.mktemp("integrations"),
+        UNLIMITED | {"LEADLINE_TOKEN_RATE_LIMIT": "1000/minute", "LEADLINE_TOKEN_FAILURE_RATE_LIMIT": "1000/minute"},
     )
     yield live
     live.stop()

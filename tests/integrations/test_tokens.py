@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from tests.conftest import UNLIMITED
 from tests.integrations.conftest import (
     STRICT_RATE_LIMIT,
     Credentials,
@@ -14,8 +16,9 @@ from tests.integrations.conftest import (
     new_credentials,
     scope_of,
 )
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, start_server
 
+FAILURE_LIMIT = 10  # the default LEADLINE_TOKEN_FAILURE_RATE_LIMIT, per minute
 METADATA_QUERY = {"query": "{ listSubscribedDatasetMetadata { datasetName } }"}
 
 
@@ -170,3 +173,72 @@ def test_too_many_token_requests_from_one_client_are_slowed_down_with_retry_afte
     assert int(response.headers["retry-after"]) >= 1
     other = new_credentials(strict_server)
     assert token_request(strict_server, other.form(scope_of(strict_server))).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def proxied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Behind a proxy on 127.0.0.1, so each test can come from its own address; three tokens a client a minute.
+
+    The header is not X-Forwarded-For, which uvicorn itself reads from loopback peers: this one only
+    Leadline's client address policy reads.
+    """
+    settings = UNLIMITED | {
+        "LEADLINE_TOKEN_RATE_LIMIT": f"{STRICT_RATE_LIMIT}/minute",
+        "LEADLINE_CLIENT_IP_HEADER": "X-Client-Chain",
+        "LEADLINE_TRUSTED_PROXIES": "127.0.0.1/32",
+    }
+    live = start_server(tmp_path_factory.mktemp("integrations-proxied"), settings)
+    yield live
+    live.stop()
+
+
+def from_address(address: str) -> dict[str, str]:
+    return {"X-Client-Chain": f"192.0.2.200, {address}"}  # what the client claimed, then what the proxy saw
+
+
+def test_wrong_secrets_for_a_real_client_id_do_not_lock_that_client_out(proxied_server: LiveServer) -> None:
+    credentials = new_credentials(proxied_server)
+    scope = scope_of(proxied_server)
+    wrong = credentials.form(scope, client_secret="guessed")
+    statuses = {
+        token_request(proxied_server, wrong, headers=from_address("203.0.113.66")).status_code for _ in range(20)
+    }
+    assert statuses == {401, 429}
+    response = token_request(proxied_server, credentials.form(scope), headers=from_address("198.51.100.7"))
+    assert response.status_code == 200, response.text
+
+
+def test_failed_authentications_beyond_the_limit_are_slowed_down_per_address(proxied_server: LiveServer) -> None:
+    credentials = new_credentials(proxied_server)
+    scope = scope_of(proxied_server)
+    attacker = from_address("203.0.113.77")
+    for _ in range(FAILURE_LIMIT):
+        assert_oauth_error(
+            token_request(proxied_server, credentials.form(scope, client_secret="x"), headers=attacker),
+            401,
+            "invalid_client",
+        )
+    refused = token_request(proxied_server, credentials.form(scope, client_secret="x"), headers=attacker)
+    assert_oauth_error(refused, 429, "slow_down")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    # Refused before any secret is checked: the right secret from that address does not get through either.
+    assert_oauth_error(token_request(proxied_server, credentials.form(scope), headers=attacker), 429, "slow_down")
+    other = token_request(proxied_server, credentials.form(scope), headers=from_address("203.0.113.78"))
+    assert other.status_code == 200, other.text
+
+
+def test_requests_without_any_client_authentication_count_as_failures(proxied_server: LiveServer) -> None:
+    data = {"grant_type": "client_credentials", "scope": scope_of(proxied_server)}
+    source = from_address("2001:db8::99")
+    statuses = [token_request(proxied_server, data, headers=source).status_code for _ in range(FAILURE_LIMIT + 1)]
+    assert statuses == [401] * FAILURE_LIMIT + [429]
+
+
+def test_the_per_client_limit_still_applies_to_authenticated_requests(proxied_server: LiveServer) -> None:
+    credentials = new_credentials(proxied_server)
+    form = credentials.form(scope_of(proxied_server))
+    for index in range(STRICT_RATE_LIMIT):
+        assert token_request(proxied_server, form, headers=from_address(f"198.51.100.{10 + index}")).status_code == 200
+    response = token_request(proxied_server, form, headers=from_address("198.51.100.20"))
+    assert_oauth_error(response, 429, "slow_down")
+    assert int(response.headers["retry-after"]) >= 1

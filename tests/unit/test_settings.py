@@ -40,7 +40,12 @@ def test_the_environment_wins_over_the_toml_file(toml_file: Path, monkeypatch: p
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("LEADLINE_PORT", "0"), ("LEADLINE_REPORTS_RATE_LIMIT", "lots"), ("LEADLINE_LOG_LEVEL", "chatty")],
+    [
+        ("LEADLINE_PORT", "0"),
+        ("LEADLINE_REPORTS_RATE_LIMIT", "lots"),
+        ("LEADLINE_TOKEN_FAILURE_RATE_LIMIT", "lots"),
+        ("LEADLINE_LOG_LEVEL", "chatty"),
+    ],
 )
 def test_invalid_values_are_refused(toml_file: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
@@ -51,4 +56,24 @@ def test_invalid_values_are_refused(toml_file: Path, monkeypatch: pytest.MonkeyP
 def test_unknown_toml_keys_are_refused(toml_file: Path) -> None:
     toml_file.write_text("prot = 9000\n")
     with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_trusted_proxies_are_a_comma_separated_cidr_list(toml_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADLINE_TRUSTED_PROXIES", "127.0.0.1/32, 10.0.0.0/8,::1")
+    networks = [str(network) for network in Settings().trusted_proxy_networks]
+    assert networks == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+
+
+def test_by_default_no_proxy_is_trusted_and_failed_token_requests_are_limited(toml_file: Path) -> None:
+    settings = Settings()
+    assert (settings.trusted_proxy_networks, settings.token_failure_rate_limit) == ((), "10/minute")
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "10.0.0.1/8", "proxy.internal", "10.0.0.0/8;192.168.0.0/16"])
+def test_a_bad_trusted_proxy_network_is_refused_by_name(
+    toml_file: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("LEADLINE_TRUSTED_PROXIES", value)
+    with pytest.raises(ValidationError, match="not a CIDR network"):
         Settings()

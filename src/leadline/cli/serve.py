@@ -41,6 +41,9 @@ def run_server(settings: Settings) -> None:
         port=settings.port,
         workers=settings.workers,
         access_log=False,  # uvicorn's access log records client addresses; ours does not
+        # Leadline alone decides whom to believe about client addresses (LEADLINE_TRUSTED_PROXIES); uvicorn's
+        # own X-Forwarded-For handling would trust any loopback peer before Leadline sees the request.
+        proxy_headers=False,
         log_level=settings.log_level,
         server_header=False,
     )

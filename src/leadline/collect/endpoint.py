@@ -6,6 +6,7 @@ The collector is the hot path, so it is a plain ASGI endpoint: no Request/Respon
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from functools import cache
 from importlib.resources import files
@@ -16,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from leadline.collect.client_address import client_address
+from leadline.collect.client_address import ClientAddressPolicy, client_address
 from leadline.collect.collector import Collector
 from leadline.collect.payload import MAX_BODY_BYTES, PayloadError, parse_payload
 from leadline.collect.pending_hit import PendingHit
@@ -32,6 +33,7 @@ CORS_HEADERS = {
 _RAW_CORS = [(name.lower().encode(), value.encode()) for name, value in CORS_HEADERS.items()]
 _JSON = (b"content-type", b"application/json")
 MAX_USER_AGENT = 1024
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -78,9 +80,9 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
 class CollectEndpoint:
     """POST /api/event: validate, run the pipeline (which spools the hit), then acknowledge."""
 
-    def __init__(self, collector: Collector, client_ip_header: str | None) -> None:
+    def __init__(self, collector: Collector, address_policy: ClientAddressPolicy) -> None:
         self.collector = collector
-        self.client_ip_header = client_ip_header.lower().encode("latin-1") if client_ip_header else None
+        self.address_policy = address_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await read_body(receive, MAX_BODY_BYTES)
@@ -98,7 +100,7 @@ class CollectEndpoint:
         hit = PendingHit(
             payload=payload,
             received_at=time.time(),
-            ip=client_address(headers, peer, self.client_ip_header),
+            ip=client_address(headers, peer, self.address_policy),
             user_agent=user_agent[:MAX_USER_AGENT].decode("latin-1"),
         )
         try:
@@ -126,11 +128,18 @@ async def preflight(_request: Request) -> Response:
 
 
 def collection_routes(
-    collector: Collector, client_ip_header: str | None = None, bare_endpoint: bool = False
+    collector: Collector, address_policy: ClientAddressPolicy | None = None, bare_endpoint: bool = False
 ) -> list[BaseRoute]:
-    """The script, the collector endpoint; `client_ip_header` names a trusted proxy's header for the address."""
+    """The script, the collector endpoint; `address_policy` says when a proxy's header gives the address."""
+    address_policy = address_policy or ClientAddressPolicy()
+    if address_policy.loopback_by_default:
+        logger.warning(
+            "LEADLINE_CLIENT_IP_HEADER is set without LEADLINE_TRUSTED_PROXIES: "
+            "the header is trusted only from loopback peers (127.0.0.0/8, ::1)"
+        )
+    endpoint = CollectEndpoint(collector, address_policy)
     routes: list[BaseRoute] = [
-        Route("/api/event", CollectEndpoint(collector, client_ip_header), methods=["POST"], name="collect"),
+        Route("/api/event", endpoint, methods=["POST"], name="collect"),
         Route("/api/event", preflight, methods=["OPTIONS"], name="collect_preflight"),
         Route("/script.js", serve_script, methods=["GET"], name="script"),
     ]

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from leadline.collect.client_address import address_key, client_address
 from leadline.config import Settings
 from leadline.forms import FORM_MEDIA_TYPE, FormError, is_form, parse_form
 from leadline.integrations.context import Integrations
@@ -45,6 +46,18 @@ def _invalid_request(description: str) -> OAuthError:
 def _invalid_client(description: str) -> OAuthError:
     # §5.2: 401 with a WWW-Authenticate challenge for HTTP Basic, the scheme RFC 6749 requires servers to support.
     return OAuthError(401, "invalid_client", description, {"WWW-Authenticate": 'Basic realm="leadline"'})
+
+
+def _slow_down(description: str, retry_after: int) -> OAuthError:
+    return OAuthError(
+        429, "slow_down", f"{description}; retry after {retry_after} seconds", {"Retry-After": str(retry_after)}
+    )
+
+
+def source_key(request: Request, integrations: Integrations) -> str:
+    """The requester's address (through trusted proxies, as for hits), keyed so that it is never stored raw."""
+    peer = request.client.host if request.client else ""
+    return address_key(client_address(request.scope["headers"], peer, integrations.client_addresses))
 
 
 def public_base_url(settings: Settings, request: Request) -> str:
@@ -107,19 +120,30 @@ async def _issue(request: Request, settings: Settings, integrations: Integration
     grant_type = form.get("grant_type")
     if not grant_type:
         raise _invalid_request("grant_type is required")
-    client_id, secret = _client_credentials(request, form)
-    retry_after = integrations.token_rate_limit.retry_after(client_id)
+    source = source_key(request, integrations)
+    # A source that failed too often is refused before any secret is checked: guessing stays slow, and
+    # failures never touch the client's own limit, so knowing a client id cannot lock that client out.
+    retry_after = integrations.token_failures.peek(source)
     if retry_after is not None:
-        raise OAuthError(
-            429,
-            "slow_down",
+        raise _slow_down("too many failed client authentications from this address", retry_after)
+    try:
+        client_id, secret = _client_credentials(request, form)
+        client = await run_in_threadpool(integrations.clients.authenticate, client_id, secret)
+        if client is None:
+            raise _invalid_client("unknown client, wrong secret or revoked client")
+    except OAuthError as error:
+        if error.error == "invalid_client":
+            retry_after = integrations.token_failures.retry_after(source)
+            if retry_after is not None:
+                raise _slow_down("too many failed client authentications from this address", retry_after) from error
+        raise
+    retry_after = integrations.token_rate_limit.retry_after(client.id)
+    if retry_after is not None:
+        raise _slow_down(
             f"{integrations.token_rate_limit.describe()} to the token endpoint per client: "
-            f"reuse tokens until they expire; retry after {retry_after} seconds",
-            {"Retry-After": str(retry_after)},
+            "reuse tokens until they expire",
+            retry_after,
         )
-    client = await run_in_threadpool(integrations.clients.authenticate, client_id, secret)
-    if client is None:
-        raise _invalid_client("unknown client, wrong secret or revoked client")
     if grant_type != GRANT_TYPE:
         raise OAuthError(400, "unsupported_grant_type", f"only grant_type={GRANT_TYPE} is supported")
     expected_scope = integration_scope(settings, request)
