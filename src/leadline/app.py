@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -22,6 +21,7 @@ from leadline.deployment import Deployment, build_deployment
 from leadline.http_errors import handle_http_exception, handle_unexpected_error
 from leadline.integrations.routes import integration_routes
 from leadline.jobs import Scheduler, job_table
+from leadline.logs import configure_logging
 from leadline.middleware import AccessLog, BodySizeLimit
 
 
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     """The whole Leadline application; settings come from the environment unless given."""
     settings = settings or Settings()
     deployment = deployment or build_deployment(settings)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
 
     collector = deployment.new_collector()
     scheduler = Scheduler(job_table(deployment, collector))

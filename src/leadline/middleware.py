@@ -1,8 +1,9 @@
-"""ASGI middleware every route shares: a body size cap and an access log that records nothing personal."""
+"""ASGI middleware every route shares: a body size cap and a JSON access log that records nothing personal."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -10,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leadline.http_errors import error_response
 
 access_log = logging.getLogger("leadline.access")
+MAX_LOGGED_PATH = 200
 
 
 class BodyTooLargeError(Exception):
@@ -62,7 +64,11 @@ class BodySizeLimit:
 
 
 class AccessLog:
-    """Logs method, path (without query string), status and duration: never addresses, agents or keys."""
+    """Logs one JSON line per request: method, route, status, duration and a request id, nothing personal.
+
+    The route is the matched route's template (`/v1/sites/{site_id}`), so ids stay out of the log too; an
+    unmatched path is logged cut short. Never a query string, address, user agent, key or secret.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -73,20 +79,32 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        request_id = secrets.token_hex(8)
 
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            access_log.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            fields = {
+                "method": scope["method"],
+                "route": route_template(scope),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request_id,
+            }
+            access_log.info("request", extra={"fields": fields})
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template with its mount prefix, or the raw path cut to MAX_LOGGED_PATH."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if isinstance(template, str):
+        return str(scope.get("root_path", "")) + template
+    return str(scope["path"])[:MAX_LOGGED_PATH]
