@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,7 +20,7 @@ from leadline.collect.client_address import ClientAddressPolicy
 from leadline.collect.endpoint import collection_routes
 from leadline.config import Settings
 from leadline.deployment import Deployment, build_deployment
-from leadline.http_errors import handle_http_exception, handle_unexpected_error
+from leadline.http_errors import error_response, handle_http_exception, handle_unexpected_error
 from leadline.integrations.routes import integration_routes
 from leadline.jobs import Scheduler, job_table
 from leadline.logs import configure_logging
@@ -45,11 +47,24 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
             await collector.stop()
             deployment.close()
 
-    async def health(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "collector": collector.pipeline.stats.as_json()})
+    # No figures in either answer: counts of accepted and dropped hits would undo the collector's
+    # always-202 answer to probes (a bot could learn whether it was counted).
+    async def live(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(_request: Request) -> Response:
+        if not collector.spool.accepting:
+            return error_response(503, "not ready: the collector is not accepting hits")
+        try:
+            await run_in_threadpool(deployment.metadata.ping)
+        except SQLAlchemyError:
+            return error_response(503, "not ready: the metadata store does not answer")
+        return JSONResponse({"status": "ready"})
 
     routes: list[BaseRoute] = [
-        Route("/health", health, methods=["GET"], name="health"),
+        Route("/health", live, methods=["GET"], name="health"),  # kept for existing probes: same as /health/live
+        Route("/health/live", live, methods=["GET"], name="health_live"),
+        Route("/health/ready", ready, methods=["GET"], name="health_ready"),
         *collection_routes(collector, ClientAddressPolicy.from_settings(settings), settings.bench_bare_endpoint),
         *integration_routes(settings, deployment.integrations()),
         Mount("/v1", routes=api_routes(deployment.api_context()), name="v1"),

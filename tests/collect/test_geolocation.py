@@ -34,3 +34,10 @@ def test_a_maxmind_city_file_adds_cities(tmp_path: Path) -> None:
     assert geolocator.locate("2.16.5.5") == Place("FR", "Paris")
     assert geolocator.locate("8.8.8.8") == Place("US", "")  # outside the file: country from the shipped data
     geolocator.close()
+
+
+def test_the_lookup_memo_keeps_no_raw_address() -> None:
+    geolocator = Geolocator()
+    geolocator.locate("81.2.69.142")
+    assert "81.2.69.142" not in repr(vars(geolocator))
+    assert geolocator.locate("81.2.69.142").country_code == "GB"  # answered from the memo alike

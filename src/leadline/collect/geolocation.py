@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import iptocc
 import maxminddb
+
+from leadline.collect.client_address import address_key
+
+MEMO_SIZE = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +23,20 @@ class Place:
 class Geolocator:
     """Looks addresses up in memory; the address itself is never kept beyond the call."""
 
-    def __init__(self, city_database: Path | None = None) -> None:
+    def __init__(self, city_database: Path | None = None, memo_size: int = MEMO_SIZE) -> None:
         self._city_reader: Any = maxminddb.open_database(str(city_database)) if city_database else None
-        self.locate = lru_cache(maxsize=65536)(self._locate)
+        self._memo_size = memo_size
+        self._places: dict[str, Place] = {}
+
+    def locate(self, ip: str) -> Place:
+        """The place of `ip`; remembered under a keyed hash of the address, so no raw address stays in memory."""
+        key = address_key(ip)
+        place = self._places.get(key)
+        if place is None:
+            if len(self._places) >= self._memo_size:
+                self._places.clear()  # a flood of new addresses must not grow memory without bound
+            place = self._places[key] = self._locate(ip)
+        return place
 
     def _locate(self, ip: str) -> Place:
         # iptocc knows only public ranges: private, loopback and malformed addresses have no country.

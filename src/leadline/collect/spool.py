@@ -97,6 +97,11 @@ class Spool:
         self.recover()
         self._syncer = asyncio.create_task(self._sync_loop(), name="spool-sync")
 
+    @property
+    def accepting(self) -> bool:
+        """Started and not closed: appends will be taken."""
+        return self._syncer is not None and not self._closed
+
     def append(self, record: bytes) -> Awaitable[None] | None:
         """Write `record` to the spool file; with `fsync_before_ack`, an awaitable that ends after its fsync."""
         if self._closed:

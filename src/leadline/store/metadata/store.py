@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from leadline.store.metadata.accounts import AccountRepository
 from leadline.store.metadata.api_keys import ApiKeyRepository
@@ -33,6 +33,11 @@ class MetadataStore:
     integration_clients: IntegrationClientRepository
     signing_keys: SigningKeyRepository
     publications: PublicationRepository
+
+    def ping(self) -> None:
+        """One round trip to the database; raises SQLAlchemyError when it does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def close(self) -> None:
         self.engine.dispose()
