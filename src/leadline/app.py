@@ -16,7 +16,6 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from leadline.api.errors import ApiError, handle_api_error
 from leadline.api.routes import api_routes
-from leadline.collect.client_address import ClientAddressPolicy
 from leadline.collect.endpoint import collection_routes
 from leadline.config import Settings
 from leadline.deployment import Deployment, build_deployment
@@ -65,7 +64,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
         Route("/health", live, methods=["GET"], name="health"),  # kept for existing probes: same as /health/live
         Route("/health/live", live, methods=["GET"], name="health_live"),
         Route("/health/ready", ready, methods=["GET"], name="health_ready"),
-        *collection_routes(collector, ClientAddressPolicy.from_settings(settings), settings.bench_bare_endpoint),
+        *collection_routes(collector, deployment.client_addresses, settings.bench_bare_endpoint),
         *integration_routes(settings, deployment.integrations()),
         Mount("/v1", routes=api_routes(deployment.api_context()), name="v1"),
     ]

@@ -39,6 +39,7 @@ class Deployment:
     geolocator: Geolocator
     sessions: SessionTracker
     publisher: Publisher
+    client_addresses: ClientAddressPolicy  # whom to believe about a client's address: collector and token endpoint
 
     @property
     def step_parts(self) -> StepParts:
@@ -71,7 +72,7 @@ class Deployment:
             token_rate_limit=self.rate_limiter.limit(settings.token_rate_limit, "oauth2-token"),
             request_rate_limit=self.rate_limiter.limit(settings.integrations_rate_limit, "integrations"),
             token_failures=self.rate_limiter.limit(settings.token_failure_rate_limit, "oauth2-token-failures"),
-            client_addresses=ClientAddressPolicy.from_settings(settings),
+            client_addresses=self.client_addresses,
         )
 
     def close(self) -> None:
@@ -101,4 +102,5 @@ def build_deployment(settings: Settings) -> Deployment:
         geolocator=Geolocator(settings.geoip_city_database),
         sessions=SessionTracker(),
         publisher=Publisher(metadata, event_store),
+        client_addresses=ClientAddressPolicy.from_settings(settings),
     )

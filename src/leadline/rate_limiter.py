@@ -54,7 +54,7 @@ class RateLimit:
         """Count one request of `key`."""
         allowed = self._limiter.hit(self.item, self._namespace, key)
         stats = self._limiter.get_window_stats(self.item, self._namespace, key)
-        retry_after = None if allowed else max(1, math.ceil(stats.reset_time - self._clock()))
+        retry_after = None if allowed else self._seconds_until(stats.reset_time)
         return Verdict(allowed, self.item.amount, max(stats.remaining, 0), retry_after)
 
     def retry_after(self, key: str) -> int | None:
@@ -65,8 +65,11 @@ class RateLimit:
         """Without counting: None if a request of `key` would pass now, else the seconds until one would."""
         if self._limiter.test(self.item, self._namespace, key):
             return None
-        stats = self._limiter.get_window_stats(self.item, self._namespace, key)
-        return max(1, math.ceil(stats.reset_time - self._clock()))
+        return self._seconds_until(self._limiter.get_window_stats(self.item, self._namespace, key).reset_time)
+
+    def _seconds_until(self, reset_time: float) -> int:
+        """Whole seconds until the window frees a slot, at least 1 (Retry-After takes whole seconds)."""
+        return max(1, math.ceil(reset_time - self._clock()))
 
     def describe(self) -> str:
         """The limit in words, for error messages."""
