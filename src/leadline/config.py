@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from limits import parse as parse_rate_limit
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -102,6 +102,45 @@ class Settings(BaseSettings):
         0.01, gt=0, le=1, description="How often the spool is fsynced (bounds what a power loss could take)."
     )
     flush_interval_seconds: float = Field(0.5, gt=0, le=60, description="How often closed segments are stored.")
+    max_events_per_site: int = Field(
+        500,
+        ge=1,
+        le=1_000_000,
+        description="Most events a site can have; hits naming a new event beyond it are dropped.",
+    )
+    new_event_rate_limit: str = Field(
+        "100/hour", description="Per-site limit of event names created by hits (limits syntax)."
+    )
+    report_max_rows: int = Field(
+        10_000, ge=1, le=1_000_000, description="Most rows a report returns, whatever its `limit` asks."
+    )
+    report_max_time_buckets: int = Field(
+        10_000, ge=1, le=1_000_000, description="Most time buckets a report may group into (400 beyond it)."
+    )
+    report_timeout_seconds: float = Field(
+        10.0, gt=0, le=600, description="A report running longer is interrupted and answered 503."
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Key that encrypts secrets at rest (signing keys); any long random string."
+    )
+    secret_key_file: Path | None = Field(
+        None, description="A file holding secret_key (owner-only); made in data_dir when neither is set."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token for GET /metrics (Prometheus); unset, /metrics answers 404."
+    )
+    shutdown_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Longest a SIGTERM shutdown waits for requests and the spool flush."
+    )
+    session_lifetime_seconds: int = Field(
+        14 * 86400, ge=300, le=365 * 86400, description="How long a dashboard sign-in lasts."
+    )
+    login_rate_limit: str = Field(
+        "10/15 minutes", description="Per-email limit of failed dashboard sign-ins (limits syntax)."
+    )
+    share_password_rate_limit: str = Field(
+        "10/15 minutes", description="Per-site limit of wrong passwords on a private share link (limits syntax)."
+    )
     bench_bare_endpoint: bool = Field(
         False, description="Serve POST /api/bare (answers 204, does nothing): the baseline of bench/ingest.py."
     )
@@ -124,6 +163,9 @@ class Settings(BaseSettings):
         "token_rate_limit",
         "token_failure_rate_limit",
         "integrations_rate_limit",
+        "new_event_rate_limit",
+        "login_rate_limit",
+        "share_password_rate_limit",
     )
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
