@@ -1,0 +1,1 @@
+"""The web dashboard: sign-in, sites and settings, the site dashboard, shared views and CSV export."""

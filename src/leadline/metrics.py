@@ -1,0 +1,1 @@
+"""Prometheus metrics of the deployment; no label ever holds personal data."""
