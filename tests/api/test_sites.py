@@ -23,10 +23,11 @@ def test_a_new_site_has_every_field_with_defaults(tenant: Tenant) -> None:
         "timezone",
         "multi_domain",
         "multi_domain_option",
+        "domains",
         "created_at",
     }
     assert site["object"] == "site" and site["sharing"] == "none" and site["timezone"] == "UTC"
-    assert site["multi_domain"] is False and site["multi_domain_option"] is None
+    assert site["multi_domain"] is False and site["multi_domain_option"] is None and site["domains"] == []
     assert TIMESTAMP.fullmatch(site["created_at"])
     assert re.fullmatch(r"[A-Z0-9]{10}", site["id"])
     assert tenant.http.get(f"/v1/sites/{site['id']}").json() == site

@@ -77,6 +77,7 @@ def test_the_collector_pipeline_follows_the_design_order() -> None:
             "put_referrer",
             "put_campaign",
             "resolve_event",
+            "bind_hostname",
             "put_geolocation",
             "put_visitor_id",
             "assign_session",

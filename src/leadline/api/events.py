@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from leadline.api.calls import ApiCall
+from leadline.api.errors import ApiError
 from leadline.api.models import EventCreate, EventUpdate
 from leadline.api.serializers import JSONObject, deleted_json, event_json, list_json
+from leadline.store.metadata.records import EventLimitError
 
 
 def list_events(call: ApiCall) -> JSONObject:
@@ -14,7 +16,11 @@ def list_events(call: ApiCall) -> JSONObject:
 
 def create_event(call: ApiCall) -> JSONObject:
     body = call.body_as(EventCreate)
-    return event_json(call.metadata.events.create(call.current_site.id, body.name))
+    try:
+        event = call.metadata.events.create(call.current_site.id, body.name, call.context.max_events_per_site)
+    except EventLimitError as error:
+        raise ApiError(400, str(error)) from error
+    return event_json(event)
 
 
 def get_event(call: ApiCall) -> JSONObject:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from leadline.collect.referrers import is_valid_hostname, strip_www
 from leadline.publishing.datasets import DATASETS, check_dataset_names
 from leadline.query.timezones import known_timezones
 
@@ -58,6 +59,30 @@ def _known_datasets(names: list[str]) -> list[str]:
     return list(check_dataset_names(names))
 
 
+def _hostname(value: str) -> str:
+    """A site's hostname as hits are compared with it: lower case, IDNA-encoded, without "www." or a root dot."""
+    name = value.strip().lower().removesuffix(".")
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise ValueError(f"{value!r} is not a hostname such as 'example.com'") from error
+    if not is_valid_hostname(name):
+        raise ValueError(f"{value!r} is not a hostname such as 'example.com'")
+    return strip_www(name)
+
+
+def _one_domain(names: list[str]) -> list[str]:
+    # A single-domain site is bound to one hostname (its "www." twin included); a list leaves room for more.
+    if len(set(names)) > 1:
+        raise ValueError("a single-domain site has one hostname: send at most one (or [] to let the next hit set it)")
+    return names[:1]
+
+
+Domains = Annotated[
+    list[Annotated[str, StringConstraints(max_length=253), AfterValidator(_hostname)]],
+    Field(max_length=16),
+    AfterValidator(_one_domain),
+]
 DatasetNames = Annotated[
     list[Annotated[str, StringConstraints(max_length=64)]], Field(min_length=1), AfterValidator(_known_datasets)
 ]
@@ -80,6 +105,15 @@ class SiteUpdate(StrictBody):
     timezone: Timezone = "UTC"
     multi_domain: bool = False
     multi_domain_option: MultiDomainOption = "combined"
+    domains: Domains = Field(default_factory=list)
+
+    def changes(self) -> dict[str, object]:
+        """Only the fields the client sent; `domains` as the site's bound hostname (None: unbound)."""
+        changes = super().changes()
+        if "domains" in changes:
+            domains = changes.pop("domains")
+            changes["primary_hostname"] = domains[0] if isinstance(domains, list) and domains else None
+        return changes
 
 
 class SiteCreate(SiteUpdate):
@@ -111,5 +145,6 @@ class IntegrationClientCreate(StrictBody):
 
 
 BOOLEAN_SITE_FIELDS = ("multi_domain",)
+LIST_SITE_FIELDS = ("domains",)
 # Form bodies carry lists as one comma-separated value.
 LIST_INTEGRATION_CLIENT_FIELDS = ("datasets",)

@@ -38,6 +38,9 @@ def site_json(site: Site) -> JSONObject:
         "timezone": site.timezone,
         "multi_domain": site.multi_domain,
         "multi_domain_option": site.multi_domain_option,
+        # A single-domain site's hostname ([] until set or bound by its first accepted hit); a multi-domain
+        # site accepts every hostname.
+        "domains": [site.primary_hostname] if site.primary_hostname and not site.multi_domain else [],
         "created_at": timestamp(site.created_at),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadline.api.calls import ApiCall
 from leadline.api.errors import ApiError
-from leadline.api.models import BOOLEAN_SITE_FIELDS, SiteCreate, SiteUpdate
+from leadline.api.models import BOOLEAN_SITE_FIELDS, LIST_SITE_FIELDS, SiteCreate, SiteUpdate
 from leadline.api.serializers import JSONObject, deleted_json, list_json, site_json
 
 
@@ -14,7 +14,7 @@ def list_sites(call: ApiCall) -> JSONObject:
 
 
 def create_site(call: ApiCall) -> JSONObject:
-    body = call.body_as(SiteCreate, BOOLEAN_SITE_FIELDS)
+    body = call.body_as(SiteCreate, BOOLEAN_SITE_FIELDS, LIST_SITE_FIELDS)
     site = call.metadata.sites.create(call.account_id, body.changes(), default_timezone=call.account().timezone)
     return site_json(site)
 
@@ -24,7 +24,7 @@ def get_site(call: ApiCall) -> JSONObject:
 
 
 def update_site(call: ApiCall) -> JSONObject:
-    body = call.body_as(SiteUpdate, BOOLEAN_SITE_FIELDS)
+    body = call.body_as(SiteUpdate, BOOLEAN_SITE_FIELDS, LIST_SITE_FIELDS)
     site = call.metadata.sites.update(call.account_id, call.current_site.id, body.changes())
     return site_json(site)
 

@@ -35,6 +35,8 @@ class Site(ApiModel):
     timezone: str
     multi_domain: bool
     multi_domain_option: str | None = None
+    # The hostname a single-domain site accepts hits from; empty until set or bound by an accepted hit.
+    domains: tuple[str, ...] = ()
     created_at: str  # UTC, "YYYY-MM-DD HH:MM:SS", as the API writes it
 
 

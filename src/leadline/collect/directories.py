@@ -2,6 +2,7 @@
 
 Live entries expire after a short time so other processes' changes show up; changes made through this
 process's metadata store invalidate them at once (the deployment subscribes `forget` to its notifications).
+Event names are visitor-controlled, so creating events on first sight is capped per site and rate-limited.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Generic, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from leadline.collect.pipeline import DropReason
+from leadline.rate_limiter import RateLimit
 from leadline.store.metadata.events import EventRepository
-from leadline.store.metadata.records import Site
+from leadline.store.metadata.records import EventLimitError, Site
 from leadline.store.metadata.sites import SiteRepository
 from leadline.store.metadata.store import MetadataStore
 
@@ -77,26 +80,53 @@ class SiteDirectory:
 
 
 class EventDirectory:
-    """Event ids by (site, name); a name seen for the first time creates the event."""
+    """Event ids by (site, name); a name seen for the first time creates the event, within the site's limits.
 
-    def __init__(self, metadata: MetadataStore) -> None:
+    `max_events` caps a site's events (those created through the API count too); `new_names` limits how
+    many names hits may create per site. Names that exist are always found, whatever the limits.
+    """
+
+    def __init__(
+        self, metadata: MetadataStore, max_events: int | None = None, new_names: RateLimit | None = None
+    ) -> None:
         self._metadata = metadata
+        self._max_events = max_events
+        self._new_names = new_names
         self._cache: ExpiringCache[tuple[str, str], str] = ExpiringCache()
+        # Sites found at their cap: further new names drop without a write attempt until one is deleted.
+        self._full: ExpiringCache[str, bool] = ExpiringCache()
 
     def cached(self, site_id: str, name: str) -> str | None:
         found, event_id = self._cache.get((site_id, name))
         return event_id if found else None
 
-    async def event_id(self, site_id: str, name: str) -> str:
+    async def event_id(self, site_id: str, name: str) -> str | DropReason:
         event_id = self.cached(site_id, name)
         if event_id is not None:
             return event_id
-        event = await run_in_threadpool(self._metadata.events.get_or_create, site_id, name)
-        self._cache.put((site_id, name), event.id)
-        return event.id
+        found = await run_in_threadpool(self._find_or_create, site_id, name)
+        if not isinstance(found, DropReason):
+            self._cache.put((site_id, name), found)
+        return found
+
+    def _find_or_create(self, site_id: str, name: str) -> str | DropReason:
+        events = self._metadata.events
+        existing = events.find_by_name(site_id, name)
+        if existing is not None:
+            return existing.id
+        if self._full.get(site_id)[0]:
+            return DropReason.TOO_MANY_EVENTS
+        if self._new_names is not None and self._new_names.retry_after(site_id) is not None:
+            return DropReason.NEW_EVENT_RATE_LIMITED
+        try:
+            return events.get_or_create(site_id, name, self._max_events).id
+        except EventLimitError:
+            self._full.put(site_id, True)
+            return DropReason.TOO_MANY_EVENTS
 
     def forget_site(self, site_id: str) -> None:
         self._cache.forget(lambda key: key[0] == site_id)
+        self._full.forget(lambda key: key == site_id)
 
 
 class BulkSiteDirectory:
@@ -126,20 +156,27 @@ class BulkSiteDirectory:
 
 
 class BulkEventDirectory:
-    """Event ids for a bulk load: a name seen for the first time creates the event, synchronously."""
+    """Event ids for a bulk load: a name seen for the first time creates the event, synchronously.
 
-    def __init__(self, events: EventRepository) -> None:
+    With `max_events`, names beyond the site's cap drop as the collector would drop them. The new-name
+    rate limit does not apply: a load's hits span simulated days, not the wall-clock hour it counts.
+    """
+
+    def __init__(self, events: EventRepository, max_events: int | None = None) -> None:
         self._repository = events
+        self._max_events = max_events
         self._event_ids: dict[tuple[str, str], str] = {}
 
     def cached(self, site_id: str, name: str) -> str | None:
-        return self._look_up(site_id, name)
+        return self._event_ids.get((site_id, name))
 
-    async def event_id(self, site_id: str, name: str) -> str:
-        return self._look_up(site_id, name)
-
-    def _look_up(self, site_id: str, name: str) -> str:
+    async def event_id(self, site_id: str, name: str) -> str | DropReason:
+        """Answers at once (the pipeline's bulk run finishes it without an event loop)."""
         event_id = self._event_ids.get((site_id, name))
         if event_id is None:
-            event_id = self._event_ids[site_id, name] = self._repository.get_or_create(site_id, name).id
+            try:
+                event_id = self._repository.get_or_create(site_id, name, self._max_events).id
+            except EventLimitError:
+                return DropReason.TOO_MANY_EVENTS
+            self._event_ids[site_id, name] = event_id
         return event_id

@@ -21,6 +21,8 @@ class DropReason(Enum):
     UNKNOWN_SITE = "unknown_site"
     FOREIGN_HOSTNAME = "foreign_hostname"
     BOT = "bot"
+    TOO_MANY_EVENTS = "too_many_events"  # a new event name on a site at max_events_per_site
+    NEW_EVENT_RATE_LIMITED = "new_event_rate_limited"  # a new event name beyond new_event_rate_limit
 
 
 StepResult = DropReason | None

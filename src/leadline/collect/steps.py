@@ -27,7 +27,7 @@ class SiteLookup(Protocol):
     async def site(self, site_id: str) -> Site | None: ...
 
     async def claim_hostname(self, site: Site, hostname: str) -> str | None:
-        """Bind a single-domain site to its first hostname; the hostname it is bound to."""
+        """Bind an unbound single-domain site to `hostname`, atomically; the hostname it is bound to now."""
 
 
 class EventLookup(Protocol):
@@ -35,7 +35,8 @@ class EventLookup(Protocol):
 
     def cached(self, site_id: str, name: str) -> str | None: ...
 
-    async def event_id(self, site_id: str, name: str) -> str: ...
+    async def event_id(self, site_id: str, name: str) -> str | DropReason:
+        """The event's id; a new name the site's event limits refuse is the reason to drop the hit instead."""
 
 
 class Locator(Protocol):
@@ -51,27 +52,47 @@ class SaltSource(Protocol):
 
 
 def check_site_and_hostname(sites: SiteLookup) -> Step:
-    def check(hit: PendingHit, site: Site | None) -> StepResult | Awaitable[StepResult]:
+    """Drop hits for unknown sites, and hits for a bound single-domain site from another hostname.
+
+    An unbound site accepts any hostname here: binding waits for `bind_hostname`, after every drop step.
+    """
+
+    def check(hit: PendingHit, site: Site | None) -> StepResult:
         if site is None:
             return DropReason.UNKNOWN_SITE
         hit.site = site
-        if site.multi_domain:
+        if site.multi_domain or site.primary_hostname is None:
             return None
-        if site.primary_hostname is None:
-            return claim_then_check(hit, site)
         return None if strip_www(hit.payload.hostname) == site.primary_hostname else DropReason.FOREIGN_HOSTNAME
 
-    async def claim_then_check(hit: PendingHit, site: Site) -> StepResult:
-        bound = await sites.claim_hostname(site, strip_www(hit.payload.hostname))
-        return None if bound is None or strip_www(hit.payload.hostname) == bound else DropReason.FOREIGN_HOSTNAME
-
     async def load_then_check(hit: PendingHit) -> StepResult:
-        result = check(hit, await sites.site(hit.payload.site_id))
-        return await result if result is not None and not isinstance(result, DropReason) else result
+        return check(hit, await sites.site(hit.payload.site_id))
 
     def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
         known, site = sites.cached(hit.payload.site_id)
         return check(hit, site) if known else load_then_check(hit)
+
+    return step
+
+
+def bind_hostname(sites: SiteLookup) -> Step:
+    """Bind an unbound single-domain site to the hostname of its first accepted hit.
+
+    It must come after every step that can drop a hit, so that a bot (or any hit dropped later) cannot
+    claim a site for a hostname of its choosing. The claim is atomic: a hit that loses a race to another
+    hostname is dropped as foreign, as it would have been a moment later.
+    """
+
+    async def claim(hit: PendingHit, site: Site) -> StepResult:
+        hostname = strip_www(hit.payload.hostname)
+        bound = await sites.claim_hostname(site, hostname)
+        return None if bound is None or bound == hostname else DropReason.FOREIGN_HOSTNAME
+
+    def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
+        site = hit.site
+        if site is None or site.multi_domain or site.primary_hostname is not None:
+            return None
+        return claim(hit, site)
 
     return step
 
@@ -101,7 +122,10 @@ def put_campaign(hit: PendingHit) -> StepResult:
 
 def resolve_event(events: EventLookup) -> Step:
     async def look_up(hit: PendingHit) -> StepResult:
-        hit.event_id = await events.event_id(hit.payload.site_id, hit.payload.event_name)
+        found = await events.event_id(hit.payload.site_id, hit.payload.event_name)
+        if isinstance(found, DropReason):
+            return found
+        hit.event_id = found
         return None
 
     def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
@@ -178,6 +202,8 @@ def collection_steps(parts: StepParts) -> list[tuple[str, Step]]:
         ("put_referrer", put_referrer),
         ("put_campaign", put_campaign),
         ("resolve_event", resolve_event(parts.events)),
+        # The last step that can drop a hit is above; the steps below only add to it and record sessions.
+        ("bind_hostname", bind_hostname(parts.sites)),
         ("put_geolocation", put_geolocation(parts.geolocator)),
         ("put_visitor_id", put_visitor_id(parts.salts)),
         ("assign_session", assign_session(parts.sessions)),
