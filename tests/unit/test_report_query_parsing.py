@@ -96,3 +96,42 @@ def test_arbitrary_text_in_any_parameter_parses_or_raises_query_error(text: str)
     for name in PARAMETERS:
         with contextlib.suppress(QueryError):
             parse_report_query({**BASE, name: text}, "UTC")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "253402300799",  # 9999-12-31 23:59:59 UTC: a 500 before (year 10000 in the offsets' window)
+        "0001-01-01 00:00:00",  # year 1: a 500 before (year 0 once shifted to UTC)
+        "9999-12-31 23:59:59",
+        "1969-12-31 18:59:59",  # 23:59:59 UTC: the bound is on the instant, not the wall clock
+        "32503680000",  # 3000-01-01 00:00:00 UTC, just past the range
+        "-1",
+        "1e9",
+        "1700000000.5",
+        "2026-02-30 00:00:00",
+        "tomorrow",
+    ],
+)
+def test_dates_outside_1970_to_2999_or_not_dates_are_refused(value: str) -> None:
+    for name in ("date_from", "date_to"):
+        with pytest.raises(QueryError, match=name):
+            parse_report_query({**BASE, name: value}, "America/New_York")
+
+
+def test_the_ends_of_the_date_range_are_accepted() -> None:
+    query = parse_report_query({**BASE, "date_from": "0", "date_to": "2999-12-31 23:59:59"}, "UTC")
+    assert query.date_from == datetime(1970, 1, 1, tzinfo=UTC)
+    assert query.date_to == datetime(2999, 12, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC"))
+
+
+def test_a_limit_with_whitespace_around_its_digits_is_read_as_those_digits() -> None:
+    """strip() removes more than int() tolerates (e.g. "\\x1f"): such a limit was a 500 before."""
+    assert parse_report_query({**BASE, "limit": "5\x1f"}, "UTC").limit == 5
+    assert parse_report_query({**BASE, "limit": " 7 "}, "UTC").limit == 7
+
+
+@pytest.mark.parametrize("value", ["0", "10001", "\u0663", "5 5", "+5"])
+def test_a_limit_that_is_not_plain_digits_in_range_is_refused(value: str) -> None:
+    with pytest.raises(QueryError, match="limit"):
+        parse_report_query({**BASE, "limit": value}, "UTC")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadline.api.rate_limits import RateLimits
+from leadline.query.limits import UNBOUNDED, ReportLimits
 from leadline.store.events import EventStore
 from leadline.store.metadata.store import MetadataStore
 
@@ -20,3 +21,5 @@ class ApiContext:
     metadata: MetadataStore
     event_store: EventStore
     rate_limits: RateLimits
+    max_events_per_site: int = 500  # the cap hits obey too (settings.max_events_per_site)
+    report_limits: ReportLimits = UNBOUNDED  # the entry point passes the settings' bounds

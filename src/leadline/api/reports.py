@@ -6,21 +6,29 @@ from leadline.api.calls import ApiCall
 from leadline.api.errors import ApiError
 from leadline.api.permissions import Need
 from leadline.api.serializers import JSONObject
+from leadline.metrics import report_timer
 from leadline.query.current import current_visitors
+from leadline.query.errors import ReportTimeoutError
 from leadline.query.parse import QueryError, parse_entity, parse_report_query
 from leadline.query.report import run_report
 
 _TRUE, _FALSE = ("true", "1"), ("false", "0", "")
+RETRY_AFTER_TIMEOUT_SECONDS = 30  # long enough for a burst of reports or a large flush to pass
 
 
 def get_aggregations(call: ApiCall) -> JSONObject:
+    limits = call.context.report_limits
     try:
         _, site_id, _ = parse_entity(call.query)
         site = call.require_site(site_id, Need.READ_SITE)
-        query = parse_report_query(call.query, site.timezone)
-    except QueryError as error:
+        query = parse_report_query(call.query, site.timezone, limits=limits)
+        with report_timer():
+            return {"data": run_report(query, call.event_store, call.metadata, limits=limits)}
+    except QueryError as error:  # ReportTooLargeError too: the request asks for more than one answer may hold
         raise ApiError(400, str(error)) from error
-    return {"data": run_report(query, call.event_store, call.metadata)}
+    except ReportTimeoutError as error:
+        # 503, not 400: the request is valid, and the same report may finish when the server is less busy.
+        raise ApiError(503, str(error), {"Retry-After": str(RETRY_AFTER_TIMEOUT_SECONDS)}) from error
 
 
 def get_current_visitors(call: ApiCall) -> JSONObject:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from leadline.query.dialects import Dialect, Params
-from leadline.query.model import DIMENSIONS, Entity, Filter, SortKey
+from leadline.query.model import DIMENSIONS, EVENT_GROUPING, Entity, Filter, SortKey
 from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import HitKind
 
@@ -23,6 +23,8 @@ class CompiledQuery:
 
 def _column(name: str) -> str:
     # The allow-list is the only way a name reaches SQL text.
+    if name == EVENT_GROUPING:
+        return "event_id"  # names are metadata: the report turns ids into names after the query
     if name not in DIMENSIONS:
         raise ValueError(f"not a dimension: {name!r}")
     return name
@@ -85,7 +87,9 @@ def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
             "uniques": dialect.count_distinct("visitor_id"),
         }
     else:
-        where += [f"kind = {HitKind.EVENT:d}", f"event_id = {params.add(plan.event_id or '', 'String')}"]
+        where.append(f"kind = {HitKind.EVENT:d}")
+        if query.event_name is not None:  # without one, the query groups by event
+            where.append(f"event_id = {params.add(plan.event_id or '', 'String')}")
         measures = {
             "conversions": "count(*)",
             "unique_conversions": dialect.count_distinct("visitor_id"),
@@ -183,8 +187,8 @@ def compile_report(plan: QueryPlan, dialect: Dialect) -> CompiledQuery:
     selected = [*key_columns, *(f"coalesce({metric}, 0) AS {metric}" for metric in query.metrics)]
     sql = f"SELECT {', '.join(selected)} FROM {source}"
     sql += " ORDER BY " + ", ".join(_ordering(query.sort, query.metrics, key_columns, query.date_grouping is not None))
-    if query.limit is not None:
-        sql += f" LIMIT {int(query.limit)}"
+    if plan.row_limit is not None:
+        sql += f" LIMIT {int(plan.row_limit)}"
     return CompiledQuery(sql=sql, params=params, columns=(*key_columns, *query.metrics))
 
 

@@ -42,6 +42,10 @@ DIMENSIONS: tuple[str, ...] = (
     "keyword",
 )
 
+# Event reports may also group by the event itself (then entity_name may be left out): one row per event
+# of the site, named by the event's current name.
+EVENT_GROUPING = "event"
+
 DATE_GROUPINGS: tuple[str, ...] = ("hour", "day", "month", "year")
 
 # How a date bucket is written in answers, per grouping.

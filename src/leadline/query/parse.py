@@ -11,9 +11,12 @@ from zoneinfo import ZoneInfo
 
 import re2
 
+from leadline.query.errors import QueryError as QueryError  # raised here; importers have long found it here
+from leadline.query.limits import UNBOUNDED, ReportLimits
 from leadline.query.model import (
     DATE_GROUPINGS,
     DIMENSIONS,
+    EVENT_GROUPING,
     FILTER_OPERATORS,
     MAX_FILTER_VALUE_LENGTH,
     MAX_FILTERS,
@@ -33,12 +36,11 @@ _LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 # matching means no pattern can hang them, and anything RE2 refuses is a 400 here instead of a 500 there.
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # refused patterns are the user's input: keep them out of the log
-_LARGEST_TIMESTAMP = 253402300799  # 9999-12-31 23:59:59 UTC
+# Instants a report may name: from the Unix epoch to the end of 2999. Wider ones (year 1, year 9999) would
+# overflow date arithmetic in Python and in the engines; any real range is clamped to the site's data anyway.
+EARLIEST_INSTANT = 0  # 1970-01-01 00:00:00 UTC
+LATEST_INSTANT = 32503680000 - 1  # 2999-12-31 23:59:59 UTC
 _DIGITS = re.compile(r"[0-9]{1,12}")
-
-
-class QueryError(ValueError):
-    """A report request that cannot be answered; the message names the parameter and the fix."""
 
 
 def _choices(options: tuple[str, ...]) -> str:
@@ -63,17 +65,26 @@ def parse_entity(params: Mapping[str, str]) -> tuple[Entity, str, str | None]:
     if not site_id:
         raise QueryError("site_id is required when entity is event")
     if not event_name:
+        if params.get("field_grouping") == EVENT_GROUPING:
+            return entity, site_id, None  # every event of the site, one row each
         raise QueryError("entity_name (the event name) is required when entity is event")
     return entity, site_id, event_name
 
 
-def parse_report_query(params: Mapping[str, str], site_timezone: str) -> ReportQuery:
-    """The whole query; `site_timezone` applies when the request names no timezone."""
+def parse_report_query(
+    params: Mapping[str, str], site_timezone: str, *, limits: ReportLimits = UNBOUNDED
+) -> ReportQuery:
+    """The whole query; `site_timezone` applies when the request names no timezone.
+
+    `limits.max_rows` (when set) is the largest `limit` a request may ask for.
+    """
     entity, site_id, event_name = parse_entity(params)
     timezone = _parse_timezone(params.get("timezone"), site_timezone)
     metrics = _parse_metrics(params.get("aggregates"), entity)
     date_grouping = _parse_choice(params, "date_grouping", DATE_GROUPINGS)
-    field_grouping = _parse_choice(params, "field_grouping", DIMENSIONS)
+    field_grouping = _parse_choice(
+        params, "field_grouping", (*DIMENSIONS, EVENT_GROUPING) if entity is Entity.EVENT else DIMENSIONS
+    )
     date_from = _parse_instant(params.get("date_from"), "date_from", timezone)
     date_to = _parse_instant(params.get("date_to"), "date_to", timezone)
     if date_from is not None and date_to is not None and date_from > date_to:
@@ -91,7 +102,7 @@ def parse_report_query(params: Mapping[str, str], site_timezone: str) -> ReportQ
         field_grouping=field_grouping,
         filters=_parse_filters(params.get("filters")),
         sort=_parse_sort(params.get("sort_by"), sortable),
-        limit=_parse_limit(params.get("limit")),
+        limit=_parse_limit(params.get("limit"), MAX_LIMIT if limits.max_rows is None else limits.max_rows),
     )
 
 
@@ -127,17 +138,24 @@ def _parse_instant(raw: str | None, name: str, timezone: str) -> datetime | None
     if raw is None or raw == "":
         return None
     text = raw.strip()
+    out_of_range = QueryError(f"{name} must lie between 1970-01-01 00:00:00 and 2999-12-31 23:59:59 UTC")
     if _DIGITS.fullmatch(text):
         seconds = int(text)
-        if seconds > _LARGEST_TIMESTAMP:
-            raise QueryError(f"{name} is out of range")
+        if not EARLIEST_INSTANT <= seconds <= LATEST_INSTANT:
+            raise out_of_range
         return datetime.fromtimestamp(seconds, UTC)
     if _LOCAL_DATETIME.fullmatch(text):
         try:
-            local = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+            local = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=ZoneInfo(timezone))
         except ValueError as error:
             raise QueryError(f"{name}: {text!r} is not a real date and time") from error
-        return local.replace(tzinfo=ZoneInfo(timezone))
+        try:
+            instant = local.timestamp()
+        except (OverflowError, ValueError) as error:  # years 1 and 9999 can leave the range of datetime in UTC
+            raise out_of_range from error
+        if not EARLIEST_INSTANT <= instant <= LATEST_INSTANT:
+            raise out_of_range
+        return local
     raise QueryError(f"{name} must be a Unix timestamp or a 'YYYY-MM-DD HH:MM:SS' date in the request timezone")
 
 
@@ -196,9 +214,10 @@ def _parse_sort(raw: str | None, sortable: tuple[str, ...]) -> tuple[SortKey, ..
     return tuple(keys)
 
 
-def _parse_limit(raw: str | None) -> int | None:
+def _parse_limit(raw: str | None, largest: int) -> int | None:
     if raw is None or raw == "":
         return None
-    if not _DIGITS.fullmatch(raw.strip()) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise QueryError(f"limit must be an integer between 1 and {MAX_LIMIT}")
-    return int(raw)
+    text = raw.strip()  # int() accepts less around digits than strip() removes (e.g. "\x1f"): parse what was checked
+    if not _DIGITS.fullmatch(text) or not 1 <= int(text) <= largest:
+        raise QueryError(f"limit must be an integer between 1 and {largest} (the most rows a report returns)")
+    return int(text)

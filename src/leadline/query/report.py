@@ -6,22 +6,59 @@ from datetime import UTC, datetime
 
 from leadline.query.compile import compile_report
 from leadline.query.dialects import DIALECTS
-from leadline.query.model import Entity, ReportQuery
-from leadline.query.plan import plan_query
+from leadline.query.errors import ReportTimeoutError, ReportTooLargeError
+from leadline.query.limits import UNBOUNDED, ReportLimits
+from leadline.query.model import EVENT_GROUPING, Entity, ReportQuery
+from leadline.query.plan import DAY, plan_query
 from leadline.query.shape import shape_rows
 from leadline.store.events import EventStore
+from leadline.store.events.base import EventStoreTimeoutError
 from leadline.store.metadata.store import MetadataStore
 
 
 def run_report(
-    query: ReportQuery, event_store: EventStore, metadata: MetadataStore, now: datetime | None = None
+    query: ReportQuery,
+    event_store: EventStore,
+    metadata: MetadataStore,
+    now: datetime | None = None,
+    *,
+    limits: ReportLimits = UNBOUNDED,
 ) -> list[dict[str, str]]:
+    """The shaped answer to `query`. Past `limits`: ReportTooLargeError (a 400) or ReportTimeoutError (a 503)."""
+    moment = now or datetime.now(UTC)
     event_id = None
-    if query.entity is Entity.EVENT:
-        event = metadata.events.find_by_name(query.site_id, query.event_name or "")
+    if query.entity is Entity.EVENT and query.event_name is not None:
+        event = metadata.events.find_by_name(query.site_id, query.event_name)
         event_id = event.id if event is not None else ""
-    earliest = event_store.earliest_hit(query.site_id) if query.date_from is None else None
-    plan = plan_query(query, now or datetime.now(UTC), event_id=event_id, earliest=earliest)
+    earliest = _first_countable_second(event_store, query, moment)
+    plan = plan_query(query, moment, event_id=event_id, earliest=earliest, limits=limits)
     compiled = compile_report(plan, DIALECTS[event_store.dialect])
-    rows = event_store.fetch(compiled.sql, compiled.params)
-    return shape_rows(query, compiled.columns, rows)
+    try:
+        rows = event_store.fetch(compiled.sql, compiled.params, timeout_seconds=limits.timeout_seconds)
+    except EventStoreTimeoutError as error:
+        raise ReportTimeoutError(
+            f"the report ran longer than {limits.timeout_seconds:g} s and was stopped: "
+            "narrow date_from/date_to, the grouping or the filters, or retry later"
+        ) from error
+    if limits.max_rows is not None and len(rows) > limits.max_rows:
+        raise ReportTooLargeError(
+            f"this report has more than {limits.max_rows} rows, the most one answer holds: "
+            f"ask for the first ones with limit (at most {limits.max_rows}) or narrow the report"
+        )
+    shaped = shape_rows(query, compiled.columns, rows)
+    if query.field_grouping == EVENT_GROUPING:
+        names = {event.id: event.name for event in metadata.events.list_all(query.site_id)}
+        # Hits of an event deleted meanwhile have no name to show: they are left out, as a named report would.
+        shaped = [row | {EVENT_GROUPING: names[row[EVENT_GROUPING]]} for row in shaped if row[EVENT_GROUPING] in names]
+    return shaped
+
+
+def _first_countable_second(event_store: EventStore, query: ReportQuery, now: datetime) -> int:
+    """Where the site's data begins: the window is clamped to it, so `date_from=0` costs nothing.
+
+    A day before the first stored hit, because a session counts at its start, and the hit that opened it may
+    have been deleted since (with its event's data); the rest of a session lies within a day of its start.
+    Without any hit, the window is empty.
+    """
+    first_hit = event_store.earliest_hit(query.site_id)
+    return int(now.timestamp()) + 1 if first_hit is None else first_hit - DAY

@@ -13,6 +13,10 @@ class EventStoreBusyError(RuntimeError):
     """The embedded event store is held by another process (DuckDB allows one writer process)."""
 
 
+class EventStoreTimeoutError(RuntimeError):
+    """A read ran past its time limit and was interrupted; the store stays usable."""
+
+
 class HitKind(IntEnum):
     PAGEVIEW = 1
     EVENT = 2
@@ -94,8 +98,11 @@ class EventStore(Protocol):
 
     dialect: str  # the name of the SQL dialect its queries are compiled for ("duckdb", "clickhouse")
 
-    def fetch(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
-        """Run a compiled report query (read only) and return its rows."""
+    def fetch(self, sql: str, params: Params, timeout_seconds: float | None = None) -> list[tuple[Any, ...]]:
+        """Run a compiled report query (read only) and return its rows.
+
+        Past `timeout_seconds` (waiting for the store included) the query is interrupted: EventStoreTimeoutError.
+        """
 
     def earliest_hit(self, site_id: str) -> int | None:
         """Unix second of a site's first hit, or None without hits."""
