@@ -1,4 +1,4 @@
-"""`leadline keys`: create, list and revoke API keys (a key's secret is printed once, at creation)."""
+"""`leadline keys`: create, list and revoke API keys (secrets shown once), and rotate accounts' signing keys."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from leadline.cli.output import JsonOption, fail, fail_on, print_result, print_r
 from leadline.cli.stores import metadata_store
 from leadline.store.metadata.records import ApiKey, NotFoundError
 
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys; rotate an account's signing key.", no_args_is_help=True)
 
 
 def key_row(key: ApiKey) -> dict[str, Any]:
@@ -71,3 +71,21 @@ def revoke(
     with metadata_store() as store, fail_on(NotFoundError):
         key = store.api_keys.revoke(key_id)
     print_result({"id": key.id, "revoked": True}, as_json, f"Revoked key [bold]{key.id}[/]")
+
+
+@keys_app.command("rotate-signing")
+def rotate_signing(
+    account: Annotated[str, typer.Option(help="Account whose publications the new key signs.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Make a new signing key for an account's publications; older keys stay listed to verify what they signed."""
+    with metadata_store() as store:
+        with fail_on(NotFoundError):
+            store.accounts.get(account)
+        key = store.signing_keys.rotate(account)
+    print_result(
+        {"id": key.id, "account_id": key.account_id, "algorithm": key.algorithm, "public_key": key.public_key},
+        as_json,
+        f"Created signing key [bold]{key.id}[/] ({key.algorithm}); it signs publications of {account} from now on",
+        f"Public key: {key.public_key}",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,10 +11,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from leadline.cli.output import fail
+from leadline.cli.output import fail, fail_on
 from leadline.config import Settings
 from leadline.store.events import EventStore, EventStoreBusyError, open_event_store
+from leadline.store.files import OWNER_ONLY_UMASK, ensure_private_directory, store_files, wider_modes
+from leadline.store.metadata.sealed import WrongSecretKeyError
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
+from leadline.store.secret_key import SecretKeyError, sealing_key, secret_key_file
+
+logger = logging.getLogger("leadline.files")
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -23,12 +30,34 @@ def load_settings(**overrides: Any) -> Settings:
         fail(f"invalid settings: {error}")
 
 
+def private_data_dir(settings: Settings) -> None:
+    """From now on this process makes owner-only files; the data directory exists, made owner-only if new."""
+    os.umask(OWNER_ONLY_UMASK)
+    ensure_private_directory(settings.data_dir.resolve())
+
+
+def warn_about_wide_modes(settings: Settings) -> None:
+    """Log a warning for each store file or directory that others may read (the operator decides to narrow it)."""
+    paths = [settings.data_dir.resolve(), secret_key_file(settings)]
+    for warning in wider_modes(paths + store_files(settings.metadata_url, settings.event_store_url)):
+        logger.warning(warning)
+
+
 @contextmanager
 def metadata_store(settings: Settings | None = None) -> Iterator[MetadataStore]:
-    """The metadata store (migrated to the current schema), disposed of on leaving, also after `fail`."""
-    store = open_metadata_store((settings or load_settings()).metadata_url)
+    """The metadata store (migrated to the current schema), disposed of on leaving, also after `fail`.
+
+    A secret key that cannot be used, or does not open the stored signing keys, is a one-line error.
+    """
+    settings = settings or load_settings()
+    private_data_dir(settings)
+    with fail_on(SecretKeyError):
+        key = sealing_key(settings)
+    store = open_metadata_store(settings.metadata_url, sealing_key=key)
     try:
-        yield store
+        with fail_on(SecretKeyError, WrongSecretKeyError):
+            store.signing_keys.seal_plain_keys()  # like the migrations: once, on opening (nothing to do but once)
+            yield store
     finally:
         store.close()
 
@@ -36,6 +65,7 @@ def metadata_store(settings: Settings | None = None) -> Iterator[MetadataStore]:
 @contextmanager
 def event_store(settings: Settings) -> Iterator[EventStore]:
     """The event store, closed on leaving; a store held by a running server is a one-line error."""
+    private_data_dir(settings)
     try:
         store = open_event_store(settings.event_store_url)
     except EventStoreBusyError as error:

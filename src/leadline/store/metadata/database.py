@@ -10,16 +10,22 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from leadline.store.files import create_private_file, ensure_private_directory
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL mode, foreign keys and a busy timeout."""
+    """An engine for `url`; SQLite files get WAL mode, foreign keys, secure delete and a busy timeout.
+
+    A new SQLite file is made owner-only before SQLite opens it: its WAL and shared-memory files copy its mode.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_directory(Path(parsed.database).parent)
+        create_private_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -28,6 +34,8 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows (old salts, replaced secrets) are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     return engine

@@ -15,6 +15,7 @@ from leadline.store.metadata.integration_clients import IntegrationClientReposit
 from leadline.store.metadata.milestones import MilestoneRepository
 from leadline.store.metadata.publications import PublicationRepository
 from leadline.store.metadata.salts import SaltRepository
+from leadline.store.metadata.sealed import SealingKey
 from leadline.store.metadata.signing_keys import SigningKeyRepository
 from leadline.store.metadata.sites import SiteRepository
 
@@ -43,8 +44,11 @@ class MetadataStore:
         self.engine.dispose()
 
 
-def open_metadata_store(url: str, migrate: bool = True) -> MetadataStore:
-    """Connect to the metadata store at `url`, upgrading its schema first unless told not to."""
+def open_metadata_store(url: str, migrate: bool = True, sealing_key: SealingKey | None = None) -> MetadataStore:
+    """Connect to the metadata store at `url`, upgrading its schema first unless told not to.
+
+    `sealing_key` seals the secrets stored at rest (private signing keys); without it they cannot be used.
+    """
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
@@ -59,6 +63,6 @@ def open_metadata_store(url: str, migrate: bool = True) -> MetadataStore:
         milestones=MilestoneRepository(engine),
         salts=SaltRepository(engine),
         integration_clients=IntegrationClientRepository(engine),
-        signing_keys=SigningKeyRepository(engine),
+        signing_keys=SigningKeyRepository(engine, sealing_key),
         publications=PublicationRepository(engine),
     )
