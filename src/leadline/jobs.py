@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leadline.collect.collector import Collector
 from leadline.deployment import Deployment
+from leadline.metrics import JobMetrics
 
 logger = logging.getLogger("leadline.jobs")
 
@@ -60,6 +61,7 @@ class Scheduler:
 
     def __init__(self, jobs: list[Job]) -> None:
         self.jobs = jobs
+        self.metrics = JobMetrics()  # runs by job and outcome; the app registers it for /metrics
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -77,7 +79,12 @@ class Scheduler:
         while True:
             await asyncio.sleep(delay)
             delay = job.every_seconds
+            started = time.perf_counter()
+            outcome = "ok"
             try:
                 await run_in_threadpool(job.run)
             except Exception:
+                outcome = "failed"
                 logger.exception("job %s failed", job.name)
+            self.metrics.runs.labels(job.name, outcome).inc()
+            self.metrics.durations.labels(job.name).observe(time.perf_counter() - started)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from typing import Protocol
 
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadline.http_errors import error_response
@@ -63,15 +65,23 @@ class BodySizeLimit:
                 await error_response(413, message)(scope, receive, send)
 
 
+class RequestObserver(Protocol):
+    """Told of every answered request (the metrics); `route` is the template, None when no route matched."""
+
+    def observe(self, method: str, route: str | None, status: int, seconds: float) -> None: ...
+
+
 class AccessLog:
     """Logs one JSON line per request: method, route, status, duration and a request id, nothing personal.
 
     The route is the matched route's template (`/v1/sites/{site_id}`), so ids stay out of the log too; an
-    unmatched path is logged cut short. Never a query string, address, user agent, key or secret.
+    unmatched path is logged cut short. Never a query string, address, user agent, key or secret. The same
+    measurement goes to `observer` (the request metrics), so a request is timed once.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observer: RequestObserver | None = None) -> None:
         self.app = app
+        self.observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,20 +101,31 @@ class AccessLog:
         try:
             await self.app(scope, receive, recording_send)
         finally:
+            seconds = time.perf_counter() - started
+            matched = matched_route(scope)
             fields = {
                 "method": scope["method"],
-                "route": route_template(scope),
+                # An unmatched path is logged (cut short) to show what was probed; metrics never see it.
+                "route": matched if matched is not None else str(scope["path"])[:MAX_LOGGED_PATH],
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "duration_ms": round(seconds * 1000, 2),
                 "request_id": request_id,
             }
             access_log.info("request", extra={"fields": fields})
+            if self.observer is not None:
+                self.observer.observe(scope["method"], matched, status, seconds)
 
 
-def route_template(scope: Scope) -> str:
-    """The matched route's path template with its mount prefix, or the raw path cut to MAX_LOGGED_PATH."""
+def matched_route(scope: Scope) -> str | None:
+    """The matched route's path template with its mount prefix; None when no route matched.
+
+    A mount whose own routes matched nothing (or that serves an app of its own, like static files) is
+    `<prefix>/{path}`: its template, never the path asked for.
+    """
     route = scope.get("route")
+    if isinstance(route, Mount):
+        return str(scope.get("root_path", "")) + "/{path}"
     template = getattr(route, "path", None)
     if isinstance(template, str):
         return str(scope.get("root_path", "")) + template
-    return str(scope["path"])[:MAX_LOGGED_PATH]
+    return None

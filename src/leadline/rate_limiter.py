@@ -8,7 +8,9 @@ storage (`redis://…`) lets several workers count together without any other ch
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,22 +41,52 @@ class Verdict:
         return headers
 
 
+class Rejections:
+    """Requests refused, counted by limit namespace (never by key: keys name clients, sites and addresses)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()  # limits are checked from the event loop and from worker threads
+
+    def declare(self, namespace: str) -> None:
+        """Make `namespace` known, so that it is reported (at zero) before its first refusal."""
+        with self._lock:
+            self._counts[namespace] += 0
+
+    def add(self, namespace: str) -> None:
+        with self._lock:
+            self._counts[namespace] += 1
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
 class RateLimit:
     """One limit (such as '10/minute') in one namespace, counted separately for each key."""
 
     def __init__(
-        self, limiter: MovingWindowRateLimiter, limit: str, namespace: str, clock: Callable[[], float]
+        self,
+        limiter: MovingWindowRateLimiter,
+        limit: str,
+        namespace: str,
+        clock: Callable[[], float],
+        rejections: Rejections | None = None,
     ) -> None:
         self.item: RateLimitItem = parse(limit)
         self._limiter = limiter
         self._namespace = namespace
         self._clock = clock
+        self._rejections = rejections or Rejections()
+        self._rejections.declare(namespace)
 
     def hit(self, key: str) -> Verdict:
         """Count one request of `key`."""
         allowed = self._limiter.hit(self.item, self._namespace, key)
         stats = self._limiter.get_window_stats(self.item, self._namespace, key)
         retry_after = None if allowed else self._seconds_until(stats.reset_time)
+        if not allowed:
+            self._rejections.add(self._namespace)
         return Verdict(allowed, self.item.amount, max(stats.remaining, 0), retry_after)
 
     def retry_after(self, key: str) -> int | None:
@@ -65,6 +97,7 @@ class RateLimit:
         """Without counting: None if a request of `key` would pass now, else the seconds until one would."""
         if self._limiter.test(self.item, self._namespace, key):
             return None
+        self._rejections.add(self._namespace)  # callers refuse the request when a peek says no
         return self._seconds_until(self._limiter.get_window_stats(self.item, self._namespace, key).reset_time)
 
     def _seconds_until(self, reset_time: float) -> int:
@@ -82,10 +115,14 @@ class RateLimiter:
     def __init__(self, storage_uri: str = "memory://", clock: Callable[[], float] = time.time) -> None:
         self._limiter = MovingWindowRateLimiter(open_storage(storage_uri))
         self._clock = clock
+        self.rejections = Rejections()  # read by /metrics
 
     def limit(self, limit: str, namespace: str) -> RateLimit:
-        """A limit counted under `namespace`, so that two limits never share counters."""
-        return RateLimit(self._limiter, limit, namespace, self._clock)
+        """A limit counted under `namespace`, so that two limits never share counters.
+
+        `namespace` is a fixed name, never built from a key: it labels the rejections on /metrics.
+        """
+        return RateLimit(self._limiter, limit, namespace, self._clock, self.rejections)
 
 
 def open_storage(storage_uri: str) -> Storage:

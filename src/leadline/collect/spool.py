@@ -16,6 +16,7 @@ import struct
 import time
 import zlib
 from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -60,6 +61,21 @@ def read_records(path: Path) -> Iterator[bytes]:
 
 class SpoolClosedError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Segments not yet in the event store: how many, their bytes, and how long the oldest has waited."""
+
+    segments: int
+    size_bytes: int
+    oldest_age_seconds: float  # 0.0 when there is none
+
+
+def segment_created_at(path: Path) -> float | None:
+    """The creation time a segment's name records (`<time_ns>-<pid>`), or None for a name of another form."""
+    stamp = path.name.partition("-")[0]
+    return int(stamp) / 1e9 if stamp.isdigit() else None
 
 
 class Spool:
@@ -140,6 +156,24 @@ class Spool:
 
     def closed_segments(self) -> list[Path]:
         return sorted(self.directory.glob("*" + CLOSED_SUFFIX))
+
+    def backlog(self) -> Backlog:
+        """What is waiting for the flusher, read from the directory (so it also counts a crashed run's segments)."""
+        now = time.time()
+        segments, size, oldest = 0, 0, now
+        # One listing, not one per suffix: a segment renamed from .open to .seg meanwhile is counted once.
+        for path in self.directory.glob("*"):
+            if path.suffix not in (OPEN_SUFFIX, CLOSED_SUFFIX):
+                continue
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # flushed (or renamed) between listing and looking
+                continue
+            segments += 1
+            size += stat.st_size
+            created = segment_created_at(path)
+            oldest = min(oldest, stat.st_mtime if created is None else created)
+        return Backlog(segments, size, max(0.0, now - oldest) if segments else 0.0)
 
     async def _sync_loop(self) -> None:
         while not self._closed:
