@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from leadline.cli.accounts import accounts_app
+from leadline.cli.backup import backup, restore
 from leadline.cli.demo import demo
 from leadline.cli.integrations import integrations_app
 from leadline.cli.keys import keys_app
@@ -21,6 +22,8 @@ app.command()(version)
 app.command()(serve)
 app.command()(demo)
 app.command()(publish)
+app.command()(backup)
+app.command()(restore)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(sites_app, name="sites")

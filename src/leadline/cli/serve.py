@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -10,8 +11,9 @@ import uvicorn
 from leadline import __version__
 from leadline.cli.options import HostOption, PortOption
 from leadline.cli.output import console, fail
-from leadline.cli.stores import load_settings, metadata_store
+from leadline.cli.stores import load_settings, metadata_store, warn_about_wide_modes
 from leadline.config import Settings
+from leadline.logs import configure_logging
 
 
 def version() -> None:
@@ -32,6 +34,8 @@ def run_server(settings: Settings) -> None:
     """Serve until stopped, with the schema migrated first."""
     if settings.workers > 1 and settings.event_store_url.startswith("duckdb:"):
         fail("the embedded DuckDB event store is single-process: use --workers 1, or LEADLINE_EVENTS_URL for a server")
+    configure_logging(settings.log_level)  # the start's warnings are JSON lines like the rest
+    warn_about_wide_modes(settings)  # files already there; those made from here on are owner-only
     with metadata_store(settings):
         pass  # opening migrates: once, here, before any worker starts
     uvicorn.run(
@@ -46,4 +50,7 @@ def run_server(settings: Settings) -> None:
         proxy_headers=False,
         log_level=settings.log_level,
         server_header=False,
+        # On SIGTERM uvicorn stops accepting, lets requests in flight finish for at most this long (then
+        # cancels them), and only then runs the lifespan's shutdown: the spool's last segment is flushed.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),  # uvicorn declares whole seconds
     )

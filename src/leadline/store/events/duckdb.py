@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +13,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from leadline.store.events.base import HIT_COLUMNS, EventStoreBusyError, Hit, HitKind, HitRow, Params, hit_to_row
+from leadline.store.events.base import (
+    HIT_COLUMNS,
+    EventStoreBusyError,
+    EventStoreTimeoutError,
+    Hit,
+    HitKind,
+    HitRow,
+    Params,
+    hit_to_row,
+)
+from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
 MIGRATIONS: tuple[str, ...] = (
@@ -69,6 +81,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+# How often a query past its deadline is interrupted again, until it stops.
+INTERRUPT_REPEAT_SECONDS = 0.05
+
 # How long a stored batch id is remembered: far longer than a spool segment can wait to be replayed.
 BATCH_MEMORY = timedelta(days=7)
 
@@ -92,7 +107,8 @@ class DuckDBEventStore:
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_directory(path.parent)
+        new_file = not path.exists()
         try:
             self._connection = duckdb.connect(str(path))
         except duckdb.IOException as error:
@@ -101,6 +117,8 @@ class DuckDBEventStore:
             raise EventStoreBusyError(
                 f"the event store {path} is in use by another process (a running server?): stop it and retry"
             ) from error
+        if new_file and path.exists():  # DuckDB refuses an empty file made beforehand: narrow the new one now
+            path.chmod(PRIVATE_FILE_MODE)
         # One connection, used by one thread at a time: DuckDB connections are not thread-safe.
         self._lock = threading.Lock()
         self._migrate()
@@ -169,11 +187,46 @@ class DuckDBEventStore:
         finally:
             self._connection.unregister("incoming_hits")
 
-    def fetch(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
+    def fetch(self, sql: str, params: Params, timeout_seconds: float | None = None) -> list[tuple[Any, ...]]:
         if params.style != "qmark":
             raise ValueError("DuckDB takes positional parameters")
-        with self._lock:
-            return self._run(sql, params.positional)
+        if timeout_seconds is None:
+            with self._lock:
+                return self._run(sql, params.positional)
+        deadline = time.monotonic() + timeout_seconds
+        # Waiting behind a long flush or another report counts against the limit too.
+        if not self._lock.acquire(timeout=timeout_seconds):
+            raise EventStoreTimeoutError(f"the event store stayed busy for {timeout_seconds:g} s")
+        try:
+            return self._run_interruptible(sql, params.positional, deadline)
+        finally:
+            self._lock.release()
+
+    def _run_interruptible(self, sql: str, params: Sequence[object], deadline: float) -> list[tuple[Any, ...]]:
+        """`_run`, interrupted from `deadline` on; the caller holds the lock."""
+        finished = threading.Event()
+        guard = threading.Lock()  # an interrupt never lands after the query ended (on the next one)
+
+        def watchdog() -> None:
+            if finished.wait(max(deadline - time.monotonic(), 0.0)):
+                return
+            # Again and again: an interrupt that arrives while DuckDB is still preparing the query is forgotten.
+            while True:
+                with guard:
+                    if finished.is_set():
+                        return
+                    self._connection.interrupt()
+                if finished.wait(INTERRUPT_REPEAT_SECONDS):
+                    return
+
+        threading.Thread(target=watchdog, name="report-watchdog", daemon=True).start()
+        try:
+            return self._run(sql, params)
+        except duckdb.InterruptException as error:
+            raise EventStoreTimeoutError("the query ran past its time limit and was interrupted") from error
+        finally:
+            with guard:
+                finished.set()
 
     def earliest_hit(self, site_id: str) -> int | None:
         with self._lock:
@@ -197,6 +250,34 @@ class DuckDBEventStore:
                 "DELETE FROM hits WHERE site_id = ? AND kind = ? AND event_id = ?",
                 [site_id, int(HitKind.EVENT), event_id],
             )
+
+    def copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole database to a new DuckDB file at `target` (a backup while serving).
+
+        One COPY FROM DATABASE statement reads one snapshot (DuckDB's MVCC), on a connection of its own to the
+        same open database: the store goes on taking batches and answering reports meanwhile, and `close()`
+        neither waits for nor breaks a copy in progress (a cursor of the store's connection would make it
+        refuse to close). ATTACH + COPY rather than copying the file: the copy is a complete database,
+        whatever the write-ahead log holds.
+        """
+        with self._lock:
+            source, path = self._run(
+                "SELECT database_name, path FROM duckdb_databases() WHERE database_name = current_database()"
+            )[0]
+        # Quoted by hand: ATTACH and COPY take no bound parameters (the names are ours, quoted all the same).
+        target_literal = "'" + str(target).replace("'", "''") + "'"
+        source_name = '"' + str(source).replace('"', '""') + '"'
+        alias = f"leadline_backup_{secrets.token_hex(8)}"  # attached databases are seen by every connection
+        copier = duckdb.connect(str(path))  # DuckDB hands out the database this process has open, not a second one
+        try:
+            copier.execute("SET enable_progress_bar = false")  # it would draw on the server's stderr
+            copier.execute(f"ATTACH {target_literal} AS {alias}")
+            try:
+                copier.execute(f"COPY FROM DATABASE {source_name} TO {alias}")
+            finally:
+                copier.execute(f"DETACH {alias}")
+        finally:
+            copier.close()
 
     def close(self) -> None:
         with self._lock:
