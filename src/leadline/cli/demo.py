@@ -1,7 +1,12 @@
-"""`leadline demo`: a demo account, site and full-access key (and synthetic traffic if asked), then serve."""
+"""`leadline demo`: a demo account, site and full-access key (and synthetic traffic if asked), then serve.
+
+The dashboard password is new at every start and printed with the rest: a fixed one would be the same
+on every demo anyone leaves running on a reachable address.
+"""
 
 from __future__ import annotations
 
+import secrets
 import sys
 from typing import Annotated
 
@@ -22,13 +27,15 @@ def demo(
         int, typer.Option(min=0, help="Fill the demo site with this many synthetic hits over six months, once.")
     ] = 0,
 ) -> None:
-    """Create a demo account, site and full-access key, print them, then serve."""
+    """Create a demo account (with a new dashboard password), site and full-access key, print them, then serve."""
     settings = load_settings(host=host, port=port)
     with metadata_store(settings) as store:
         account = store.accounts.find_by_email(DEMO_EMAIL) or store.accounts.create("Demo", DEMO_EMAIL)
         sites = store.sites.list_all(account.id)
         site = sites[0] if sites else store.sites.create(account.id, {"name": "Demo site"})
         issued = store.api_keys.create(account.id, ["*"], name="demo")
+        password = secrets.token_urlsafe(12)
+        store.accounts.set_password(account.id, password)
     if hits > 0:
         from leadline.traffic.demo import fill_demo_site  # only now: it loads the event store's dependencies
 
@@ -41,6 +48,7 @@ def demo(
     console.print(f"API key:  {issued.key}")
     console.print(f"API:      {base}/v1/account")
     console.print(f"OpenAPI:  {base}/v1/openapi.json")
+    console.print(f"Sign in:  {base}/login as {account.email} with password {password}")
     console.print(f"Try:      curl -H 'Authorization: Bearer {issued.key}' {base}/v1/sites")
     sys.stdout.flush()  # the lines must be out before uvicorn takes over: scripts read them from a pipe
     run_server(settings)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from leadline.collect.client_address import ClientAddressPolicy
 from leadline.config import Settings
+from leadline.query.limits import ReportLimits
 from leadline.rate_limiter import RateLimit
 from leadline.store.events import EventStore
 from leadline.store.metadata.store import MetadataStore
@@ -21,3 +23,12 @@ class DashboardContext:
     login_attempts: RateLimit = field(repr=False)  # per email (keyed hash), of failed sign-ins
     share_password_attempts: RateLimit = field(repr=False)  # per site, of wrong share passwords
     client_addresses: ClientAddressPolicy = field(default_factory=ClientAddressPolicy)
+    # Signs the dashboard's cookies (sessions, share admissions, flash messages); `session_keys.signing_key`
+    # derives it from the deployment's secret. The random default only serves contexts built in tests.
+    signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+
+    @property
+    def report_limits(self) -> ReportLimits:
+        """The same bounds `/v1/aggregations` applies: the dashboard is no back door around them."""
+        settings = self.settings
+        return ReportLimits(settings.report_max_rows, settings.report_max_time_buckets, settings.report_timeout_seconds)

@@ -17,6 +17,15 @@ class ConflictError(ValueError):
     """The change would break a uniqueness rule (e.g. two events of one site with the same name)."""
 
 
+class EventLimitError(ValueError):
+    """The site has as many events as it may have (`max_events_per_site`); no new one can be created."""
+
+    def __init__(self, max_events: int) -> None:
+        super().__init__(
+            f"this site has reached its limit of {max_events} events: delete unused events before creating more"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     id: str

@@ -1,7 +1,8 @@
-"""Sites: what a tracking script reports to, with sharing, timezone and multi-domain settings."""
+"""Sites: what a tracking script reports to, with sharing, timezone, multi-domain settings and hostname binding."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,7 +15,11 @@ from leadline.store.metadata.clock import utc_now
 from leadline.store.metadata.pagination import Page, PageRequest, fetch_all, fetch_page
 from leadline.store.metadata.records import Site
 from leadline.store.metadata.rows import find_one, get_one, reader
-from leadline.store.metadata.share_passwords import hash_share_password, verify_share_password
+from leadline.store.metadata.share_passwords import (
+    hash_share_password,
+    verify_share_password,
+    verify_share_password_digest,
+)
 from leadline.store.metadata.tables import events, milestones, sites
 
 SHARING_OPTIONS = ("none", "private", "public")
@@ -36,6 +41,9 @@ class SiteSettings:
     multi_domain_option: str | None = None
     share_password: str | None = None
     has_share_password: bool = False
+    # The one hostname a single-domain site accepts hits from (without "www."); None until one is set or
+    # an accepted hit binds it.
+    primary_hostname: str | None = None
 
 
 def apply_site_changes(current: SiteSettings, changes: Mapping[str, Any]) -> SiteSettings:
@@ -57,6 +65,11 @@ def apply_site_changes(current: SiteSettings, changes: Mapping[str, Any]) -> Sit
         raise InvalidSiteSettingsError("multi_domain_option can only be set when multi_domain is true")
     else:
         merged = replace(merged, multi_domain_option=None)
+    if merged.multi_domain:
+        if changes.get("primary_hostname") is not None:
+            raise InvalidSiteSettingsError("domains can only be set when multi_domain is false")
+        # Every hostname reports to a multi-domain site; going back to one domain binds afresh.
+        merged = replace(merged, primary_hostname=None)
     return merged
 
 
@@ -72,6 +85,7 @@ def _settings_of(site: Site) -> SiteSettings:
         multi_domain=site.multi_domain,
         multi_domain_option=site.multi_domain_option,
         has_share_password=site.has_share_password,
+        primary_hostname=site.primary_hostname,
     )
 
 
@@ -82,6 +96,7 @@ def _stored_columns(settings: SiteSettings) -> dict[str, Any]:
         "timezone": settings.timezone,
         "multi_domain": settings.multi_domain,
         "multi_domain_option": settings.multi_domain_option,
+        "primary_hostname": settings.primary_hostname,
     }
     if settings.share_password is not None:
         columns["share_password_hash"] = hash_share_password(settings.share_password)
@@ -136,9 +151,11 @@ class SiteRepository:
         with self._engine.begin() as connection:
             current = self._get(connection, account_id, site_id)
             checked = apply_site_changes(_settings_of(current), changes)
-            connection.execute(
-                update(sites).where(sites.c.id == site_id).values(updated_at=utc_now(), **_stored_columns(checked))
-            )
+            columns = _stored_columns(checked)
+            if checked.primary_hostname == current.primary_hostname:
+                # Unchanged: leave it to a hit that binds the site meanwhile instead of writing back what was read.
+                del columns["primary_hostname"]
+            connection.execute(update(sites).where(sites.c.id == site_id).values(updated_at=utc_now(), **columns))
             updated = self._get(connection, account_id, site_id)
         self._changes.site_changed(site_id)
         return updated
@@ -153,7 +170,11 @@ class SiteRepository:
         self._changes.site_changed(site_id)
 
     def claim_primary_hostname(self, site_id: str, hostname: str) -> str | None:
-        """Bind a site to `hostname` unless it is bound already; the hostname it is bound to (None if gone)."""
+        """Bind a site to `hostname` unless it is bound already; the hostname it is bound to (None if gone).
+
+        One conditional UPDATE: of two hits racing to bind a site, exactly one wins and the other learns
+        the winner's hostname. The collector calls this only for hits it accepts.
+        """
         with self._engine.begin() as connection:
             claimed = connection.execute(
                 update(sites)
@@ -173,6 +194,25 @@ class SiteRepository:
                 select(sites.c.share_password_hash).where(sites.c.id == site_id)
             ).scalar_one_or_none()
         return stored is not None and verify_share_password(stored, password)
+
+    def check_share_password_digest(self, site_id: str, digest: str) -> bool:
+        """Whether `digest` is the SHA-256 hex of the site's share password (a share link's `?password=`)."""
+        with self._engine.connect() as connection:
+            stored = connection.execute(
+                select(sites.c.share_password_hash).where(sites.c.id == site_id)
+            ).scalar_one_or_none()
+        return stored is not None and verify_share_password_digest(stored, digest)
+
+    def share_password_stamp(self, site_id: str) -> str | None:
+        """A short digest of the site's share password hash (None without one).
+
+        A private share's admission cookie carries it, so a new password shuts out whoever knew the old one.
+        """
+        with self._engine.connect() as connection:
+            stored = connection.execute(
+                select(sites.c.share_password_hash).where(sites.c.id == site_id)
+            ).scalar_one_or_none()
+        return None if stored is None else hashlib.sha256(stored.encode()).hexdigest()[:16]
 
     @staticmethod
     def _get(connection: Connection, account_id: str, site_id: str) -> Site:

@@ -35,6 +35,8 @@ accounts = Table(
     Column("email", String(320), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("created_at", DateTime, nullable=False),
+    # Argon2id of the dashboard password; None: the account cannot sign in (API keys only).
+    Column("password_hash", String(255), nullable=True),
 )
 
 api_keys = Table(
