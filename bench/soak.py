@@ -42,8 +42,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ingest import USER_AGENTS
 from tests.live_server import LiveServer, start_server
+
+from leadline.traffic.agents import DESKTOP_AGENTS, MOBILE_AGENTS, TABLET_AGENTS
 
 HOSTNAME = "shop.example"
 PAGES = ["", "pricing", "docs", "blog", "about", "signup"]
@@ -168,7 +169,7 @@ def run_wrk(
 
 
 def write_script(path: Path, site_id: str, run: str, delay_ms: float) -> None:
-    agents = [template.format(v=v) for template in USER_AGENTS for v in range(1, 11)]
+    agents = [agent for agents in (DESKTOP_AGENTS, MOBILE_AGENTS, TABLET_AGENTS) for agent, _ in agents]
     path.write_text(
         LUA
         % {

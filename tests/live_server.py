@@ -15,8 +15,10 @@ from pathlib import Path
 
 import httpx
 
+from leadline.config import Settings
 from leadline.store.metadata.records import Account, Site
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
+from leadline.store.secret_key import sealing_key
 
 STARTUP_TIMEOUT_SECONDS = 30
 
@@ -107,7 +109,11 @@ def start_server(data_dir: Path, settings: Mapping[str, str] | None = None) -> L
     else:
         process.kill()
         raise RuntimeError(f"leadline serve did not start:\n{log_path.read_text()}")
-    metadata = open_metadata_store(f"sqlite:///{data_dir.resolve() / 'leadline.sqlite3'}", migrate=False)
+    # The server's secret key (its setting, else the key file in its data directory) opens its signing keys here too.
+    secret = sealing_key(Settings(data_dir=data_dir, secret_key=(settings or {}).get("LEADLINE_SECRET_KEY")))
+    # The server's metadata store: its LEADLINE_DATABASE_URL (PostgreSQL, say), else the SQLite file it made.
+    url = (settings or {}).get("LEADLINE_DATABASE_URL") or f"sqlite:///{data_dir.resolve() / 'leadline.sqlite3'}"
+    metadata = open_metadata_store(url, migrate=False, sealing_key=secret)
     return LiveServer(base_url=base_url, data_dir=data_dir, process=process, log_path=log_path, metadata=metadata)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -14,15 +15,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from leadline.admin.server import admin_socket
 from leadline.api.errors import ApiError, handle_api_error
 from leadline.api.routes import api_routes
+from leadline.collect.collector import Collector
 from leadline.collect.endpoint import collection_routes
+from leadline.collect.pipeline import DropReason
 from leadline.config import Settings
+from leadline.dashboard.routes import dashboard_routes
 from leadline.deployment import Deployment, build_deployment
 from leadline.http_errors import error_response, handle_http_exception, handle_unexpected_error
 from leadline.integrations.routes import integration_routes
 from leadline.jobs import Scheduler, job_table
 from leadline.logs import configure_logging
+from leadline.metrics import HttpMetrics, LiveFigures, metrics_route, new_registry
 from leadline.middleware import AccessLog, BodySizeLimit
 
 
@@ -34,14 +40,22 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
 
     collector = deployment.new_collector()
     scheduler = Scheduler(job_table(deployment, collector))
+    registry = metrics_registry(deployment, collector, scheduler)
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+
+    admin = admin_socket(deployment.admin())  # operator commands (backup) while this server holds the stores
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await collector.start()
         scheduler.start()
+        if admin is not None:
+            admin.start()
         try:
             yield
         finally:
+            if admin is not None:
+                admin.stop()
             await scheduler.stop()
             await collector.stop()
             deployment.close()
@@ -67,11 +81,14 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
         *collection_routes(collector, deployment.client_addresses, settings.bench_bare_endpoint),
         *integration_routes(settings, deployment.integrations()),
         Mount("/v1", routes=api_routes(deployment.api_context()), name="v1"),
+        *dashboard_routes(deployment.dashboard()),
+        # No token, no route: /metrics then answers the 404 of any unknown path.
+        *([metrics_route(registry, metrics_token)] if metrics_token else []),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(AccessLog),
+            Middleware(AccessLog, observer=HttpMetrics(registry)),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],
         exception_handlers={
@@ -84,3 +101,14 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.state.deployment = deployment
     app.state.collector = collector
     return app
+
+
+def metrics_registry(deployment: Deployment, collector: Collector, scheduler: Scheduler) -> CollectorRegistry:
+    """This app's own registry: live figures of its collector and rate limits, flush and job timings."""
+    figures = LiveFigures(
+        hits=lambda: collector.pipeline.stats,
+        drop_reasons=[reason.value for reason in DropReason],
+        spool_backlog=collector.spool.backlog,
+        rate_limit_rejections=deployment.rate_limiter.rejections.counts,
+    )
+    return new_registry(figures, collector.flusher.durations, *scheduler.metrics.collectors())

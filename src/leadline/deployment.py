@@ -7,7 +7,9 @@ narrow parts it needs from it (`api_context`, `integrations`, `step_parts`, `new
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from leadline.admin.context import AdminContext, EventStoreCopier, secret_key_source
 from leadline.api.context import ApiContext
 from leadline.api.rate_limits import RateLimits
 from leadline.collect.client_address import ClientAddressPolicy
@@ -18,13 +20,18 @@ from leadline.collect.sessions import SessionTracker
 from leadline.collect.spool import Spool
 from leadline.collect.steps import StepParts
 from leadline.config import Settings
+from leadline.dashboard.context import DashboardContext
+from leadline.dashboard.session_keys import signing_key
 from leadline.integrations.context import Integrations
 from leadline.privacy.salts import SaltStore
 from leadline.publishing.publications import Publications
 from leadline.publishing.publisher import Publisher
+from leadline.query.limits import ReportLimits
 from leadline.rate_limiter import RateLimiter
 from leadline.store.events import EventStore, open_event_store
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
+from leadline.store.secret_key import sealing_key, secret_key_file
+from leadline.store.snapshots import sqlite_file
 
 
 @dataclass(frozen=True)
@@ -45,11 +52,15 @@ class Deployment:
     def step_parts(self) -> StepParts:
         return StepParts(self.site_directory, self.event_directory, self.geolocator, self.salts, self.sessions)
 
+    @property
+    def spool_directory(self) -> Path:
+        return self.settings.data_dir.resolve() / "spool"
+
     def new_collector(self) -> Collector:
         """A collector over this deployment's stores, spooling into the data directory."""
         settings = self.settings
         spool = Spool(
-            settings.data_dir.resolve() / "spool",
+            self.spool_directory,
             max_age=settings.spool_segment_seconds,
             fsync_interval=settings.spool_fsync_interval_seconds,
             fsync_before_ack=settings.spool_fsync_before_ack,
@@ -59,7 +70,15 @@ class Deployment:
     def api_context(self) -> ApiContext:
         settings = self.settings
         rate_limits = RateLimits(self.rate_limiter, settings.management_rate_limit, settings.reports_rate_limit)
-        return ApiContext(self.metadata, self.event_store, rate_limits)
+        return ApiContext(
+            self.metadata,
+            self.event_store,
+            rate_limits,
+            max_events_per_site=settings.max_events_per_site,
+            report_limits=ReportLimits(
+                settings.report_max_rows, settings.report_max_time_buckets, settings.report_timeout_seconds
+            ),
+        )
 
     def integrations(self) -> Integrations:
         settings = self.settings
@@ -75,6 +94,33 @@ class Deployment:
             client_addresses=self.client_addresses,
         )
 
+    def dashboard(self) -> DashboardContext:
+        settings = self.settings
+        return DashboardContext(
+            settings=settings,
+            metadata=self.metadata,
+            event_store=self.event_store,
+            login_attempts=self.rate_limiter.limit(settings.login_rate_limit, "dashboard-login-failures"),
+            share_password_attempts=self.rate_limiter.limit(
+                settings.share_password_rate_limit, "dashboard-share-password-failures"
+            ),
+            client_addresses=self.client_addresses,
+            signing_key=signing_key(settings),
+        )
+
+    def admin(self) -> AdminContext:
+        """What the admin socket and `leadline backup` copy: the embedded stores, the spool, the key files."""
+        settings = self.settings
+        key_file = secret_key_file(settings)
+        return AdminContext(
+            data_dir=settings.data_dir.resolve(),
+            metadata_database=sqlite_file(settings.metadata_url),
+            event_store=self.event_store if isinstance(self.event_store, EventStoreCopier) else None,
+            spool_directory=self.spool_directory,
+            key_files=(key_file,),  # the dashboard's cookie key is derived from this one secret
+            secret_key=secret_key_source(settings, key_file),
+        )
+
     def close(self) -> None:
         self.geolocator.close()
         self.event_store.close()
@@ -84,10 +130,11 @@ class Deployment:
 def build_deployment(settings: Settings) -> Deployment:
     """Open the stores named by `settings` and build every part over them; `close()` releases them."""
     rate_limiter = RateLimiter(settings.rate_limit_storage)  # first: a bad storage URI opens nothing
-    metadata = open_metadata_store(settings.metadata_url)
+    metadata = open_metadata_store(settings.metadata_url, sealing_key=sealing_key(settings))
     event_store = open_event_store(settings.event_store_url)
     site_directory = SiteDirectory(metadata)
-    event_directory = EventDirectory(metadata)
+    new_event_names = rate_limiter.limit(settings.new_event_rate_limit, "new-event-names")
+    event_directory = EventDirectory(metadata, settings.max_events_per_site, new_event_names)
     # Changes made through this process (API, dashboard, CLI) reach the collector's caches at once.
     metadata.changes.subscribe(site_directory.forget)
     metadata.changes.subscribe(event_directory.forget_site)
