@@ -112,7 +112,10 @@ class Settings(BaseSettings):
         "100/hour", description="Per-site limit of event names created by hits (limits syntax)."
     )
     report_max_rows: int = Field(
-        10_000, ge=1, le=1_000_000, description="Most rows a report returns, whatever its `limit` asks."
+        10_000,
+        ge=1,
+        le=1_000_000,
+        description="Most rows one report may answer; a bigger answer or `limit` is refused (400).",
     )
     report_max_time_buckets: int = Field(
         10_000, ge=1, le=1_000_000, description="Most time buckets a report may group into (400 beyond it)."
