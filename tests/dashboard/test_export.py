@@ -81,6 +81,7 @@ def test_the_export_lists_one_file_per_panel_and_the_chart_series(deployment: De
         "entry_pages.csv",
         "exit_pages.csv",
         "referrers.csv",
+        "full_referrers.csv",
         "utm_source.csv",
         "utm_medium.csv",
         "utm_campaign.csv",

@@ -22,9 +22,12 @@ VALUES: dict[str, list[str]] = {
     "hostname": ["shop.example", "www.shop.example", "blog.example"],
     "pathname": ["/", "/pricing", "/café", "/a.b", "/(x)", "/docs/[1]", "/ünïcödé/页面", "/#/app"],
     "referrer_hostname": ["", "", "news.ycombinator.com", "www.bing.com", "t.co"],
+    "referrer_pathname": ["/", "/item", "/search", "/ünï"],
+    "referrer": ["", "news.ycombinator.com/item", "t.co/", "www.bing.com/search"],
     "browser": ["Chrome", "Firefox", "Safari", "Edge"],
     "country_code": ["US", "DE", "IN", ""],
     "city": ["", "Berlin", "New York"],
+    "region": ["", "DE-BE", "US-NY", "IN-MH"],
     "device_type": ["desktop", "mobile", "tablet"],
     "operating_system": ["Windows", "Mac OS X", "iOS", "Android"],
     "utm_source": ["", "", "newsletter", "twitter"],
@@ -34,6 +37,8 @@ VALUES: dict[str, list[str]] = {
     "utm_term": ["", "shoes"],
     "keyword": ["", "analytics", "Privacy"],
 }
+# Computed dimensions are filtered by the values of the columns they are computed from.
+VALUES["exit_pathname"] = VALUES["pathname"]
 EVENTS = {"Signup": "EVSIGNUP00", "Purchase": "EVBUY00000"}
 
 
@@ -73,7 +78,7 @@ class SeededChooser:
         return self.rng.choice(options)
 
 
-SESSION_FIELDS = ("browser", "country_code", "city", "device_type", "operating_system")
+SESSION_FIELDS = ("browser", "country_code", "region", "city", "device_type", "operating_system")
 PAGE_FIELDS = (
     "hostname",
     "pathname",
@@ -103,6 +108,9 @@ def build_traffic(choose: Chooser, site_id: str, window_start: int, sessions: in
             kind = HitKind.PAGEVIEW if position == 0 or choose.integer(0, 2) else HitKind.EVENT
             event_name = choose.pick(sorted(EVENTS)) if kind is HitKind.EVENT else ""
             moment = datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=fraction)
+            page = {name: choose.pick(VALUES[name]) for name in PAGE_FIELDS}
+            # As the collector stores it: a referrer's path only beside its hostname.
+            page["referrer_pathname"] = choose.pick(VALUES["referrer_pathname"]) if page["referrer_hostname"] else ""
             hits.append(
                 Hit(
                     site_id=site_id,
@@ -113,7 +121,7 @@ def build_traffic(choose: Chooser, site_id: str, window_start: int, sessions: in
                     entry=position == 0,  # the tracker flags a session's first pageview
                     event_id=EVENTS.get(event_name, ""),
                     value=choose.integer(0, 5000) if kind is HitKind.EVENT else 0,
-                    **{name: choose.pick(VALUES[name]) for name in PAGE_FIELDS},
+                    **page,
                     **constant,
                 )
             )
@@ -133,7 +141,10 @@ def seeded_traffic(site_id: str, seed: int, window_start: int, sessions: int = 1
 
 
 @st.composite
-def query_params(draw: st.DrawFn, site_id: str, window_start: int) -> dict[str, str]:
+def query_params(
+    draw: st.DrawFn, site_id: str, window_start: int, fields: Sequence[str] = DIMENSIONS
+) -> dict[str, str]:
+    """A report query; its field grouping and filters (when drawn) name `fields`."""
     entity = draw(st.sampled_from(list(Entity)))
     metrics = draw(st.lists(st.sampled_from(METRICS[entity]), min_size=1, unique=True))
     params = {"entity": entity.value, "aggregates": ",".join(metrics)}
@@ -143,7 +154,7 @@ def query_params(draw: st.DrawFn, site_id: str, window_start: int) -> dict[str, 
         params |= {"site_id": site_id, "entity_name": draw(st.sampled_from([*EVENTS, "Missing"]))}
     params["timezone"] = draw(st.sampled_from(TIMEZONES))
     date_grouping = draw(st.none() | st.sampled_from(DATE_GROUPINGS))
-    field_grouping = draw(st.none() | st.sampled_from(DIMENSIONS))
+    field_grouping = draw(st.none() | st.sampled_from(fields))
     if date_grouping:
         params["date_grouping"] = date_grouping
     if field_grouping:
@@ -155,7 +166,7 @@ def query_params(draw: st.DrawFn, site_id: str, window_start: int) -> dict[str, 
         params["date_to"] = str(date_from + draw(st.integers(0, SPAN)))
     filters = []
     for _ in range(draw(st.integers(0, 2))):
-        name = draw(st.sampled_from(DIMENSIONS))
+        name = draw(st.sampled_from(fields))
         operator = draw(st.sampled_from(FILTER_OPERATORS))
         if operator in ("matching", "not matching"):
             value = draw(st.sampled_from(["^/p", "é", r"\(x\)", "^$", "[0-9]", "(?i)chrome", "example$"]))
@@ -170,3 +181,7 @@ def query_params(draw: st.DrawFn, site_id: str, window_start: int) -> dict[str, 
     if draw(st.booleans()):
         params["limit"] = str(draw(st.integers(1, 6)))
     return params
+
+
+# Dimensions computed from several columns or hits, and the newest stored one: the ones most worth drawing often.
+DERIVED_AND_NEW_FIELDS = ("exit_pathname", "referrer", "region", "pathname")

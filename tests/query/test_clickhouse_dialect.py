@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 
 from leadline.query.compile import compile_report
 from leadline.query.dialects import DIALECTS
+from leadline.query.model import DIMENSIONS
 from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
 from leadline.query.plan import plan_query
 from leadline.query.shape import shape_rows
 from leadline.store.events.base import HIT_COLUMNS, Hit
-from leadline.store.events.clickhouse_schema import hits_table_ddl
+from leadline.store.events.clickhouse_schema import hits_table_ddl, hits_table_upgrades
 from tests.query.agreement import assert_same_answer
-from tests.query.strategies import EVENTS, query_params, traffic
+from tests.query.strategies import DERIVED_AND_NEW_FIELDS, EVENTS, query_params, traffic
 
 chdb_session = pytest.importorskip("chdb.session")
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -78,10 +79,23 @@ def as_datetime(value: Any) -> Any:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_clickhouse_answers_equal_the_oracle(clickhouse: ChdbHits, data: st.DataObject) -> None:
+    check_one_report(clickhouse, data, DIMENSIONS)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_clickhouse_answers_by_exit_page_full_referrer_and_region_equal_the_oracle(
+    clickhouse: ChdbHits, data: st.DataObject
+) -> None:
+    check_one_report(clickhouse, data, DERIVED_AND_NEW_FIELDS)
+
+
+def check_one_report(clickhouse: ChdbHits, data: st.DataObject, fields: Sequence[str]) -> None:
     site_id = f"CH{next(SITE_NUMBERS):08d}"  # a fresh site per example: hits of earlier examples stay apart
     generated = data.draw(traffic(site_id, max_sessions=12))
     clickhouse.insert(generated.hits)
-    query = parse_report_query(data.draw(query_params(site_id, generated.window_start)), site_timezone="UTC")
+    params = data.draw(query_params(site_id, generated.window_start, fields=fields))
+    query = parse_report_query(params, site_timezone="UTC")
     event_id = EVENTS.get(query.event_name or "", "") if query.event_name else None
     earliest = min((int(hit.timestamp.replace(tzinfo=UTC).timestamp()) for hit in generated.hits), default=None)
     compiled = compile_report(plan_query(query, NOW, event_id=event_id, earliest=earliest), DIALECTS["clickhouse"])
@@ -115,3 +129,15 @@ def test_user_values_never_enter_the_clickhouse_sql_text() -> None:
     assert hostile not in compiled.sql and "SITE" not in compiled.sql
     assert hostile in compiled.params.named.values()
     assert "positionCaseInsensitiveUTF8(pathname, {p" in compiled.sql
+
+
+def test_an_older_clickhouse_hits_table_upgrades_to_todays_columns(clickhouse: ChdbHits) -> None:
+    before_regions = hits_table_ddl("old_hits").replace(",\n    region String", "")
+    assert "region" not in before_regions
+    clickhouse.session.query(before_regions)
+    clickhouse.session.query("INSERT INTO old_hits (site_id, pathname) VALUES ('OLD', '/')")
+    for _ in range(2):  # idempotent: a second run changes nothing
+        for statement in hits_table_upgrades("old_hits"):
+            clickhouse.session.query(statement)
+    rows = clickhouse.fetch("SELECT site_id, region FROM old_hits", {})
+    assert rows == [["OLD", ""]]

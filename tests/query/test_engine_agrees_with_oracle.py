@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from leadline.store.events.base import EventStore
 from leadline.store.metadata.records import Account
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from tests.query.agreement import assert_same_answer
-from tests.query.strategies import EVENTS, query_params, traffic
+from tests.query.strategies import DERIVED_AND_NEW_FIELDS, EVENTS, query_params, traffic
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -55,10 +55,22 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_reports_equal_the_oracle(stores: Stores, data: st.DataObject) -> None:
+    check_one_report(stores, data, query_params)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_reports_by_exit_page_full_referrer_and_region_equal_the_oracle(stores: Stores, data: st.DataObject) -> None:
+    check_one_report(stores, data, lambda site, start: query_params(site, start, fields=DERIVED_AND_NEW_FIELDS))
+
+
+def check_one_report(
+    stores: Stores, data: st.DataObject, queries: Callable[[str, int], st.SearchStrategy[dict[str, str]]]
+) -> None:
     site_id = stores.new_site()
     generated = data.draw(traffic(site_id))
     stores.events.insert_hits(generated.hits)
-    params = data.draw(query_params(site_id, generated.window_start))
+    params = data.draw(queries(site_id, generated.window_start))
     query = parse_report_query(params, site_timezone="UTC")
     event_id = EVENTS.get(query.event_name or "", "") if query.event_name else None
     expected = expected_rows(query, generated.hits, NOW, event_id=event_id)

@@ -84,7 +84,7 @@ def generate_hits(path: Path, site_id: str, count: int) -> None:
         connection.execute(
             f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT ?, TIMESTAMP '2026-01-01' + to_seconds(n * 7), 1, "
             "n % 50000, 1767225600 + (n // 10) * 70, 'shop.example', '/p' || (n % 3000), '', 0, '', '', '', "
-            "'', '', '', '', '', 'Chrome', 'Linux', 'desktop', 'DE', '', n % 10 = 0 FROM range(?) AS numbers(n)",
+            "'', '', '', '', '', 'Chrome', 'Linux', 'desktop', 'DE', '', n % 10 = 0, '' FROM range(?) AS numbers(n)",
             [site_id, count],
         )
 

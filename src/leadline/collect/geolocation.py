@@ -1,4 +1,4 @@
-"""Country (from a database shipped inside a PyPI package) and, with a MaxMind file, city of an address."""
+"""Country (from a database shipped inside a PyPI package) and, with a MaxMind file, region and city of an address."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ MEMO_SIZE = 65536
 class Place:
     country_code: str = ""
     city: str = ""
+    region: str = ""  # ISO 3166-2 code of the largest subdivision ("US-CA", "DE-BE"): unique, unlike names
 
 
 class Geolocator:
@@ -41,7 +42,7 @@ class Geolocator:
     def _locate(self, ip: str) -> Place:
         # iptocc knows only public ranges: private, loopback and malformed addresses have no country.
         country = iptocc.country_code(ip) or ""
-        city = ""
+        region = city = ""
         if self._city_reader is not None and country:
             try:
                 record = self._city_reader.get(ip)
@@ -49,9 +50,20 @@ class Geolocator:
                 record = None
             if isinstance(record, dict):
                 country = record.get("country", {}).get("iso_code", country) or country
+                region = _region_code(country, record.get("subdivisions"))
                 city = record.get("city", {}).get("names", {}).get("en", "") or ""
-        return Place(country_code=country.upper()[:2], city=city[:255])
+        return Place(country_code=country.upper()[:2], region=region, city=city[:255])
 
     def close(self) -> None:
         if self._city_reader is not None:
             self._city_reader.close()
+
+
+def _region_code(country: str, subdivisions: Any) -> str:
+    """The ISO 3166-2 code of a City record's first (largest) subdivision: MaxMind stores it without the country."""
+    if not isinstance(subdivisions, list) or not subdivisions or not isinstance(subdivisions[0], dict):
+        return ""
+    code = subdivisions[0].get("iso_code")
+    if not isinstance(code, str) or not code.isascii() or not code.isalnum() or len(code) > 3:
+        return ""  # ISO 3166-2 subdivision parts are one to three letters or digits
+    return f"{country.upper()[:2]}-{code.upper()}"

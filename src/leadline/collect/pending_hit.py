@@ -31,6 +31,7 @@ class PendingHit:
     utm_content: str = ""
     utm_term: str = ""
     country_code: str = ""
+    region: str = ""
     city: str = ""
     visitor_id: int = 0
     previous_visitor_id: int | None = None  # under yesterday's salt, to continue sessions across midnight

@@ -33,10 +33,19 @@ def encode_row(row: HitRow) -> bytes:
     return orjson.dumps(row)
 
 
+# Columns added since the first spool format, in order, with the value a row spooled before them gets.
+# Each was appended to the end of HIT_COLUMNS, so an older row is a prefix of today's.
+_ADDED_COLUMNS: tuple[tuple[str, object], ...] = (
+    ("entry", False),  # the store's migration flags the entries of hits spooled without it
+    ("region", ""),  # not known for hits located before regions were recorded
+)
+_FIRST_FORMAT_LENGTH = len(HIT_COLUMNS) - len(_ADDED_COLUMNS)
+
+
 def decode_row(record: bytes) -> list[object]:
     row: list[object] = orjson.loads(record)
-    if len(row) == len(HIT_COLUMNS) - 1:
-        row.append(False)  # spooled before hits carried the entry flag; the store's migration sets it
+    if _FIRST_FORMAT_LENGTH <= len(row) < len(HIT_COLUMNS):
+        row.extend(default for _, default in _ADDED_COLUMNS[len(row) - _FIRST_FORMAT_LENGTH :])
     return row
 
 

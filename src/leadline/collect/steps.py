@@ -40,7 +40,7 @@ class EventLookup(Protocol):
 
 
 class Locator(Protocol):
-    """Country and city of an address, which is never kept (live: collect.geolocation.Geolocator)."""
+    """Country, region and city of an address, which is never kept (live: collect.geolocation.Geolocator)."""
 
     def locate(self, ip: str) -> Place: ...
 
@@ -143,7 +143,7 @@ def resolve_event(events: EventLookup) -> Step:
 def put_geolocation(geolocator: Locator) -> Step:
     def step(hit: PendingHit) -> StepResult:
         place = geolocator.locate(hit.ip)
-        hit.country_code, hit.city = place.country_code, place.city
+        hit.country_code, hit.region, hit.city = place.country_code, place.region, place.city
         return None
 
     return step

@@ -1,7 +1,8 @@
 """The site dashboard's panels and cards, declared once: what each shows and the `/v1/aggregations` query behind it.
 
 Pages count pageviews (each hit's own page); the other panels count visits, grouped by the session's entry
-pageview (where the visitor came from and with what), as `/v1/aggregations` does with `aggregates=visits`.
+pageview (where the visitor came from and with what), as `/v1/aggregations` does with `aggregates=visits`;
+exit pages group visits by the session's last pageview (`field_grouping=exit_pathname`).
 """
 
 from __future__ import annotations
@@ -38,21 +39,20 @@ class Panel:
         return self.field is not None and self.name != "events"
 
 
-_NO_REGIONS = "Leadline's geolocation records countries and cities, not regions."
-_NO_EXITS = "Exit pages are not recorded yet: the event store flags each session's entry, not its exit."
-
 PANELS: tuple[Panel, ...] = (
     Panel("pages", "Top pages", "pages", "pathname", "pageviews", "Pageviews"),
     Panel("entry_pages", "Entry pages", "pages", "pathname", "visits", "Visits"),
-    Panel("exit_pages", "Exit pages", "pages", None, "visits", "Visits", _NO_EXITS),
+    Panel("exit_pages", "Exit pages", "pages", "exit_pathname", "visits", "Visits"),
     Panel("referrers", "Referrers", "sources", "referrer_hostname", "visits", "Visits"),
+    # The same visits by the full referrer (hostname and path), a second tab beside the hostnames.
+    Panel("full_referrers", "Full referrers", "sources", "referrer", "visits", "Visits"),
     Panel("utm_source", "UTM source", "campaigns", "utm_source", "visits", "Visits"),
     Panel("utm_medium", "UTM medium", "campaigns", "utm_medium", "visits", "Visits"),
     Panel("utm_campaign", "UTM campaign", "campaigns", "utm_campaign", "visits", "Visits"),
     Panel("utm_content", "UTM content", "campaigns", "utm_content", "visits", "Visits"),
     Panel("utm_term", "UTM term", "campaigns", "utm_term", "visits", "Visits"),
     Panel("countries", "Countries", "locations", "country_code", "visits", "Visits"),
-    Panel("regions", "Regions", "locations", None, "visits", "Visits", _NO_REGIONS),
+    Panel("regions", "Regions", "locations", "region", "visits", "Visits"),
     Panel("cities", "Cities", "locations", "city", "visits", "Visits"),
     Panel("browsers", "Browsers", "devices", "browser", "visits", "Visits"),
     Panel("operating_systems", "Operating systems", "devices", "operating_system", "visits", "Visits"),
@@ -71,14 +71,17 @@ GROUPS: tuple[tuple[str, str], ...] = (
 # Every field a row click can filter by, with the chip's label.
 FILTER_FIELDS: dict[str, str] = {
     "pathname": "Page",
+    "exit_pathname": "Exit page",
     "hostname": "Hostname",
     "referrer_hostname": "Referrer",
+    "referrer": "Full referrer",
     "utm_source": "UTM source",
     "utm_medium": "UTM medium",
     "utm_campaign": "UTM campaign",
     "utm_content": "UTM content",
     "utm_term": "UTM term",
     "country_code": "Country",
+    "region": "Region",
     "city": "City",
     "browser": "Browser",
     "operating_system": "Operating system",
@@ -105,6 +108,6 @@ def row_label(panel: Panel, value: str) -> str:
     """What a row shows for a stored value (the empty value means none was recorded)."""
     if value:
         return value
-    if panel.name == "referrers":
+    if panel.field in ("referrer_hostname", "referrer"):
         return "Direct / none"
     return "(none)"

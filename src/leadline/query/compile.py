@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from leadline.query.dialects import Dialect, Params
-from leadline.query.model import DIMENSIONS, EVENT_GROUPING, Entity, Filter, SortKey
+from leadline.query.model import DIMENSIONS, EVENT_GROUPING, EXIT_DIMENSIONS, Entity, Filter, ReportQuery, SortKey
 from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import HitKind
 
@@ -21,13 +21,25 @@ class CompiledQuery:
     columns: tuple[str, ...]  # result columns: "date_key" / "field_key" when grouped, then the metrics
 
 
-def _column(name: str) -> str:
+def _dimension(name: str, table: str, exit_page: str) -> str:
+    """SQL for a dimension's value on a row of `table` ("" for an unqualified one); `exit_page` is the SQL of
+    the session's exit page where the query has joined it in (see model.EXIT_DIMENSIONS)."""
     # The allow-list is the only way a name reaches SQL text.
+    prefix = f"{table}." if table else ""
     if name == EVENT_GROUPING:
-        return "event_id"  # names are metadata: the report turns ids into names after the query
+        return f"{prefix}event_id"  # names are metadata: the report turns ids into names after the query
     if name not in DIMENSIONS:
         raise ValueError(f"not a dimension: {name!r}")
-    return name
+    if name in EXIT_DIMENSIONS:
+        return exit_page
+    if name == "referrer":  # as the oracle defines it: host then path, nothing for a direct visit
+        host, path = f"{prefix}referrer_hostname", f"{prefix}referrer_pathname"
+        return f"(CASE WHEN {host} = '' THEN '' ELSE concat({host}, {path}) END)"
+    return f"{prefix}{name}"
+
+
+def _uses_exit(query: ReportQuery) -> bool:
+    return query.field_grouping in EXIT_DIMENSIONS or any(item.field in EXIT_DIMENSIONS for item in query.filters)
 
 
 def _timestamp_param(params: Params, unix_seconds: int) -> str:
@@ -77,8 +89,14 @@ def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     keys: list[str] = []
     if query.date_grouping:
         keys.append(f"{_date_key(plan, dialect, params, 'timestamp', as_seconds=False)} AS date_key")
+    exit_page = "coalesce(exits.exit_pathname, '')"  # '' for a session without a pageview, as in the oracle
     if query.field_grouping:
-        keys.append(f"{_column(query.field_grouping)} AS field_key")
+        keys.append(f"{_dimension(query.field_grouping, '', exit_page)} AS field_key")
+    source = HITS
+    if _uses_exit(query):
+        source += f" LEFT JOIN {_exit_pages(plan, dialect, params)} ON exits.exit_visitor_id = {HITS}.visitor_id" + (
+            f" AND exits.exit_session_id = {HITS}.session_id"
+        )
     where = [f"site_id = {params.add(query.site_id, 'String')}"]
     if query.entity is Entity.PAGEVIEW:
         where.append(f"kind = {HitKind.PAGEVIEW:d}")
@@ -99,12 +117,30 @@ def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         f"timestamp >= {_timestamp_param(params, plan.start)}",
         f"timestamp < {_timestamp_param(params, plan.end)}",
     ]
-    where += [_condition(dialect, params, _column(item.field), item) for item in query.filters]
+    where += [_condition(dialect, params, _dimension(item.field, "", exit_page), item) for item in query.filters]
     selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.hit_metrics)]
-    sql = f"SELECT {', '.join(selected)} FROM {HITS} WHERE {' AND '.join(where)}"
+    sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {' AND '.join(where)}"
     if keys:
         sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
     return sql
+
+
+def _exit_pages(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
+    """Each session's exit page, for the sessions the window's hits can belong to.
+
+    A hit in the window belongs to a session that started at most a day before it, and the session's pageviews
+    lie within a day of its start. Columns are renamed so that the hits they are joined to keep plain names.
+    """
+    earliest = max(plan.start - DAY, 0)
+    return (
+        f"(SELECT visitor_id AS exit_visitor_id, session_id AS exit_session_id,"
+        f" {dialect.arg_max('pathname', 'timestamp')} AS exit_pathname FROM {HITS} AS pageviews_of_sessions"
+        f" WHERE site_id = {params.add(plan.query.site_id, 'String')} AND kind = {HitKind.PAGEVIEW:d}"
+        f" AND session_id >= {params.add(earliest, 'UInt64')} AND session_id < {params.add(plan.end, 'UInt64')}"
+        f" AND timestamp >= {_timestamp_param(params, earliest)}"
+        f" AND timestamp < {_timestamp_param(params, plan.end + DAY)}"
+        " GROUP BY visitor_id, session_id) AS exits"
+    )
 
 
 def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
@@ -124,8 +160,14 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
             f" AND {table}.timestamp < {_timestamp_param(params, plan.end + DAY)}"
         )
 
-    needs_stats = bool({"avg_duration", "bounce_rate"} & set(query.session_metrics))
-    needs_entry = query.field_grouping is not None or bool(query.filters) or not needs_stats
+    uses_exit = _uses_exit(query)
+    # The per-session pass also finds each session's exit page (its last pageview), when that is asked for.
+    needs_stats = bool({"avg_duration", "bounce_rate"} & set(query.session_metrics)) or uses_exit
+    entry_filters = [item for item in query.filters if item.field not in EXIT_DIMENSIONS]
+    exit_filters = [item for item in query.filters if item.field in EXIT_DIMENSIONS]
+    grouped_by_entry = query.field_grouping is not None and query.field_grouping not in EXIT_DIMENSIONS
+    needs_entry = grouped_by_entry or bool(entry_filters) or not needs_stats
+    exit_page = "stats.exit_pathname"
     # Without entry attributes to group or filter by, the per-session pass alone answers (no join).
     anchor = "entries" if needs_entry else "stats"
     # Keys first: their SQL comes first, and any parameters must be added in the order they appear.
@@ -133,7 +175,7 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     if query.date_grouping:
         keys.append(f"{_date_key(plan, dialect, params, f'{anchor}.session_id', as_seconds=True)} AS date_key")
     if query.field_grouping:
-        keys.append(f"entries.{_column(query.field_grouping)} AS field_key")
+        keys.append(f"{_dimension(query.field_grouping, 'entries', exit_page)} AS field_key")
     measures = {
         "visits": "count(*)",
         "avg_duration": "avg(stats.duration)",
@@ -145,12 +187,17 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         per_session = [f"{dialect.count_if(f'kind = {HitKind.PAGEVIEW:d}')} AS pageviews"]
         if "avg_duration" in query.session_metrics:  # the first-to-last span is the costly part: only when asked
             per_session.append(f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration")
+        if uses_exit:
+            pageview = f"kind = {HitKind.PAGEVIEW:d}"
+            per_session.append(f"{dialect.arg_max_if('pathname', 'timestamp', pageview)} AS exit_pathname")
         stats = (
             f"(SELECT visitor_id, session_id, {', '.join(per_session)} FROM {HITS} AS hits_of_sessions"
             f" WHERE {in_sessions('hits_of_sessions')} GROUP BY visitor_id, session_id) AS stats"
         )
     if not needs_entry:
-        sql = f"SELECT {', '.join(selected)} FROM {stats} WHERE stats.pageviews > 0"
+        conditions = ["stats.pageviews > 0"]
+        conditions += [_condition(dialect, params, exit_page, item) for item in exit_filters]
+        sql = f"SELECT {', '.join(selected)} FROM {stats} WHERE {' AND '.join(conditions)}"
         if keys:
             sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
         return sql
@@ -160,7 +207,7 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
             f" INNER JOIN {stats} ON stats.visitor_id = entries.visitor_id AND stats.session_id = entries.session_id"
         )
     where = ["entries.entry", in_sessions("entries")]
-    where += [_condition(dialect, params, f"entries.{_column(item.field)}", item) for item in query.filters]
+    where += [_condition(dialect, params, _dimension(item.field, "entries", exit_page), item) for item in query.filters]
     sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {' AND '.join(where)}"
     if keys:
         sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)

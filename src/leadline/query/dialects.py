@@ -17,6 +17,8 @@ class Dialect(Protocol):
 
     def arg_max(self, column: str, by: str) -> str: ...
 
+    def arg_max_if(self, column: str, by: str, condition: str) -> str: ...
+
     def count_distinct(self, expression: str) -> str: ...
 
     def seconds_between(self, earlier: str, later: str) -> str: ...
@@ -43,6 +45,9 @@ class DuckDBDialect:
 
     def arg_max(self, column: str, by: str) -> str:
         return f"arg_max({column}, {by})"
+
+    def arg_max_if(self, column: str, by: str, condition: str) -> str:
+        return f"arg_max({column}, {by}) FILTER (WHERE {condition})"
 
     def count_distinct(self, expression: str) -> str:
         return f"count(DISTINCT {expression})"
@@ -79,6 +84,9 @@ class ClickHouseDialect:
 
     def arg_max(self, column: str, by: str) -> str:
         return f"argMax({column}, {by})"
+
+    def arg_max_if(self, column: str, by: str, condition: str) -> str:
+        return f"argMaxIf({column}, {by}, {condition})"
 
     def count_distinct(self, expression: str) -> str:
         return f"uniqExact({expression})"

@@ -21,7 +21,7 @@ METRICS: dict[Entity, tuple[str, ...]] = {
 }
 
 # Metrics counted over hits, and metrics over sessions (a session counts in the range it starts in, and
-# is grouped and filtered by its entry pageview's attributes).
+# is grouped and filtered by its entry pageview's attributes, but for EXIT_DIMENSIONS: see there).
 HIT_METRICS: tuple[str, ...] = ("pageviews", "uniques", "conversions", "unique_conversions", "value")
 SESSION_METRICS: tuple[str, ...] = ("visits", "avg_duration", "bounce_rate")
 
@@ -29,8 +29,10 @@ DIMENSIONS: tuple[str, ...] = (
     "hostname",
     "pathname",
     "referrer_hostname",
+    "referrer",
     "browser",
     "country_code",
+    "region",
     "city",
     "device_type",
     "operating_system",
@@ -40,7 +42,21 @@ DIMENSIONS: tuple[str, ...] = (
     "utm_content",
     "utm_term",
     "keyword",
+    "exit_pathname",
 )
+
+# Dimensions that are not a stored column but computed from stored columns.
+# referrer: the full referrer as stored, hostname then path ("news.ycombinator.com/item"); "" for direct visits.
+# exit_pathname: the pathname of the session's LAST pageview (its exit page), whichever hit is counted:
+#   - session metrics (visits, avg_duration, bounce_rate) are grouped and filtered by it the way they are by the
+#     entry pageview's attributes for every other dimension: visits grouped by exit_pathname are the sessions
+#     whose last pageview is that page (and other filters still apply to the entry pageview);
+#   - hit metrics (pageviews, uniques, conversions, ...) count each hit under its session's exit page, so that
+#     filtering by an exit page narrows every report to the sessions that left there; a session without any
+#     pageview has the exit page "". Sessions last at most a day, so a session's exit lies within a day of the
+#     window.
+# region: stored at ingest (ISO 3166-2 subdivision code such as "US-CA"; "" when unknown).
+EXIT_DIMENSIONS: tuple[str, ...] = ("exit_pathname",)
 
 # Event reports may also group by the event itself (then entity_name may be left out): one row per event
 # of the site, named by the event's current name.

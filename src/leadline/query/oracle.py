@@ -13,6 +13,9 @@ Tests hold every engine's answers against this module, so these definitions are 
 - avg_duration: mean over those sessions of seconds from their first to their last hit.
 - bounce_rate: share of those sessions with exactly one pageview.
 - Hit metrics are grouped and filtered by each hit's own attributes.
+- Two dimensions are computed: referrer is referrer_hostname followed by referrer_pathname ("" when there is no
+  referrer hostname); exit_pathname is the pathname of the session's last pageview ("" for a session without a
+  pageview). Sessions are grouped and filtered by their own exit page; a hit by its session's exit page.
 - Filters: is / is not (equality), is like / is not like (case-insensitive substring), matching / not
   matching (a regular expression found anywhere in the value). Several filters must all hold.
 - Rows: the union of the groups either kind of metric has; a missing metric is 0. Without grouping,
@@ -59,14 +62,34 @@ def _holds(item: Filter, value: str) -> bool:
     return found if item.operator == "matching" else not found
 
 
-def _key(query: ReportQuery, moment: float, source: Hit) -> tuple[str, ...]:
+def _value(hit: Hit, field: str, exits: dict[tuple[int, int], str]) -> str:
+    """A dimension's value for a hit; `exits` holds each session's exit page."""
+    if field == "exit_pathname":
+        return exits.get((hit.visitor_id, hit.session_id), "")
+    if field == "referrer":
+        return hit.referrer_hostname + hit.referrer_pathname if hit.referrer_hostname else ""
+    value: str = getattr(hit, field)
+    return value
+
+
+def _exits(hits: Iterable[Hit]) -> dict[tuple[int, int], str]:
+    """Each session's exit page: the pathname of its last pageview."""
+    last: dict[tuple[int, int], Hit] = {}
+    for hit in hits:
+        session = (hit.visitor_id, hit.session_id)
+        if hit.kind is HitKind.PAGEVIEW and (session not in last or _unix(hit) > _unix(last[session])):
+            last[session] = hit
+    return {session: hit.pathname for session, hit in last.items()}
+
+
+def _key(query: ReportQuery, moment: float, source: Hit, exits: dict[tuple[int, int], str]) -> tuple[str, ...]:
     key: list[str] = []
     if query.date_grouping:
         key.append(
             TRUNCATE[query.date_grouping](local_naive(moment, query.timezone)).strftime(FORMAT[query.date_grouping])
         )
     if query.field_grouping:
-        key.append(getattr(source, query.field_grouping))
+        key.append(_value(source, query.field_grouping, exits))
     return tuple(key)
 
 
@@ -78,6 +101,7 @@ def expected_rows(
     start = math.floor(query.date_from.timestamp()) if query.date_from else -math.inf
     end = math.floor((now if query.date_to is None else min(query.date_to, now)).timestamp()) + 1
     groups: dict[tuple[str, ...], dict[str, Any]] = defaultdict(dict)
+    exits = _exits(site_hits)
 
     if query.hit_metrics:
         wanted_kind = HitKind.PAGEVIEW if query.entity is Entity.PAGEVIEW else HitKind.EVENT
@@ -87,8 +111,8 @@ def expected_rows(
                 continue
             if wanted_kind is HitKind.EVENT and hit.event_id != (event_id or ""):
                 continue
-            if all(_holds(item, getattr(hit, item.field)) for item in query.filters):
-                counted[_key(query, _unix(hit), hit)].append(hit)
+            if all(_holds(item, _value(hit, item.field, exits)) for item in query.filters):
+                counted[_key(query, _unix(hit), hit, exits)].append(hit)
         for key, members in counted.items():
             measures = {
                 "pageviews": len(members),
@@ -109,10 +133,11 @@ def expected_rows(
             if not pageviews or not start <= session_start < end:
                 continue
             entry = min(pageviews, key=_unix)
-            if not all(_holds(item, getattr(entry, item.field)) for item in query.filters):
+            # The entry stands for its session: its own attributes, and (as any hit) its session's exit page.
+            if not all(_holds(item, _value(entry, item.field, exits)) for item in query.filters):
                 continue
             moments = [_unix(hit) for hit in members]
-            by_key[_key(query, session_start, entry)].append((max(moments) - min(moments), len(pageviews) == 1))
+            by_key[_key(query, session_start, entry, exits)].append((max(moments) - min(moments), len(pageviews) == 1))
         for key, sessions_here in by_key.items():
             session_measures: dict[str, float] = {
                 "visits": len(sessions_here),

@@ -44,6 +44,7 @@ def load_traffic(
     parallel: bool | None = None,
     keep_rows: bool = False,
     bind_hostnames: bool = True,
+    synthetic_places: bool = False,
     batch_rows: int = BATCH_ROWS,
     on_progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
@@ -62,6 +63,7 @@ def load_traffic(
         salt_seed=config.seed,
         keep_rows=keep_rows,
         bind_hostnames=bind_hostnames,
+        synthetic_places=synthetic_places,
         batch_rows=batch_rows,
         on_progress=on_progress,
     )
@@ -74,10 +76,14 @@ def load_bulk(
     salt_seed: int | str = 0,
     keep_rows: bool = False,
     bind_hostnames: bool = True,
+    synthetic_places: bool = False,
     batch_rows: int = BATCH_ROWS,
     on_progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
     """Store `requests` the way the collector would; `on_progress` gets the count of requests read so far.
+
+    `synthetic_places` gives visitors a region and city of their country when no MaxMind file is configured
+    (traffic.places): demo data then fills those panels, but no longer stores what the collector would.
 
     Visitor ids use salts derived from `salt_seed` (see SeededSalts); sessions start from nothing, so load
     a site's traffic in one call, in time order (generate_visits yields it so).
@@ -87,7 +93,7 @@ def load_bulk(
     # Millions of live rows would make the cycle collector run over and over, scanning them all each time (a
     # load took 15-30% longer); rows and requests hold no cycles, so reference counting frees them anyway.
     gc.disable()
-    maker = RowMaker(target, salt_seed, bind_hostnames=bind_hostnames)
+    maker = RowMaker(target, salt_seed, bind_hostnames=bind_hostnames, synthetic_places=synthetic_places)
     try:
         return _load(target, maker, requests, started, keep_rows, batch_rows, on_progress)
     finally:

@@ -40,6 +40,7 @@ def fill_demo_site(target: TrafficTarget, site: Site, hits: int, console: Consol
             target,
             config,
             bind_hostnames=False,
+            synthetic_places=True,  # a demo without a MaxMind file still shows regions and cities
             on_progress=lambda done: progress.update(task, completed=done),
         )
     return result.stored

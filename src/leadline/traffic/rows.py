@@ -37,11 +37,13 @@ class RowMaker:
         *,
         bind_hostnames: bool = True,
         salts: SeededSalts | None = None,
+        synthetic_places: bool = False,
     ) -> None:
-        """`bind_hostnames=False` binds single-domain sites to their first hostname for this load only."""
+        """`bind_hostnames=False` binds single-domain sites to their first hostname for this load only;
+        `synthetic_places` locates visitors in made-up cities without a MaxMind file (see BulkGeolocator)."""
         self.salts = salts or SeededSalts(salt_seed)
         self.sessions = SessionTracker()
-        self.geolocator = BulkGeolocator(target.settings.geoip_city_database)
+        self.geolocator = BulkGeolocator(target.settings.geoip_city_database, synthetic_places=synthetic_places)
         self.invalid = 0
         # A payload is shared by every hit with the same page, referrer and event (steps never change it);
         # False when the endpoint would refuse the body.

@@ -21,3 +21,12 @@ def hits_table_ddl(table: str = "hits", engine: str = "MergeTree") -> str:
         f"CREATE TABLE IF NOT EXISTS {table} (\n    {columns}\n) ENGINE = {engine} "
         "PARTITION BY toYYYYMM(timestamp) ORDER BY (site_id, timestamp)"
     )
+
+
+# Columns added after the first ClickHouse deployments, with the definition an older table gets them with.
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("region", "String DEFAULT ''"),)
+
+
+def hits_table_upgrades(table: str = "hits") -> list[str]:
+    """ALTER statements that bring a hits table made by an older `hits_table_ddl` to today's columns (idempotent)."""
+    return [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {definition}" for name, definition in ADDED_COLUMNS]

@@ -79,6 +79,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DROP TABLE IF EXISTS sessions;
     """,
+    # Regions, located at ingest from now on; earlier hits keep "" (their addresses were never kept).
+    """
+    ALTER TABLE hits ADD COLUMN region VARCHAR NOT NULL DEFAULT '';
+    """,
 )
 
 # How often a query past its deadline is interrupted again, until it stops.
@@ -87,19 +91,15 @@ INTERRUPT_REPEAT_SECONDS = 0.05
 # How long a stored batch id is remembered: far longer than a spool segment can wait to be replayed.
 BATCH_MEMORY = timedelta(days=7)
 
-_HIT_SCHEMA = pa.schema(
-    [
-        ("site_id", pa.string()),
-        ("timestamp", pa.timestamp("us")),
-        ("kind", pa.uint8()),
-        ("visitor_id", pa.uint64()),
-        ("session_id", pa.uint64()),
-        *((name, pa.string()) for name in HIT_COLUMNS[5:8]),
-        ("value", pa.int64()),
-        *((name, pa.string()) for name in HIT_COLUMNS[9:-1]),
-        ("entry", pa.bool_()),
-    ]
-)
+_NON_TEXT_TYPES: dict[str, pa.DataType] = {
+    "timestamp": pa.timestamp("us"),
+    "kind": pa.uint8(),
+    "visitor_id": pa.uint64(),
+    "session_id": pa.uint64(),
+    "value": pa.int64(),
+    "entry": pa.bool_(),
+}
+_HIT_SCHEMA = pa.schema([(name, _NON_TEXT_TYPES.get(name, pa.string())) for name in HIT_COLUMNS])
 
 
 class DuckDBEventStore:
