@@ -7,24 +7,17 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, Leadline, ServerPool, StaticSite, Visitor
+from tests.browser.harness import Leadline, ServerPool, StaticSite, Visitor, debian_chromium
 
 # Pinned, so the compatibility test always meets the same loader (and the cached copy stays valid).
 FATHOM_CLIENT_VERSION = "3.7.2"
 
 
-# Package scope, not session: while Playwright's sync API is active, the thread counts as running an asyncio loop,
-# which would break asyncio.run() in the test packages that come after this one.
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from debian_chromium()
 
 
 @pytest.fixture(scope="package")

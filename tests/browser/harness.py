@@ -6,7 +6,7 @@ import html
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import duckdb
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
 
 from tests.live_server import LiveServer, start_server
 
@@ -37,6 +38,20 @@ SCRIPT_PATH = Path(str(files("leadline.collect").joinpath("script.js")))
 COLLECT_PATH = "/api/event"
 SETTLE_SECONDS = 10.0
 PAGEVIEW, EVENT = 1, 2
+
+
+def debian_chromium() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright, for a package-scoped `browser` fixture (skips when it is missing).
+
+    Package scope, not session: while Playwright's sync API is active, the thread counts as running an asyncio
+    loop, which would break asyncio.run() in the test packages that come after.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 class StaticSite:

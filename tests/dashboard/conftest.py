@@ -22,7 +22,6 @@ from playwright.sync_api import (
     Request,
     Response,
     ViewportSize,
-    sync_playwright,
 )
 from rich.console import Console
 
@@ -30,7 +29,7 @@ from leadline.config import Settings
 from leadline.deployment import build_deployment
 from leadline.store.metadata.records import Account, Site
 from leadline.traffic.demo import fill_demo_site
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.harness import debian_chromium
 from tests.live_server import LiveServer, start_server
 
 # Pinned, so every run checks against the same rules (and the cached copy stays valid).
@@ -81,16 +80,9 @@ class DashboardServer:
         return data
 
 
-# Package scope, not session: while Playwright's sync API is active, the thread counts as running an asyncio loop,
-# which would break asyncio.run() in the test packages that come after this one.
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from debian_chromium()
 
 
 @pytest.fixture(scope="package")
