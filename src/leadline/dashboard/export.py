@@ -34,8 +34,7 @@ def _file_name(panel: Panel) -> str:
 
 
 async def _panel_table(reports: SiteReports, panel: Panel, limit: int) -> Table:
-    if panel.field is None:  # not recorded: the file is there with its header, and no rows
-        return [panel.name, panel.metric], []
+    assert panel.field is not None, "only dimension panels have a field"
     rows = await reports.run(reports.params(reports.state.span, panel_params(panel, limit)))
     return [panel.field, panel.metric], [[row[panel.field], row[panel.metric]] for row in rows]
 

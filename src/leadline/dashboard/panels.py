@@ -29,10 +29,9 @@ class Panel:
     name: str  # the data-panel name (a contract)
     title: str
     group: str  # panels of one group share a box with tabs
-    field: str | None  # the /v1/aggregations field_grouping; None: not a dimension (events) or not recorded
+    field: str | None  # the /v1/aggregations field_grouping; None: the events panel, which is no dimension
     metric: str  # the row's count (data-value)
     metric_label: str
-    unavailable: str = ""  # why the panel has no rows, when Leadline does not record its dimension
 
     @property
     def filterable(self) -> bool:

@@ -147,7 +147,6 @@ def panel_values(
         "name": panel.name,
         "title": panel.title,
         "metric_label": panel.metric_label,
-        "unavailable": panel.unavailable,
         "rows": drawn,
         "more_link": more_link,
         "fragment": f"{view.base_path}/panels/{panel.name}{state.query(more=panel.name)}",
