@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from pathlib import Path
+from threading import Barrier
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,13 +16,17 @@ from sqlalchemy import select
 
 from leadline.store.metadata.pagination import PageRequest, UnknownCursorError
 from leadline.store.metadata.records import NotFoundError, PublicationRecord
+from leadline.store.metadata.sealed import SealingKey
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.metadata.tables import api_keys, metadata
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> MetadataStore:
-    return open_metadata_store(f"sqlite:///{tmp_path / 'meta.sqlite3'}")
+def store(metadata_url: str) -> Iterator[MetadataStore]:
+    """A store on each backend (SQLite, PostgreSQL): every test here checks the same behaviour on both."""
+    opened = open_metadata_store(metadata_url, sealing_key=SealingKey.of(b"a test secret key"))
+    yield opened
+    opened.close()
 
 
 def test_migrations_build_exactly_the_declared_tables(store: MetadataStore) -> None:
@@ -29,12 +35,28 @@ def test_migrations_build_exactly_the_declared_tables(store: MetadataStore) -> N
     assert differences == []
 
 
-def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'meta.sqlite3'}"
-    first = open_metadata_store(url)
+def test_migrations_build_exactly_the_declared_tables_from_an_empty_database(empty_metadata_url: str) -> None:
+    migrated = open_metadata_store(empty_metadata_url)
+    with migrated.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    migrated.close()
+    assert differences == []
+
+
+def test_migrating_twice_changes_nothing(empty_metadata_url: str) -> None:
+    first = open_metadata_store(empty_metadata_url)
     account = first.accounts.create("A", "a@example.com")
     first.close()
-    assert open_metadata_store(url).accounts.get(account.id) == account
+    second = open_metadata_store(empty_metadata_url)
+    assert second.accounts.get(account.id) == account
+    second.close()
+
+
+def test_a_bare_postgresql_url_means_psycopg_3(postgres_url: str) -> None:
+    store = open_metadata_store(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
+    account = store.accounts.create("A", "a@example.com")
+    assert store.engine.dialect.driver == "psycopg" and store.accounts.get(account.id) == account
+    store.close()
 
 
 def test_keys_are_stored_only_as_hashes(store: MetadataStore) -> None:
@@ -151,3 +173,19 @@ def test_a_publication_keeps_its_facts_and_the_exact_bytes_of_its_rows(store: Me
     days = (date(2026, 3, 1), date(2026, 3, 31))
     assert store.publications.for_dataset(site.id, "daily_pages", *days, latest_only=True) == [second]
     assert store.publications.for_dataset(site.id, "daily_pages", *days, latest_only=False) == [first, second]
+
+
+def test_servers_starting_at_once_on_one_new_database_migrate_it_once(empty_metadata_url: str) -> None:
+    start = Barrier(8)
+
+    def open_and_close(_: int) -> None:
+        start.wait()
+        open_metadata_store(empty_metadata_url).close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(open_and_close, range(8)))
+    store = open_metadata_store(empty_metadata_url)
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    store.close()
+    assert differences == []

@@ -14,6 +14,7 @@ from leadline.store.ids import looks_like_id
 MAX_BODY_BYTES = 8192
 MAX_URL_LENGTH = 2048
 MAX_NAME_LENGTH = 255
+MAX_HOSTNAME_LENGTH = 253
 MAX_VALUE_CENTS = 10**12
 _FIELDS = {"site", "url", "referrer", "name", "value"}
 
@@ -56,6 +57,9 @@ def parse_page_url(raw_url: str) -> PageUrl:
         raise PayloadError("url is not a valid URL") from error
     if url.scheme not in ("http", "https") or not url.hostname:
         raise PayloadError("url must be an absolute http(s) URL")
+    if len(url.hostname) > MAX_HOSTNAME_LENGTH:
+        # Longer is no DNS name; refused here, it can neither bind a site nor overflow a column on PostgreSQL.
+        raise PayloadError(f"url's hostname must be at most {MAX_HOSTNAME_LENGTH} characters")
     # Browsers send paths percent-encoded; reports (and filters) speak in the characters people read.
     path = unquote(url.path or "/", errors="replace")
     if url.fragment.startswith(("/", "!")):

@@ -7,12 +7,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from leadline.store.files import create_private_file, ensure_private_directory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Any fixed number, the same in every Leadline process: the advisory lock that serializes schema upgrades.
+MIGRATION_LOCK_KEY = 0x4C4541444C494E45  # "LEADLINE"
 
 
 def make_engine(url: str) -> Engine:
@@ -21,8 +23,11 @@ def make_engine(url: str) -> Engine:
     A new SQLite file is made owner-only before SQLite opens it: its WAL and shared-memory files copy its mode.
     """
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # A bare postgresql:// means psycopg2 to SQLAlchemy; Leadline ships psycopg 3, so that is what it means here.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         ensure_private_directory(Path(parsed.database).parent)
         create_private_file(Path(parsed.database))
@@ -46,5 +51,12 @@ def upgrade(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
+        # Processes starting at once on one database: one migrates, the others wait, then find it done. Both
+        # databases' DDL is transactional, so the lock is held until the whole upgrade commits.
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        elif connection.dialect.name == "sqlite":
+            # The write lock up front: Python's sqlite3 would otherwise run the DDL outside any transaction.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

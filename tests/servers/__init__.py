@@ -1,0 +1,1 @@
+"""Real database servers that tests start and stop themselves (registered as pytest plugins in tests/conftest.py)."""
