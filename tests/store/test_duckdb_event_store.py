@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from leadline.store.events import Hit, HitKind, open_event_store
+from leadline.store.events.base import HIT_ARROW_SCHEMA
 from leadline.store.events.duckdb import MIGRATIONS
 
 
@@ -106,3 +107,23 @@ def test_upgrading_drops_the_sessions_table_nothing_wrote(tmp_path: Path) -> Non
     assert "sessions" in table_names(path)
     open_event_store(f"duckdb:///{path}").close()
     assert table_names(path) == {"hits", "stored_batches", "leadline_schema"}
+
+
+def test_a_sites_history_comes_out_by_time_window_with_every_column(tmp_path: Path) -> None:
+    store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    store.insert_hits([pageview("A", minute) for minute in range(10)] + [pageview("B", 3), completion("A", "E1")])
+    window = store.read_hits("A", datetime(2025, 5, 1, 10, 2), datetime(2025, 5, 1, 11, 0, 1))
+    assert window.schema == HIT_ARROW_SCHEMA
+    rows = window.to_pylist()
+    assert [row["pathname"] for row in rows] == [f"/page/{minute}" for minute in range(2, 10)] + ["/checkout"]
+    assert rows[0]["visitor_id"] == 2**64 - 1 - 2 and rows[-1]["value"] == 1999 and rows[-1]["event_id"] == "E1"
+    store.close()
+
+
+def test_daily_counts_are_per_utc_day(tmp_path: Path) -> None:
+    store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    late = Hit("A", datetime(2025, 5, 2, 23, 59), HitKind.PAGEVIEW, 1, 1, "example.com", "/")
+    store.insert_hits([pageview("A", 1), pageview("A", 2), late, pageview("B", 1)])
+    assert store.daily_counts("A") == {date(2025, 5, 1): 2, date(2025, 5, 2): 1}
+    assert store.daily_counts("C") == {}
+    store.close()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from typing import Any, Protocol
+
+import pyarrow as pa
 
 
 class EventStoreBusyError(RuntimeError):
@@ -55,6 +57,17 @@ class Hit:
 
 
 HIT_COLUMNS: tuple[str, ...] = tuple(Hit.__dataclass_fields__)
+
+_NON_TEXT_TYPES: dict[str, pa.DataType] = {
+    "timestamp": pa.timestamp("us"),
+    "kind": pa.uint8(),
+    "visitor_id": pa.uint64(),
+    "session_id": pa.uint64(),
+    "value": pa.int64(),
+    "entry": pa.bool_(),
+}
+# Hits as Arrow columns: how stores take batches in and hand a site's history out (export, migrate).
+HIT_ARROW_SCHEMA = pa.schema([(name, _NON_TEXT_TYPES.get(name, pa.string())) for name in HIT_COLUMNS])
 
 # The row format shared by the spool and the stores: values in HIT_COLUMNS order, the timestamp as Unix
 # microseconds (UTC) and the kind as an int. Rows skip building a Hit object per hit on the hot path.
@@ -125,6 +138,12 @@ class EventStore(Protocol):
 
     def count_hits(self, site_id: str, event_id: str | None = None) -> int:
         """How many hits a site (or one of its events) has; for operators and tests."""
+
+    def daily_counts(self, site_id: str) -> dict[date, int]:
+        """How many hits a site has on each UTC day that has any (export manifests, migration checks)."""
+
+    def read_hits(self, site_id: str, start: datetime, end: datetime) -> pa.Table:
+        """A site's hits with `start <= timestamp < end` (UTC, naive), in HIT_ARROW_SCHEMA, ordered by timestamp."""
 
     def delete_site_data(self, site_id: str) -> None:
         """Remove every hit of a site (its sessions are made of them)."""

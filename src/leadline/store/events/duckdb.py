@@ -6,7 +6,7 @@ import secrets
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from leadline.store.events.base import (
+    HIT_ARROW_SCHEMA,
     HIT_COLUMNS,
     EventStoreBusyError,
     EventStoreTimeoutError,
@@ -90,16 +91,6 @@ INTERRUPT_REPEAT_SECONDS = 0.05
 
 # How long a stored batch id is remembered: far longer than a spool segment can wait to be replayed.
 BATCH_MEMORY = timedelta(days=7)
-
-_NON_TEXT_TYPES: dict[str, pa.DataType] = {
-    "timestamp": pa.timestamp("us"),
-    "kind": pa.uint8(),
-    "visitor_id": pa.uint64(),
-    "session_id": pa.uint64(),
-    "value": pa.int64(),
-    "entry": pa.bool_(),
-}
-_HIT_SCHEMA = pa.schema([(name, _NON_TEXT_TYPES.get(name, pa.string())) for name in HIT_COLUMNS])
 
 
 class DuckDBEventStore:
@@ -179,8 +170,8 @@ class DuckDBEventStore:
     def _append(self, rows: Sequence[HitRow]) -> None:
         # Arrow batches: DuckDB takes hundreds of thousands of rows a second this way (~2.5k row by row).
         by_column = zip(*rows, strict=True)
-        columns = [pa.array(values, type=field.type) for values, field in zip(by_column, _HIT_SCHEMA, strict=True)]
-        batch = pa.Table.from_arrays(columns, schema=_HIT_SCHEMA)
+        columns = [pa.array(values, type=field.type) for values, field in zip(by_column, HIT_ARROW_SCHEMA, strict=True)]
+        batch = pa.Table.from_arrays(columns, schema=HIT_ARROW_SCHEMA)
         self._connection.register("incoming_hits", batch)
         try:
             self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
@@ -239,6 +230,23 @@ class DuckDBEventStore:
             query, params = query + " AND event_id = ?", [site_id, event_id]
         with self._lock:
             return int(self._run(query, params)[0][0])
+
+    def daily_counts(self, site_id: str) -> dict[date, int]:
+        with self._lock:
+            rows = self._run(
+                "SELECT CAST(timestamp AS DATE) AS day, count(*) FROM hits WHERE site_id = ? GROUP BY day ORDER BY day",
+                [site_id],
+            )
+        return {day: int(count) for day, count in rows}
+
+    def read_hits(self, site_id: str, start: datetime, end: datetime) -> pa.Table:
+        columns = ", ".join(HIT_COLUMNS)
+        with self._lock:
+            table = self._connection.sql(
+                f"SELECT {columns} FROM hits WHERE site_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp",
+                params=[site_id, start, end],
+            ).to_arrow_table()
+        return table.cast(HIT_ARROW_SCHEMA)
 
     def delete_site_data(self, site_id: str) -> None:
         with self._lock:
