@@ -91,8 +91,8 @@ def api_requests(site_id: str, events: list[str], query: str) -> list[dict[str, 
         base = {"entity": "pageview", "entity_id": site_id, **period.window()}
         requests.append({**base, "aggregates": ",".join(PAGEVIEW_CARDS)})
         requests.append({**base, "aggregates": "uniques", "date_grouping": "day"})
-        for event in events:
-            event_base = {"entity": "event", "site_id": site_id, "entity_name": event, **period.window()}
+        if events:  # one report grouped by event, as the page asks it
+            event_base = {"entity": "event", "site_id": site_id, "field_grouping": "event", **period.window()}
             requests.append({**event_base, "aggregates": EVENT_METRICS})
     base = {"entity": "pageview", "entity_id": site_id, **span.window()}
     requests += [{**base, **panel_params(panel, TOP_ROWS)} for panel in PANELS if panel.field is not None]

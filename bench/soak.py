@@ -50,13 +50,14 @@ HOSTNAME = "shop.example"
 PAGES = ["", "pricing", "docs", "blog", "about", "signup"]
 
 # One request per call of request(): a unique path (so a stored hit can be told from a duplicate), a
-# rotating user agent and client address (many visitors), and every twentieth a custom event.
+# visitor from a pool of --visitors (each with one address and user agent), and every twentieth a custom event.
 # delay() spaces a connection's requests so that all connections together keep the rate asked.
 LUA = r"""
 local agents = %(agents)s
 local site = "%(site)s"
 local run = "%(run)s"
 local delay_ms = %(delay_ms)f
+local visitors = %(visitors)d
 local counter = 0
 local threads = {}
 
@@ -76,8 +77,12 @@ request = function()
   end
   local headers = {}
   headers["Content-Type"] = "text/plain"
-  headers["User-Agent"] = agents[(counter %% #agents) + 1]
-  headers["X-Forwarded-For"] = "81." .. (counter %% 97) .. "." .. (counter %% 251) .. "." .. (counter %% 239 + 1)
+  -- A pool of returning visitors (one address and one browser each), as on a real site: session state
+  -- reaches its steady size instead of growing with every request.
+  local visitor = (counter * 7919) %% visitors
+  headers["User-Agent"] = agents[(visitor %% #agents) + 1]
+  headers["X-Forwarded-For"] = "81." .. (math.floor(visitor / 65536) %% 256) .. "." ..
+    (math.floor(visitor / 256) %% 256) .. "." .. (visitor %% 256)
   return wrk.format("POST", "/api/event", headers, body)
 end
 
@@ -168,7 +173,7 @@ def run_wrk(
     return int(requests), int(duration_us) / 1e6, float(p99_us) / 1000, int(socket_errors) + int(timeouts), statuses
 
 
-def write_script(path: Path, site_id: str, run: str, delay_ms: float) -> None:
+def write_script(path: Path, site_id: str, run: str, delay_ms: float, visitors: int) -> None:
     agents = [agent for agents in (DESKTOP_AGENTS, MOBILE_AGENTS, TABLET_AGENTS) for agent, _ in agents]
     path.write_text(
         LUA
@@ -177,6 +182,7 @@ def write_script(path: Path, site_id: str, run: str, delay_ms: float) -> None:
             "site": site_id,
             "run": run,
             "delay_ms": delay_ms,
+            "visitors": visitors,
             "hostname": HOSTNAME,
         }
     )
@@ -319,6 +325,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--window", type=float, default=10, help="sampling window, seconds")
     parser.add_argument("--warmup", type=float, default=120, help="seconds left out of the memory slope")
+    parser.add_argument("--visitors", type=int, default=50_000, help="distinct visitors in the traffic")
     parser.add_argument("--max-slope", type=float, default=50.0, help="largest RSS slope after warm-up, MB/hour")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -346,9 +353,9 @@ def main() -> None:
         issued = server.metadata.integration_clients.create(account.id, site.id, ("daily_pages",))
 
         script = scratch / "soak.lua"
-        write_script(script, site.id, "warm", 0.0)
+        write_script(script, site.id, "warm", 0.0, args.visitors)
         _, _, _, _, warm_statuses = run_wrk(server.base_url, script, 3, args.connections)  # caches, salts, binding
-        write_script(script, site.id, "capacity", 0.0)
+        write_script(script, site.id, "capacity", 0.0, args.visitors)
         requests, seconds, p99, _, capacity_statuses = run_wrk(server.base_url, script, 10, args.connections)
         acknowledged_before = warm_statuses.get(202, 0) + capacity_statuses.get(202, 0)
         capacity = requests / seconds
@@ -367,7 +374,7 @@ def main() -> None:
         )
         while time.monotonic() < deadline:
             index += 1
-            write_script(script, site.id, f"w{index}", delay_ms)
+            write_script(script, site.id, f"w{index}", delay_ms, args.visitors)
             window_start = time.monotonic() - started
             requests, seconds, p99, socket_errors, statuses = run_wrk(
                 server.base_url, script, args.window, args.connections
