@@ -61,6 +61,15 @@ def flush_durations() -> Histogram:
     )
 
 
+def flush_failures() -> Counter:
+    """The flusher's count of failed attempts to store a segment (registered by the app that serves it)."""
+    return Counter(
+        "leadline_spool_flush_failures",
+        "Attempts to store a spool segment that the event store refused; each is retried with backoff.",
+        registry=None,
+    )
+
+
 class HttpMetrics:
     """Requests by method, route template and status, and their latency; fed by the access-log middleware."""
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import crawleruseragents
+
+from leadline.collect.agents import AgentMemo
 
 # Automation that the crawler list (aimed at self-declared crawlers) does not name.
 _HEADLESS = re.compile(
@@ -21,10 +22,13 @@ _NOT_A_BROWSER = re.compile(
 )
 
 
-@lru_cache(maxsize=8192)
 def is_bot(user_agent: str) -> bool:
     if len(user_agent) < 10 or ("mozilla" not in user_agent.lower() and "opera" not in user_agent.lower()):
         return True
     return bool(
         _HEADLESS.search(user_agent) or _NOT_A_BROWSER.search(user_agent) or crawleruseragents.is_crawler(user_agent)
     )
+
+
+# The collector's memo of is_bot, by agent key (see agents.py): no agent string is kept.
+BOT_ANSWERS: AgentMemo[bool] = AgentMemo(is_bot)

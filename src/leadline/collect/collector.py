@@ -50,4 +50,4 @@ class Collector:
     async def stop(self) -> None:
         """Graceful shutdown: everything acknowledged reaches the event store."""
         await self.spool.close()
-        self.flusher.flush_ready()
+        self.flusher.flush_ready(force=True)  # even while backing off: a last try before the process ends

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import user_agents
+
+from leadline.collect.agents import AgentMemo
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +30,8 @@ _BROWSER_FAMILIES = {
 }
 
 
-@lru_cache(maxsize=8192)
 def describe_device(user_agent: str) -> Device:
-    """Parsing takes about a millisecond; real traffic repeats a few hundred agents, hence the cache."""
+    """Parsing takes about a millisecond: the collector asks DEVICES, its memo by agent key, instead."""
     parsed = user_agents.parse(user_agent)
     if parsed.is_tablet:
         device_type = "tablet"
@@ -41,3 +41,7 @@ def describe_device(user_agent: str) -> Device:
         device_type = "desktop"
     browser = _BROWSER_FAMILIES.get(parsed.browser.family, parsed.browser.family)
     return Device(browser=browser, operating_system=parsed.os.family, device_type=device_type)
+
+
+# The collector's memo of describe_device, by agent key (see agents.py): no agent string is kept.
+DEVICES: AgentMemo[Device] = AgentMemo(describe_device)

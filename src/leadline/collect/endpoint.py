@@ -50,14 +50,37 @@ async def serve_script(request: Request) -> Response:
     return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)
 
 
-async def respond(send: Send, status: int, error: str | None = None) -> None:
+# Headers of the answers without a body, built once: the collector's 202 and the bare endpoint's 204.
+_EMPTY_ANSWER_HEADERS = {status: [*_RAW_CORS, (b"content-length", b"0")] for status in (202, 204)}
+RETRY_AFTER_SECONDS = 10  # told to clients refused because the spool cannot keep their hits
+
+
+async def respond(
+    send: Send, status: int, error: str | None = None, extra_headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     body = orjson.dumps({"error": error}) if error is not None else b""
-    # An explicit length keeps the server from chunking (one write per response instead of two).
-    headers = [*_RAW_CORS, (b"content-length", str(len(body)).encode())]
-    if error is not None:
-        headers.append(_JSON)
+    template = _EMPTY_ANSWER_HEADERS.get(status) if not body and not extra_headers else None
+    if template is not None:
+        headers = [*template]  # a copy: middleware may add to an answer's headers in place
+    else:
+        # An explicit length keeps the server from chunking (one write per response instead of two).
+        headers = [*_RAW_CORS, (b"content-length", str(len(body)).encode()), *extra_headers]
+        if error is not None:
+            headers.append(_JSON)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def refuse(send: Send, reason: DropReason) -> None:
+    """503 with Retry-After: the hit is not stored, and a client that retries later loses nothing."""
+    message = _REFUSALS.get(reason, "not accepting hits right now; retry later")
+    await respond(send, 503, message, ((b"retry-after", str(RETRY_AFTER_SECONDS).encode()),))
+
+
+_REFUSALS = {
+    DropReason.SPOOL_FULL: "the spool is full (the event store is not taking hits); retry later",
+    DropReason.DISK_FULL: "the server's disk is nearly full; retry later",
+}
 
 
 async def read_body(receive: Receive, limit: int) -> bytes | None:
@@ -94,25 +117,40 @@ class CollectEndpoint:
         except PayloadError as error:
             await respond(send, 400, str(error))
             return
+        pipeline = self.collector.pipeline
+        # Refused before any step runs, so a refused hit changes nothing (no session, no hostname binding).
+        full = self.collector.spool.full_reason()
+        if full is not None:
+            reason = DropReason(full)
+            pipeline.count_drop(reason)
+            await refuse(send, reason)
+            return
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        user_agent = next((value for name, value in headers if name == b"user-agent"), b"")
-        peer = scope["client"][0] if scope.get("client") else ""
+        user_agent = b""
+        for name, value in headers:
+            if name == b"user-agent":
+                user_agent = value
+                break
+        client = scope.get("client")
         hit = PendingHit(
-            payload=payload,
-            received_at=time.time(),
-            ip=client_address(headers, peer, self.address_policy),
-            user_agent=user_agent[:MAX_USER_AGENT].decode("latin-1"),
+            payload,
+            time.time(),
+            client_address(headers, client[0] if client else "", self.address_policy),
+            user_agent[:MAX_USER_AGENT].decode("latin-1"),
         )
         try:
-            dropped = await self.collector.pipeline.run(hit)
+            dropped = await pipeline.run(hit)
         except (SpoolClosedError, OSError):
-            await respond(send, 503, "not accepting hits right now; retry later")
+            pipeline.count_drop(DropReason.SPOOL_UNAVAILABLE)
+            await refuse(send, DropReason.SPOOL_UNAVAILABLE)
             return
-        if dropped is DropReason.UNKNOWN_SITE:
+        if dropped is None:
+            await respond(send, 202)
+        elif dropped is DropReason.UNKNOWN_SITE:
             await respond(send, 404, "unknown site")
-            return
-        # Dropped hits (bots, foreign hostnames) are answered like stored ones: nothing to learn from probing.
-        await respond(send, 202)
+        else:
+            # Dropped hits (bots, foreign hostnames) are answered like stored ones: nothing to learn from probing.
+            await respond(send, 202)
 
 
 class BareEndpoint:

@@ -91,7 +91,7 @@ def parse_payload(body: bytes) -> Payload:
         raise PayloadError("body is not valid JSON") from error
     if not isinstance(fields, dict):
         raise PayloadError("body must be a JSON object")
-    unknown = set(fields) - _FIELDS
+    unknown = fields.keys() - _FIELDS
     if unknown:
         raise PayloadError(f"unknown field {sorted(unknown)[0]!r}")
     site_id = _text(fields, "site", 64, required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from leadline.collect.agents import agent_key
 from leadline.collect.payload import Payload
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import HIT_COLUMNS, row_to_hit
@@ -46,6 +47,7 @@ class PendingHit:
     hostname: str = field(init=False)
     pathname: str = field(init=False)
     value: int = field(init=False)
+    agent_key: bytes = field(init=False)  # keyed digest of user_agent: what memos of agents are keyed by
 
     def __post_init__(self) -> None:
         payload = self.payload
@@ -53,6 +55,7 @@ class PendingHit:
         self.value = payload.value
         self.timestamp = round(self.received_at * 1_000_000)
         self.kind = _EVENT if payload.event_name else _PAGEVIEW
+        self.agent_key = agent_key(self.user_agent)
 
     def to_row(self) -> list[object]:
         """The stored form as a row (see HitRow): everything but the IP and user agent."""

@@ -23,6 +23,10 @@ class DropReason(Enum):
     BOT = "bot"
     TOO_MANY_EVENTS = "too_many_events"  # a new event name on a site at max_events_per_site
     NEW_EVENT_RATE_LIMITED = "new_event_rate_limited"  # a new event name beyond new_event_rate_limit
+    # Refused with 503 and Retry-After, nothing stored: the spool cannot keep the hit.
+    SPOOL_FULL = "spool_full"  # the spool holds spool_max_bytes not yet stored (the event store is down?)
+    DISK_FULL = "disk_full"  # the spool's disk has less than spool_min_free_bytes free
+    SPOOL_UNAVAILABLE = "spool_unavailable"  # the write failed, or the spool is closed (shutting down)
 
 
 StepResult = DropReason | None
@@ -99,6 +103,10 @@ class Pipeline:
                     return self._drop(result)
         self.stats.accepted += 1
         return None
+
+    def count_drop(self, reason: DropReason) -> None:
+        """Count a hit dropped outside the steps: refused while the spool is full, or its write failed."""
+        self.stats.dropped[reason.value] += 1
 
     def _drop(self, reason: DropReason) -> DropReason:
         self.stats.dropped[reason.value] += 1

@@ -6,10 +6,16 @@ acknowledged hit survives the process being killed. A background task fsyncs eve
 for that fsync. A segment is retired after `max_records` hits or `max_age` seconds; once fsynced it is
 renamed `.seg` and the flusher moves it to the event store. A torn record at the end of a segment (a
 crash mid-write) was never acknowledged, so reading stops there.
+
+The spool refuses what it cannot keep: past `max_bytes` of segments not yet stored (the event store is
+down, say) or with less than `min_free_bytes` left on its disk, `full_reason()` says why, and the
+collector answers 503 instead of appending. Its size is counted in memory (written here, removed by the
+flusher) and the free space is read every sync tick, so the check costs the hot path two comparisons.
 """
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import struct
@@ -72,6 +78,18 @@ class SpoolClosedError(RuntimeError):
     pass
 
 
+SPOOL_FULL, DISK_FULL = "spool_full", "disk_full"  # why full_reason() refuses (drop reasons of the same names)
+
+
+_datasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
+
+
+def free_disk_bytes(directory: Path) -> int:
+    """Bytes an unprivileged process can still write on the file system holding `directory`."""
+    stat = os.statvfs(directory)
+    return stat.f_bavail * stat.f_frsize
+
+
 @dataclass(frozen=True)
 class Backlog:
     """Segments not yet in the event store: how many, their bytes, and how long the oldest has waited."""
@@ -95,15 +113,27 @@ class Spool:
         max_age: float = 1.0,
         fsync_interval: float = 0.005,
         fsync_before_ack: bool = False,
+        max_bytes: int | None = None,
+        min_free_bytes: int = 0,
     ) -> None:
         self.directory = directory
         self.max_records = max_records
         self.max_age = max_age
         self.fsync_interval = fsync_interval
         self.fsync_before_ack = fsync_before_ack
+        self.max_bytes = max_bytes  # None: no limit
+        self.min_free_bytes = min_free_bytes
         self._fd: int | None = None
         self._path: Path | None = None
         self._records_in_segment = 0
+        self._segment_bytes = 0  # the current segment's length: a failed write is cut back to it
+        # Bytes in segments not yet stored = found at recovery + written since - removed by the flusher. The
+        # event loop alone adds and the flusher alone removes, so neither counter needs a lock.
+        self._found_bytes = 0
+        self._written_bytes = 0
+        self.removed_bytes = 0
+        self._free_bytes = -1  # free disk space at the last check, -1 before the first; see _check_disk
+        self._written_at_check = 0
         self._segment_opened_at = 0.0
         self._retiring: list[tuple[int, Path]] = []  # written, waiting for their last fsync before renaming
         self._dirty = False
@@ -117,6 +147,9 @@ class Spool:
         self.directory.mkdir(parents=True, exist_ok=True)
         for leftover in sorted(self.directory.glob("*" + OPEN_SUFFIX)):
             leftover.rename(leftover.with_suffix(CLOSED_SUFFIX))
+        self._found_bytes = self.backlog().size_bytes
+        self._written_bytes = self.removed_bytes = 0
+        self._check_disk()
 
     def start(self) -> None:
         self.recover()
@@ -126,6 +159,26 @@ class Spool:
     def accepting(self) -> bool:
         """Started and not closed: appends will be taken."""
         return self._syncer is not None and not self._closed
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of segments not yet stored (open and closed), as counted since recovery."""
+        return self._found_bytes + self._written_bytes - self.removed_bytes
+
+    def full_reason(self) -> str | None:
+        """SPOOL_FULL past `max_bytes`, DISK_FULL below `min_free_bytes` of free disk; None while there is room."""
+        if self.max_bytes is not None and self.size_bytes >= self.max_bytes:
+            return SPOOL_FULL
+        # Free space as last read, less what was written since: a burst between two reads is counted too.
+        if 0 <= self._free_bytes - (self._written_bytes - self._written_at_check) < self.min_free_bytes:
+            return DISK_FULL
+        return None
+
+    def remove(self, segment: Path) -> None:
+        """Delete a closed segment once its hits are stored (the flusher's part of the size count)."""
+        size = segment.stat().st_size
+        segment.unlink()
+        self.removed_bytes += size
 
     def append(self, record: bytes) -> Awaitable[None] | None:
         """Write `record` to the spool file; with `fsync_before_ack`, an awaitable that ends after its fsync."""
@@ -137,9 +190,17 @@ class Spool:
         if fd is None:
             raise OSError("no spool segment")
         data = frame(record)
-        written = os.write(fd, data)
-        if written != len(data):  # only on a full disk; never leave half a record in front of the next one
-            raise OSError("short write to the spool")
+        try:
+            written = os.write(fd, data)
+            if written != len(data):  # only on a full disk
+                raise OSError(errno.ENOSPC, "short write to the spool")
+        except OSError:
+            # Never leave half a record in front of the next one: reading would stop at it.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, self._segment_bytes)
+            raise
+        self._segment_bytes += written
+        self._written_bytes += written
         self._records_in_segment += 1
         self._dirty = True
         if self._records_in_segment >= self.max_records:
@@ -191,8 +252,19 @@ class Spool:
             self._wake.clear()
             if self._fd is not None and time.monotonic() - self._segment_opened_at >= self.max_age:
                 self._retire_segment()
+            self._check_disk()
             await self._sync()
         await self._sync()
+
+    def _check_disk(self) -> None:
+        if not self.min_free_bytes:
+            return
+        try:
+            self._free_bytes = free_disk_bytes(self.directory)
+        except OSError as error:  # unknown is not full: a failing write answers 503 by itself
+            logger.warning("cannot read the spool's free disk space: %s", error)
+            self._free_bytes = -1
+        self._written_at_check = self._written_bytes
 
     async def _sync(self) -> None:
         if not (self._dirty or self._retiring or self._waiters):
@@ -213,18 +285,20 @@ class Spool:
 
     @staticmethod
     def _fsync(current: int | None, retiring: list[tuple[int, Path]]) -> None:
+        # fdatasync: the records and the file's length reach the disk; its times, which no reader needs, do not.
         for fd, path in retiring:
-            os.fsync(fd)
+            _datasync(fd)
             os.close(fd)
             path.rename(path.with_suffix(CLOSED_SUFFIX))
         if current is not None:
-            os.fsync(current)
+            _datasync(current)
 
     def _open_segment(self) -> None:
         name = f"{time.time_ns():020d}-{os.getpid()}{OPEN_SUFFIX}"
         self._path = self.directory / name
         self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._records_in_segment = 0
+        self._segment_bytes = 0
         self._segment_opened_at = time.monotonic()
 
     def _retire_segment(self) -> None:

@@ -6,14 +6,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from leadline.collect.bots import is_bot
+from leadline.collect.bots import BOT_ANSWERS
 from leadline.collect.campaigns import campaign_tags
-from leadline.collect.devices import describe_device
+from leadline.collect.devices import DEVICES
 from leadline.collect.geolocation import Place
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import DropReason, Step, StepResult
 from leadline.collect.referrers import describe_referrer, strip_www
-from leadline.collect.sessions import SessionTracker
+from leadline.collect.sessions import Sessions
 from leadline.privacy.visitor_hash import visitor_hash
 from leadline.store.metadata.records import Site
 
@@ -63,13 +63,13 @@ def check_site_and_hostname(sites: SiteLookup) -> Step:
         hit.site = site
         if site.multi_domain or site.primary_hostname is None:
             return None
-        return None if strip_www(hit.payload.hostname) == site.primary_hostname else DropReason.FOREIGN_HOSTNAME
+        return None if strip_www(hit.hostname) == site.primary_hostname else DropReason.FOREIGN_HOSTNAME
 
     async def load_then_check(hit: PendingHit) -> StepResult:
-        return check(hit, await sites.site(hit.payload.site_id))
+        return check(hit, await sites.site(hit.site_id))
 
     def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
-        known, site = sites.cached(hit.payload.site_id)
+        known, site = sites.cached(hit.site_id)
         return check(hit, site) if known else load_then_check(hit)
 
     return step
@@ -84,7 +84,7 @@ def bind_hostname(sites: SiteLookup) -> Step:
     """
 
     async def claim(hit: PendingHit, site: Site) -> StepResult:
-        hostname = strip_www(hit.payload.hostname)
+        hostname = strip_www(hit.hostname)
         bound = await sites.claim_hostname(site, hostname)
         return None if bound is None or bound == hostname else DropReason.FOREIGN_HOSTNAME
 
@@ -98,17 +98,17 @@ def bind_hostname(sites: SiteLookup) -> Step:
 
 
 def drop_bots(hit: PendingHit) -> StepResult:
-    return DropReason.BOT if is_bot(hit.user_agent) else None
+    return DropReason.BOT if BOT_ANSWERS.get(hit.agent_key, hit.user_agent) else None
 
 
 def put_device(hit: PendingHit) -> StepResult:
-    device = describe_device(hit.user_agent)
+    device = DEVICES.get(hit.agent_key, hit.user_agent)
     hit.browser, hit.operating_system, hit.device_type = device.browser, device.operating_system, device.device_type
     return None
 
 
 def put_referrer(hit: PendingHit) -> StepResult:
-    referrer = describe_referrer(hit.payload.referrer, hit.payload.hostname)
+    referrer = describe_referrer(hit.payload.referrer, hit.hostname)
     hit.referrer_hostname, hit.referrer_pathname, hit.keyword = referrer.hostname, referrer.pathname, referrer.keyword
     return None
 
@@ -122,7 +122,7 @@ def put_campaign(hit: PendingHit) -> StepResult:
 
 def resolve_event(events: EventLookup) -> Step:
     async def look_up(hit: PendingHit) -> StepResult:
-        found = await events.event_id(hit.payload.site_id, hit.payload.event_name)
+        found = await events.event_id(hit.site_id, hit.payload.event_name)
         if isinstance(found, DropReason):
             return found
         hit.event_id = found
@@ -131,7 +131,7 @@ def resolve_event(events: EventLookup) -> Step:
     def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
         if not hit.payload.event_name:
             return None
-        cached = events.cached(hit.payload.site_id, hit.payload.event_name)
+        cached = events.cached(hit.site_id, hit.payload.event_name)
         if cached is None:
             return look_up(hit)
         hit.event_id = cached
@@ -152,18 +152,18 @@ def put_geolocation(geolocator: Locator) -> Step:
 def put_visitor_id(salts: SaltSource) -> Step:
     def step(hit: PendingHit) -> StepResult:
         today, yesterday = salts.salts_for(hit.received_at)
-        hit.visitor_id = visitor_hash(today, hit.payload.site_id, hit.ip, hit.user_agent)
+        hit.visitor_id = visitor_hash(today, hit.site_id, hit.ip, hit.user_agent)
         if yesterday is not None:
-            hit.previous_visitor_id = visitor_hash(yesterday, hit.payload.site_id, hit.ip, hit.user_agent)
+            hit.previous_visitor_id = visitor_hash(yesterday, hit.site_id, hit.ip, hit.user_agent)
         return None
 
     return step
 
 
-def assign_session(sessions: SessionTracker) -> Step:
+def assign_session(sessions: Sessions) -> Step:
     def step(hit: PendingHit) -> StepResult:
         hit.visitor_id, hit.session_id, hit.entry = sessions.assign(
-            hit.payload.site_id, hit.visitor_id, hit.previous_visitor_id, hit.received_at, not hit.payload.event_name
+            hit.site_id, hit.visitor_id, hit.previous_visitor_id, hit.received_at, not hit.payload.event_name
         )
         return None
 
@@ -190,7 +190,7 @@ class StepParts:
     events: EventLookup
     geolocator: Locator
     salts: SaltSource
-    sessions: SessionTracker
+    sessions: Sessions
 
 
 def collection_steps(parts: StepParts) -> list[tuple[str, Step]]:
