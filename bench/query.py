@@ -6,9 +6,13 @@ dashboard shows for the last 30 days: totals; pageviews by day; top pages; top r
 browsers; an event's conversions. For each it prints p50/p95 of Leadline's query layer and of the same
 answer written by hand directly in DuckDB SQL (the answers are checked equal), their ratio, bytes per
 hit on disk, and how the p50s grow from the 1 M-hit site to the 10 M-hit one.
-Targets: p50 <= 100 ms per report, ratio <= 1.3, <= 20 bytes per hit.
+Then it compacts every closed day (the store's background job, run to the end) and measures again: bytes
+per hit, the longest the store was held for one day, and the reports, whose answers must not change.
+Targets: p50 <= 100 ms per report, ratio <= 1.3, <= 12 bytes per hit (issue 14) after compaction;
+exits 1 when one is missed. Bytes per hit count the blocks in use: blocks a compaction frees stay in the
+file (DuckDB reuses them for later hits, it does not shrink the file), so the file size is printed beside.
 
-    .venv/bin/python bench/query.py [--big-hits 10000000] [--repetitions 30] [--keep DIR]
+    .venv/bin/python bench/query.py [--big-hits 10000000] [--repetitions 30] [--keep DIR] [--no-compaction]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ from leadline.query.dialects import Params
 from leadline.query.model import ReportQuery
 from leadline.query.parse import parse_report_query
 from leadline.query.report import run_report
+from leadline.store.events.duckdb import DuckDBEventStore
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
 
@@ -39,6 +45,9 @@ TIMEZONE = "America/New_York"
 END = datetime(2026, 11, 1, tzinfo=UTC)
 START = END - timedelta(days=365)
 RANGE_DAYS = 30
+TARGET_P50_MS = 100.0
+TARGET_RATIO = 1.3
+TARGET_BYTES_PER_HIT = 12.0
 
 
 @dataclass(frozen=True)
@@ -200,7 +209,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run_reports(deployment: Deployment, site_id: str, repetitions: int) -> dict[str, tuple[float, float, float, float]]:
+Timings = dict[str, tuple[float, float, float, float]]
+Answers = dict[str, list[list[object]]]
+
+
+def run_reports(deployment: Deployment, site_id: str, repetitions: int, answers: Answers) -> Timings:
+    """p50/p95 of ours and of the hand-written SQL per report; each report's answer goes into `answers`."""
     end = int(END.timestamp()) - 1
     start = end + 1 - RANGE_DAYS * 86400
     event = deployment.metadata.events.find_by_name(site_id, "Purchase")
@@ -229,6 +243,7 @@ def run_reports(deployment: Deployment, site_id: str, repetitions: int) -> dict[
         hand_times, hand = timed(hand_once, repetitions)
         if as_numbers(ours) != as_numbers(hand):
             print(f"  ! {report.name}: answers differ\n    ours {ours}\n    hand {hand}")
+        answers[f"{site_id} {report.name}"] = as_numbers(ours)
         results[report.name] = (
             statistics.median(ours_times),
             percentile(ours_times, 0.95),
@@ -243,6 +258,7 @@ def main() -> None:
     parser.add_argument("--big-hits", type=int, default=10_000_000)
     parser.add_argument("--repetitions", type=int, default=30)
     parser.add_argument("--keep", type=Path, help="reuse (or create) the data directory here")
+    parser.add_argument("--no-compaction", action="store_true", help="measure the store as loaded, no compaction")
     args = parser.parse_args()
 
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="leadline-query-bench-"))
@@ -269,25 +285,103 @@ def main() -> None:
         deployment = build_deployment(settings)
     sites = {site.name: site.id for site in deployment.metadata.sites.list_all(account.id)}
     stored = sum(deployment.event_store.count_hits(site_id) for site_id in sites.values())
-    deployment.event_store.fetch("CHECKPOINT", Params("qmark"))
-    size = (data_dir / "events.duckdb").stat().st_size
-    print(f"\n{stored:,} hits in {size / 1e6:,.0f} MB: {size / stored:.1f} bytes per hit (target <= 20)\n")
+    missed: list[str] = []
 
-    big = run_reports(deployment, sites["big"], args.repetitions)
-    mid = run_reports(deployment, sites["mid"], args.repetitions)
-    print(
-        f"{'report (last 30 days)':<20} {'p50 ms':>8} {'p95 ms':>8} {'hand p50':>9} {'hand p95':>9} {'ratio':>6}"
-        f" {'p50 @1M':>8} {'growth':>7}"
+    bytes_before = print_size(deployment, data_dir, stored, "before compaction", missed, gate=args.no_compaction)
+    answers_before: Answers = {}
+    before = (
+        run_reports(deployment, sites["big"], args.repetitions, answers_before),
+        run_reports(deployment, sites["mid"], args.repetitions, answers_before),
     )
-    for name, (p50, p95, hand50, hand95) in big.items():
-        small50 = mid[name][0]
-        print(
-            f"{name:<20} {p50:>8.1f} {p95:>8.1f} {hand50:>9.1f} {hand95:>9.1f} {p50 / hand50:>6.2f}"
-            f" {small50:>8.1f} {p50 / small50:>6.1f}x"
+    print_reports("before compaction", *before, missed if args.no_compaction else [])
+    if not args.no_compaction:
+        compact(deployment, stored)
+        bytes_after = print_size(deployment, data_dir, stored, "after compaction", missed, gate=True)
+        answers_after: Answers = {}
+        after = (
+            run_reports(deployment, sites["big"], args.repetitions, answers_after),
+            run_reports(deployment, sites["mid"], args.repetitions, answers_after),
         )
+        print_reports("after compaction", *after, missed)
+        if answers_after != answers_before:
+            missed.append("answers changed by compaction")
+        print(f"bytes per hit: {bytes_before:.1f} before, {bytes_after:.1f} after compaction")
     deployment.close()
     if args.keep is None:
         shutil.rmtree(data_dir, ignore_errors=True)
+    if missed:
+        print("\ntargets missed: " + "; ".join(missed))
+        sys.exit(1)
+
+
+def print_size(
+    deployment: Deployment, data_dir: Path, stored: int, moment: str, missed: list[str], *, gate: bool
+) -> float:
+    deployment.event_store.fetch("CHECKPOINT", Params("qmark"))
+    ((block_size, used_blocks),) = deployment.event_store.fetch(
+        "SELECT block_size, used_blocks FROM pragma_database_size()", Params("qmark")
+    )
+    in_use = int(block_size) * int(used_blocks)
+    file_size = (data_dir / "events.duckdb").stat().st_size
+    per_hit = in_use / stored
+    met = per_hit <= TARGET_BYTES_PER_HIT
+    print(
+        f"\n{moment}: {stored:,} hits in {in_use / 1e6:,.0f} MB of blocks in use: {per_hit:.1f} bytes per hit "
+        f"(target <= {TARGET_BYTES_PER_HIT:g}: {'met' if met else 'MISSED'}); file {file_size / 1e6:,.0f} MB "
+        f"({file_size / stored:.1f} bytes per hit)\n"
+    )
+    if gate and not met:
+        missed.append(f"{per_hit:.1f} bytes per hit > {TARGET_BYTES_PER_HIT:g}")
+    return per_hit
+
+
+def compact(deployment: Deployment, stored: int) -> None:
+    """The compaction job, run to the end over every closed day, while a reader measures its waits."""
+    store = deployment.event_store
+    if not isinstance(store, DuckDBEventStore):
+        raise SystemExit("the bench measures the embedded DuckDB store")
+    waits: list[float] = []
+    done = threading.Event()
+
+    def reader() -> None:  # a dashboard's cheapest query, again and again: how long it waits behind compaction
+        while not done.is_set():
+            started = time.perf_counter()
+            store.fetch("SELECT 1", Params("qmark"))
+            waits.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    started = time.perf_counter()
+    run = store.compact_closed_days(END.date())
+    elapsed = time.perf_counter() - started
+    done.set()
+    thread.join()
+    print(
+        f"compaction: {run.days:,} days, {run.hits:,} of {stored:,} hits in {elapsed:.1f} s; longest transaction "
+        f"{run.longest_transaction_seconds * 1000:.0f} ms (on its own connection); meanwhile a reader of the store "
+        f"waited p50 {percentile(waits, 0.5):.1f} ms, p99 {percentile(waits, 0.99):.1f} ms, max {max(waits):.0f} ms "
+        f"({len(waits)} reads)"
+    )
+
+
+def print_reports(moment: str, big: Timings, mid: Timings, missed: list[str]) -> None:
+    print(
+        f"{'report (last 30 days), ' + moment:<40} {'p50 ms':>8} {'p95 ms':>8} {'hand p50':>9} {'hand p95':>9}"
+        f" {'ratio':>6} {'p50 @1M':>8} {'growth':>7}"
+    )
+    for name, (p50, p95, hand50, hand95) in big.items():
+        small50 = mid[name][0]
+        ratio = p50 / hand50
+        print(
+            f"{name:<40} {p50:>8.1f} {p95:>8.1f} {hand50:>9.1f} {hand95:>9.1f} {ratio:>6.2f}"
+            f" {small50:>8.1f} {p50 / small50:>6.1f}x"
+        )
+        if p50 > TARGET_P50_MS:
+            missed.append(f"{name} p50 {p50:.1f} ms > {TARGET_P50_MS:g} ({moment})")
+        if ratio > TARGET_RATIO:
+            missed.append(f"{name} ratio {ratio:.2f} > {TARGET_RATIO:g} ({moment})")
+    print(f"targets: p50 <= {TARGET_P50_MS:g} ms, ratio <= {TARGET_RATIO:g}\n")
 
 
 if __name__ == "__main__":

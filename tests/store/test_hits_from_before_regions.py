@@ -38,8 +38,8 @@ def stored_rows(path: Path) -> list[tuple[object, ...]]:
         return connection.execute("SELECT pathname, city, region, entry FROM hits ORDER BY timestamp").fetchall()
 
 
-def test_the_newest_migration_adds_the_region_column() -> None:
-    assert len(MIGRATIONS) == REGION_MIGRATION
+def test_the_fifth_migration_adds_the_region_column() -> None:
+    assert len(MIGRATIONS) >= REGION_MIGRATION  # later ones (pending_days, for compaction) came after
     assert "ADD COLUMN region" in MIGRATIONS[REGION_MIGRATION - 1]
 
 
@@ -62,7 +62,7 @@ def test_a_file_from_before_regions_upgrades_with_empty_regions_and_takes_new_on
     store.close()
     assert stored_rows(path) == [("/1", "Berlin", "", True), ("/2", "Berlin", "DE-BE", False)]
     with duckdb.connect(str(path)) as connection:
-        assert connection.execute("SELECT max(version) FROM leadline_schema").fetchall() == [(REGION_MIGRATION,)]
+        assert connection.execute("SELECT max(version) FROM leadline_schema").fetchall() == [(len(MIGRATIONS),)]
 
 
 def test_spooled_rows_gain_every_column_added_since_they_were_written() -> None:

@@ -24,6 +24,12 @@ from leadline.store.events.base import (
     Params,
     hit_to_row,
 )
+from leadline.store.events.duckdb_compaction import (
+    MARK_PENDING,
+    PENDING_DAYS_MIGRATION,
+    CompactionRun,
+    compact_closed_days,
+)
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
@@ -84,10 +90,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE hits ADD COLUMN region VARCHAR NOT NULL DEFAULT '';
     """,
+    # Closed days are rewritten in session order (duckdb_compaction); every stored day waits for it.
+    PENDING_DAYS_MIGRATION,
 )
 
 # How often a query past its deadline is interrupted again, until it stops.
 INTERRUPT_REPEAT_SECONDS = 0.05
+
+# A delete that meets a compaction of the same rows is retried until the compaction's transaction ends: a
+# week of a 10 M-hit site took up to 17 s on a loaded 2-core machine, usually 1-3 s.
+DELETE_PATIENCE_SECONDS = 120.0
+DELETE_RETRY_SECONDS = 0.1
 
 # How long a stored batch id is remembered: far longer than a spool segment can wait to be replayed.
 BATCH_MEMORY = timedelta(days=7)
@@ -112,6 +125,7 @@ class DuckDBEventStore:
             path.chmod(PRIVATE_FILE_MODE)
         # One connection, used by one thread at a time: DuckDB connections are not thread-safe.
         self._lock = threading.Lock()
+        self._closed = False
         self._migrate()
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
@@ -134,7 +148,13 @@ class DuckDBEventStore:
         if not hits:
             return
         with self._lock:
-            self._append([hit_to_row(hit) for hit in hits])
+            self._run("BEGIN")
+            try:
+                self._append([hit_to_row(hit) for hit in hits])
+                self._run("COMMIT")
+            except BaseException:
+                self._run("ROLLBACK")
+                raise
 
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -175,6 +195,7 @@ class DuckDBEventStore:
         self._connection.register("incoming_hits", batch)
         try:
             self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
+            self._run(MARK_PENDING)
         finally:
             self._connection.unregister("incoming_hits")
 
@@ -220,9 +241,13 @@ class DuckDBEventStore:
                 finished.set()
 
     def earliest_hit(self, site_id: str) -> int | None:
+        # ORDER BY … LIMIT 1 rather than min(): DuckDB skips row groups whose zone map cannot beat the best so
+        # far, while min() reads every row group of the site (30 ms on a compacted 10 M-hit site, vs 3 ms).
         with self._lock:
-            first = self._run("SELECT epoch(min(timestamp)) FROM hits WHERE site_id = ?", [site_id])[0][0]
-        return None if first is None else int(first)
+            first = self._run(
+                "SELECT epoch(timestamp) FROM hits WHERE site_id = ? ORDER BY timestamp LIMIT 1", [site_id]
+            )
+        return int(first[0][0]) if first else None
 
     def count_hits(self, site_id: str, event_id: str | None = None) -> int:
         query, params = "SELECT count(*) FROM hits WHERE site_id = ?", [site_id]
@@ -249,15 +274,26 @@ class DuckDBEventStore:
         return table.cast(HIT_ARROW_SCHEMA)
 
     def delete_site_data(self, site_id: str) -> None:
-        with self._lock:
-            self._run("DELETE FROM hits WHERE site_id = ?", [site_id])
+        # Its days stay marked pending: compacting a day without hits only removes the mark.
+        self._delete("DELETE FROM hits WHERE site_id = ?", [site_id])
 
     def delete_event_data(self, site_id: str, event_id: str) -> None:
-        with self._lock:
-            self._run(
-                "DELETE FROM hits WHERE site_id = ? AND kind = ? AND event_id = ?",
-                [site_id, int(HitKind.EVENT), event_id],
-            )
+        self._delete(
+            "DELETE FROM hits WHERE site_id = ? AND kind = ? AND event_id = ?", [site_id, int(HitKind.EVENT), event_id]
+        )
+
+    def _delete(self, sql: str, params: Sequence[object]) -> None:
+        # A compaction rewriting one of the days (on its own connection) holds its rows for a moment: wait it out.
+        deadline = time.monotonic() + DELETE_PATIENCE_SECONDS
+        while True:
+            with self._lock:
+                try:
+                    self._run(sql, params)
+                    return
+                except duckdb.TransactionException:
+                    if time.monotonic() > deadline:
+                        raise
+            time.sleep(DELETE_RETRY_SECONDS)
 
     def copy_to(self, target: Path) -> None:
         """Write a consistent copy of the whole database to a new DuckDB file at `target` (a backup while serving).
@@ -287,6 +323,29 @@ class DuckDBEventStore:
         finally:
             copier.close()
 
+    def compact_closed_days(self, closed_before: date) -> CompactionRun:
+        """Rewrite each site's days before `closed_before` (UTC) that got hits since their last compaction in
+        session order (fewer bytes a hit), on a connection of its own: the store goes on meanwhile."""
+        compactor = self._second_connection()
+        try:
+
+            def run(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+                rows: list[tuple[Any, ...]] = compactor.execute(sql, list(params)).fetchall()
+                return rows
+
+            return compact_closed_days(lambda: not self._closed, run, closed_before)
+        finally:
+            compactor.close()
+
+    def _second_connection(self) -> duckdb.DuckDBPyConnection:
+        """Another connection to the database this store has open (DuckDB hands out the same one in a process)."""
+        with self._lock:
+            path = self._run("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")[0][0]
+        connection = duckdb.connect(str(path))
+        connection.execute("SET enable_progress_bar = false")  # it would draw on the server's stderr
+        return connection
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._connection.close()

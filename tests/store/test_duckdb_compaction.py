@@ -1,0 +1,306 @@
+"""Compaction of closed days in the DuckDB store: smaller, and every report answers exactly as before.
+
+Rows are only moved (a day's hits rewritten in session order), so the oracle over the hits stored must
+agree before and after; late hits put a compacted day back in line; wipes and deletions still apply; and
+a process killed in the middle of a compaction leaves every hit counted exactly once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadline.query.oracle import expected_rows
+from leadline.query.parse import parse_report_query
+from leadline.query.report import run_report
+from leadline.store.events import Hit, HitKind
+from leadline.store.events.base import Params
+from leadline.store.events.duckdb import DuckDBEventStore
+from leadline.store.events.duckdb_compaction import CHUNK_DAYS
+from leadline.store.metadata.records import Account
+from leadline.store.metadata.store import MetadataStore, open_metadata_store
+from leadline.store.metadata.tables import events
+from tests.query.agreement import assert_same_answer
+from tests.query.strategies import EVENTS, query_params, seeded_traffic, traffic
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+EVERY_DAY_CLOSED = date(2026, 12, 1)  # after every generated window: all their days are closed
+
+# A few dashboard reports over a whole generated month, for the fixed-traffic tests.
+FIXED_REPORTS: list[dict[str, str]] = [
+    {"aggregates": "visits,uniques,pageviews,avg_duration,bounce_rate"},
+    {"aggregates": "pageviews,visits,uniques", "date_grouping": "day", "timezone": "Europe/Berlin"},
+    {"aggregates": "pageviews,visits,uniques", "field_grouping": "pathname", "sort_by": "pageviews:desc"},
+    {"aggregates": "visits,uniques", "field_grouping": "exit_pathname", "timezone": "America/New_York"},
+    {"aggregates": "visits,pageviews", "field_grouping": "referrer_hostname", "sort_by": "visits:desc"},
+    {"entity": "event", "entity_name": "Purchase", "aggregates": "conversions,unique_conversions,value"},
+]
+
+
+class Stores:
+    """A DuckDB event store and the metadata store reports need (sites and their events, with fixed ids)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "events.duckdb"
+        self.metadata: MetadataStore = open_metadata_store(f"sqlite:///{directory / 'meta.sqlite3'}")
+        self.events = DuckDBEventStore(self.path)
+        self.account: Account = self.metadata.accounts.create("Compaction", "compaction@example.com")
+        self._names = itertools.count()
+
+    def new_site(self) -> str:
+        site = self.metadata.sites.create(self.account.id, {"name": f"site {next(self._names)}"})
+        with self.metadata.engine.begin() as connection:
+            for name, event_id in EVENTS.items():
+                connection.execute(
+                    events.insert().values(site_id=site.id, id=event_id, name=name, created_at=NOW, updated_at=NOW)
+                )
+        return site.id
+
+    def reopen_events(self) -> None:
+        self.events = DuckDBEventStore(self.path)
+
+    def close(self) -> None:
+        self.events.close()
+        self.metadata.close()
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> Iterator[Stores]:
+    built = Stores(tmp_path)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def shared_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    built = Stores(tmp_path_factory.mktemp("compaction"))
+    yield built
+    built.close()
+
+
+def assert_report_equals_oracle(stores: Stores, params: dict[str, str], hits: Sequence[Hit]) -> None:
+    query = parse_report_query(params, site_timezone="UTC")
+    event_id = EVENTS.get(query.event_name or "", "") if query.event_name else None
+    expected = expected_rows(query, hits, NOW, event_id=event_id)
+    assert_same_answer(run_report(query, stores.events, stores.metadata, now=NOW), expected)
+
+
+def month_of_traffic(site_id: str, days: int = 24) -> list[Hit]:
+    """Fixed traffic over `days` days: overlapping windows of sessions, each window's visitors its own."""
+    start = int(datetime(2026, 5, 1, tzinfo=UTC).timestamp())
+    hits: list[Hit] = []
+    for window in range(0, days, 4):
+        for hit in seeded_traffic(site_id, seed=window, window_start=start + window * 86400, sessions=90):
+            hits.append(dataclasses.replace(hit, visitor_id=hit.visitor_id + 1000 * window))
+    return hits
+
+
+def fixed_report(site_id: str, params: dict[str, str]) -> dict[str, str]:
+    entity = params.get("entity", "pageview")
+    site = {"entity_id": site_id} if entity == "pageview" else {"site_id": site_id}
+    return {"entity": entity, "date_from": "1777000000", "date_to": "1796000000", **site, **params}
+
+
+def pending_days(store: DuckDBEventStore) -> int:
+    return int(store.fetch("SELECT count(*) FROM pending_days", Params("qmark"))[0][0])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_reports_equal_the_oracle_before_and_after_compaction_and_late_hits(
+    shared_stores: Stores, data: st.DataObject
+) -> None:
+    stores = shared_stores
+    site_id = stores.new_site()
+    generated = data.draw(traffic(site_id))
+    stores.events.insert_hits(generated.hits)
+    queries = [data.draw(query_params(site_id, generated.window_start)) for _ in range(3)]
+    for params in queries:
+        assert_report_equals_oracle(stores, params, generated.hits)
+
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    for params in queries:
+        assert_report_equals_oracle(stores, params, generated.hits)
+
+    # Late hits (a spool replayed after an outage) land in the days already compacted, from other visitors.
+    more = data.draw(traffic(site_id))
+    shift = generated.window_start - more.window_start
+    late = [
+        dataclasses.replace(
+            hit,
+            visitor_id=hit.visitor_id + 100,
+            timestamp=hit.timestamp + timedelta(seconds=shift),
+            session_id=hit.session_id + shift,
+        )
+        for hit in more.hits
+    ]
+    stores.events.insert_hits(late)
+    for params in queries:
+        assert_report_equals_oracle(stores, params, generated.hits + late)
+    assert stores.events.compact_closed_days(EVERY_DAY_CLOSED).hits >= len(late)
+    for params in queries:
+        assert_report_equals_oracle(stores, params, generated.hits + late)
+    assert stores.events.count_hits(site_id) == len(generated.hits) + len(late)
+
+
+def test_compaction_rewrites_closed_days_once_in_session_order(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id)
+    stores.events.insert_hits(hits)
+    days = {hit.timestamp.date() for hit in hits}
+    last_day = max(days)
+
+    run = stores.events.compact_closed_days(last_day)  # the last day is still open
+    assert (run.days, run.hits) == (len(days) - 1, sum(hit.timestamp.date() < last_day for hit in hits))
+    assert pending_days(stores.events) == 1
+    stored = stores.events.fetch(
+        "SELECT session_id, visitor_id, timestamp FROM hits WHERE timestamp < ?",
+        Params("qmark", [datetime(last_day.year, last_day.month, last_day.day)]),
+    )
+    by_day: dict[date, list[tuple[int, int, datetime]]] = {}
+    for row in stored:
+        by_day.setdefault(row[2].date(), []).append(row)
+    assert all(rows == sorted(rows) for rows in by_day.values())
+    assert stores.events.compact_closed_days(last_day).days == 0  # nothing new: nothing rewritten
+    assert stores.events.daily_counts(site_id) == {day: sum(h.timestamp.date() == day for h in hits) for day in days}
+
+
+def test_event_wipe_and_site_deletion_apply_to_compacted_days(stores: Stores) -> None:
+    wiped, kept = stores.new_site(), stores.new_site()
+    wiped_hits, kept_hits = month_of_traffic(wiped), month_of_traffic(kept)
+    stores.events.insert_hits(wiped_hits + kept_hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+
+    stores.events.delete_event_data(wiped, EVENTS["Purchase"])
+    remaining = [hit for hit in wiped_hits if not (hit.kind is HitKind.EVENT and hit.event_id == EVENTS["Purchase"])]
+    assert len(remaining) < len(wiped_hits)
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(wiped, params), remaining)
+
+    stores.events.delete_site_data(wiped)
+    assert stores.events.count_hits(wiped) == 0
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(wiped, params), [])
+        assert_report_equals_oracle(stores, fixed_report(kept, params), kept_hits)
+    assert stores.events.compact_closed_days(EVERY_DAY_CLOSED).days == 0
+
+
+def test_an_event_wipe_during_a_compaction_applies_once(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id, days=120)
+    stores.events.insert_hits(hits)
+    compaction = threading.Thread(target=stores.events.compact_closed_days, args=(EVERY_DAY_CLOSED,))
+    compaction.start()
+    time.sleep(0.05)  # the compaction is rewriting some run of days now: the wipe meets it (or waits for it)
+    stores.events.delete_event_data(site_id, EVENTS["Purchase"])
+    compaction.join()
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)  # whatever a conflict left pending
+
+    remaining = [hit for hit in hits if not (hit.kind is HitKind.EVENT and hit.event_id == EVENTS["Purchase"])]
+    assert stores.events.count_hits(site_id) == len(remaining)
+    assert pending_days(stores.events) == 0
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), remaining)
+
+
+# Runs a compaction in a process of its own, which is killed with SIGKILL: as an out-of-memory kill would.
+COMPACTING_PROCESS = textwrap.dedent(
+    """
+    import os, signal, sys
+    from datetime import date
+    from leadline.store.events import duckdb_compaction
+    from leadline.store.events.duckdb import DuckDBEventStore
+
+    store = DuckDBEventStore(sys.argv[1])
+    kill_in_transaction = int(sys.argv[2])
+    print("compacting", flush=True)
+    if kill_in_transaction < 0:  # killed from outside, whenever the parent decides
+        store.compact_closed_days(date(2100, 1, 1))
+    else:
+        committed = 0
+
+        def run(sql, params):  # the store's own statements; the process dies inside one transaction
+            global committed
+            if committed == kill_in_transaction and sql.startswith("INSERT INTO hits"):
+                os.kill(os.getpid(), signal.SIGKILL)  # old rows deleted, their rewrite not yet in, not committed
+            committed += sql == "COMMIT"
+            return store._run(sql, params)
+
+        duckdb_compaction.compact_closed_days(lambda: True, run, date(2100, 1, 1))
+    print("finished", flush=True)
+    """
+)
+
+
+def compact_and_kill(path: Path, kill_in_transaction: int, kill_after_seconds: float = 0.0) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", COMPACTING_PROCESS, str(path), str(kill_in_transaction)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "compacting"
+    if kill_in_transaction < 0:
+        time.sleep(kill_after_seconds)
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, process.stdout.read()
+
+
+@pytest.mark.parametrize("kill", ["inside the third transaction", "from outside, mid-run"])
+def test_a_compaction_killed_midway_loses_and_doubles_nothing(stores: Stores, kill: str) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id, days=24 if kill.startswith("inside") else 120)  # outside: a longer run
+    stores.events.insert_hits(hits)
+    days = pending_days(stores.events)
+    counts = stores.events.daily_counts(site_id)
+    stores.events.close()  # DuckDB lets one process at a time open the file: the compacting one now
+
+    if kill.startswith("inside"):
+        compact_and_kill(stores.path, kill_in_transaction=2)
+    else:
+        compact_and_kill(stores.path, kill_in_transaction=-1, kill_after_seconds=0.05)
+
+    stores.reopen_events()
+    if kill.startswith("inside"):
+        # Two runs of days done and kept, the third rolled back.
+        assert pending_days(stores.events) == days - 2 * CHUNK_DAYS
+    assert stores.events.daily_counts(site_id) == counts
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
+
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)  # the next run finishes the job
+    assert pending_days(stores.events) == 0
+    assert stores.events.daily_counts(site_id) == counts
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
+
+
+def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> None:
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    hits = month_of_traffic("A", days=8)
+    store.insert_hits(hits)
+    store.fetch("DELETE FROM pending_days", Params("qmark"))  # as a file from before the migration
+    store.fetch(
+        "DELETE FROM leadline_schema WHERE version = (SELECT max(version) FROM leadline_schema)", Params("qmark")
+    )
+    store.fetch("DROP TABLE pending_days", Params("qmark"))
+    store.close()
+
+    upgraded = DuckDBEventStore(tmp_path / "events.duckdb")
+    assert pending_days(upgraded) == len({hit.timestamp.date() for hit in hits})
+    assert upgraded.compact_closed_days(EVERY_DAY_CLOSED).hits == len(hits)
+    upgraded.close()
