@@ -83,7 +83,9 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, settings: Mapping[str, str] | None = None) -> LiveServer:
+def start_server(
+    data_dir: Path, settings: Mapping[str, str] | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS
+) -> LiveServer:
     """Start `leadline serve` on a free loopback port and wait until it answers."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -97,7 +99,7 @@ def start_server(data_dir: Path, settings: Mapping[str, str] | None = None) -> L
     )
     log_file.close()
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"leadline serve exited with {process.returncode}:\n{log_path.read_text()}")

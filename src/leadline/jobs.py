@@ -2,6 +2,11 @@
 
 Every job blocks (store I/O, hashing), so each run goes to a thread; one run of a job never overlaps the
 next. The app's lifespan starts the scheduler after the collector and stops it before the collector.
+
+With several workers (sharing a Redis) every worker runs this table, but the deployment-wide jobs run only
+in the worker holding the job lease. Flushing stays with each worker: each flushes only its own spool
+directory, so every segment is still stored by exactly one process; spools left by workers that no longer
+run are flushed by the lease holder.
 """
 
 from __future__ import annotations
@@ -13,17 +18,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
 from leadline.collect.collector import Collector
+from leadline.collect.flusher import Flusher
+from leadline.collect.sessions import SessionTracker
+from leadline.collect.spool import Spool
 from leadline.deployment import Deployment
 from leadline.metrics import JobMetrics
+from leadline.store.events import EventStore
+from leadline.store.events.base import compact_closed_days
+from leadline.store.shared.spool_slots import unclaimed_slots
+from leadline.store.shared.state import JOB_LEASE_SECONDS
 
 logger = logging.getLogger("leadline.jobs")
 
 SALT_ROTATION_SECONDS = 60.0
 SESSION_PRUNING_SECONDS = 60.0
+UNCLAIMED_SPOOLS_SECONDS = 30.0
+# Closed UTC days are compacted hourly, once an hour has passed since midnight (late batches mostly arrived).
+COMPACTION_SECONDS = 3600.0
+COMPACTION_GRACE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class Job:
     every_seconds: float
     run: Callable[[], object]
     first_after_seconds: float | None = None  # default: one period after start
+    when: Callable[[], bool] | None = None  # runs only while this answers True (default: always)
 
 
 def job_table(deployment: Deployment, collector: Collector) -> list[Job]:
@@ -39,21 +57,80 @@ def job_table(deployment: Deployment, collector: Collector) -> list[Job]:
     settings = deployment.settings
     grace = timedelta(seconds=settings.publication_grace_seconds)
     publishing = settings.publication_interval_seconds
-    return [
-        # Closed spool segments move to the event store.
+    shared = deployment.shared
+    # Without a Redis this process is the whole deployment; with one, only the job lease's holder is.
+    once_per_deployment = None if shared is None else (lambda: shared.job_lease.held)
+    jobs = [
+        # Closed spool segments (of this worker's own spool) move to the event store.
         Job("flush_spool", settings.flush_interval_seconds, collector.flusher.flush_ready),
         # Today's salt exists; salts older than yesterday's are destroyed.
-        Job("rotate_salts", SALT_ROTATION_SECONDS, lambda: deployment.salts.rotate(datetime.now(UTC))),
-        # Sessions idle for 30 minutes are forgotten.
-        Job("prune_sessions", SESSION_PRUNING_SECONDS, lambda: deployment.sessions.prune(time.time())),
-        # Closed days (after the grace period) of every subscribed dataset are published; first run soon after start.
+        Job(
+            "rotate_salts",
+            SALT_ROTATION_SECONDS,
+            lambda: deployment.salts.rotate(datetime.now(UTC)),
+            when=once_per_deployment,
+        ),
+    ]
+    if isinstance(deployment.sessions, SessionTracker):
+        # Sessions idle for 30 minutes are forgotten (shared sessions expire in Redis by themselves).
+        jobs.append(Job("prune_sessions", SESSION_PRUNING_SECONDS, lambda: deployment.sessions.prune(time.time())))
+    # Closed days (after the grace period) of every subscribed dataset are published; first run soon after start.
+    jobs.append(
         Job(
             "publish_closed_days",
             publishing,
             lambda: deployment.publisher.publish_due(grace, settings.publication_lookback_days),
             first_after_seconds=min(publishing, 2.0),
-        ),
-    ]
+            when=once_per_deployment,
+        )
+    )
+    # Closed days of the event store are rewritten in a layout that takes fewer bytes (DuckDB only; others skip).
+    jobs.append(
+        Job(
+            "compact_closed_days",
+            COMPACTION_SECONDS,
+            lambda: compact_closed_days(deployment.event_store, (datetime.now(UTC) - COMPACTION_GRACE).date()),
+            first_after_seconds=60.0,
+            when=once_per_deployment,
+        )
+    )
+    if shared is not None:
+        # Taken at start if free, renewed well before it lapses; a dead holder's lease passes on by itself.
+        jobs.append(Job("renew_job_lease", JOB_LEASE_SECONDS / 3, shared.job_lease.refresh, first_after_seconds=0))
+        # Spools no running worker writes (the worker count changed) are emptied.
+        several_workers = settings.workers > 1
+        jobs.append(
+            Job(
+                "flush_unclaimed_spools",
+                UNCLAIMED_SPOOLS_SECONDS,
+                lambda: flush_unclaimed_spools(deployment.spool_directory, deployment.event_store, several_workers),
+                first_after_seconds=min(UNCLAIMED_SPOOLS_SECONDS, 5.0),
+                when=once_per_deployment,
+            )
+        )
+    return jobs
+
+
+def flush_unclaimed_spools(root: Path, event_store: EventStore, including_root: bool) -> int:
+    """Store what workers that no longer run left in the spool directories `root/<n>`, and in `root` itself
+    when `including_root` (when every worker writes a `root/<n>`, as several do); how many hits.
+
+    Each `root/<n>` is locked while it is emptied: a worker starting meanwhile claims another one.
+    """
+    stored = 0
+    for slot in unclaimed_slots(root):
+        stored += _flush_abandoned(slot.directory, event_store)
+    if including_root and root.is_dir():
+        stored += _flush_abandoned(root, event_store)
+    if stored:
+        logger.info("stored %d hits left in the spools of workers that no longer run", stored)
+    return stored
+
+
+def _flush_abandoned(directory: Path, event_store: EventStore) -> int:
+    spool = Spool(directory)
+    spool.recover()  # its writer is gone: a segment it left open holds only what it acknowledged
+    return Flusher(spool, event_store).flush_ready()
 
 
 class Scheduler:
@@ -79,6 +156,8 @@ class Scheduler:
         while True:
             await asyncio.sleep(delay)
             delay = job.every_seconds
+            if job.when is not None and not job.when():
+                continue
             started = time.perf_counter()
             outcome = "ok"
             try:

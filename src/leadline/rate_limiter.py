@@ -2,7 +2,8 @@
 
 Every limit of Leadline (per API key, per integration client) is one `RateLimit` from one `RateLimiter`,
 so the Retry-After arithmetic lives here once. `memory://` keeps counters in this process; a shared
-storage (`redis://…`) lets several workers count together without any other change.
+storage (`redis://…`) lets several workers count together without any other change. A shared storage
+that does not answer refuses the request with an OSError (the app answers 503) rather than guess.
 """
 
 from __future__ import annotations
@@ -15,13 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.errors import ConfigurationError
+from limits.errors import ConfigurationError, StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+# A shared storage that stops answering must fail a request within seconds, not hold it until TCP gives up.
+STORAGE_TIMEOUT_SECONDS = 2.0
 
 
 class RateLimitStorageError(ValueError):
     """The storage URI names no storage the `limits` library can open here."""
+
+
+class RateLimitUnavailableError(OSError):
+    """The counters' storage did not answer (a shared Redis down, say): the request can be neither counted nor let
+    through unchecked, since some limits guard against password guessing."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +91,11 @@ class RateLimit:
 
     def hit(self, key: str) -> Verdict:
         """Count one request of `key`."""
-        allowed = self._limiter.hit(self.item, self._namespace, key)
-        stats = self._limiter.get_window_stats(self.item, self._namespace, key)
+        try:
+            allowed = self._limiter.hit(self.item, self._namespace, key)
+            stats = self._limiter.get_window_stats(self.item, self._namespace, key)
+        except StorageError as error:
+            raise RateLimitUnavailableError(f"rate-limit counters unavailable: {error.storage_error}") from error
         retry_after = None if allowed else self._seconds_until(stats.reset_time)
         if not allowed:
             self._rejections.add(self._namespace)
@@ -95,10 +107,14 @@ class RateLimit:
 
     def peek(self, key: str) -> int | None:
         """Without counting: None if a request of `key` would pass now, else the seconds until one would."""
-        if self._limiter.test(self.item, self._namespace, key):
-            return None
+        try:
+            if self._limiter.test(self.item, self._namespace, key):
+                return None
+            reset_time = self._limiter.get_window_stats(self.item, self._namespace, key).reset_time
+        except StorageError as error:
+            raise RateLimitUnavailableError(f"rate-limit counters unavailable: {error.storage_error}") from error
         self._rejections.add(self._namespace)  # callers refuse the request when a peek says no
-        return self._seconds_until(self._limiter.get_window_stats(self.item, self._namespace, key).reset_time)
+        return self._seconds_until(reset_time)
 
     def _seconds_until(self, reset_time: float) -> int:
         """Whole seconds until the window frees a slot, at least 1 (Retry-After takes whole seconds)."""
@@ -127,8 +143,11 @@ class RateLimiter:
 
 def open_storage(storage_uri: str) -> Storage:
     """The `limits` storage a URI names, or a RateLimitStorageError that says what is wrong."""
+    options: dict[str, float] = {}
+    if storage_uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        options = {"socket_timeout": STORAGE_TIMEOUT_SECONDS, "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS}
     try:
-        storage = storage_from_string(storage_uri)
+        storage = storage_from_string(storage_uri, wrap_exceptions=True, **options)
     except (ConfigurationError, ValueError) as error:
         raise RateLimitStorageError(f"cannot use rate-limit storage {storage_uri!r}: {error}") from error
     if not isinstance(storage, Storage):  # an async storage (async+redis://…): our callers are synchronous

@@ -10,9 +10,31 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Protocol
 
 SESSION_IDLE_SECONDS = 30 * 60
 SESSION_MAX_SECONDS = 24 * 60 * 60
+
+# (site, visitor, session, first hit, last hit as Unix time, has a pageview): what the event store remembers.
+RestoredSession = tuple[str, int, int, float, float, bool]
+
+
+class Sessions(Protocol):
+    """What the collector needs of a session tracker: this process's `SessionTracker`, or one shared by workers."""
+
+    def assign(
+        self, site_id: str, visitor_id: int, previous_visitor_id: int | None, now: float, pageview: bool = True
+    ) -> tuple[int, int, bool]:
+        """(visitor id, session id, entry) of a hit at `now`; entry marks the session's first pageview."""
+        ...
+
+    def restore(self, sessions: Iterable[RestoredSession]) -> None:
+        """Resume sessions open when the server stopped (a newer state already held is kept)."""
+        ...
+
+    def prune(self, now: float) -> int:
+        """Forget ended sessions; how many were forgotten (0 where they expire by themselves)."""
+        ...
 
 
 class SessionTracker:
@@ -47,7 +69,7 @@ class SessionTracker:
             self._sessions[key] = (session_id, first_seen, max(now, last_seen), entered or pageview)
             return key[1], session_id, pageview and not entered
 
-    def restore(self, sessions: Iterable[tuple[str, int, int, float, float, bool]]) -> None:
+    def restore(self, sessions: Iterable[RestoredSession]) -> None:
         """Resume sessions open when the server stopped: (site, visitor, session, first hit, last hit, entered)."""
         with self._lock:
             for site_id, visitor_id, session_id, first_seen, last_seen, entered in sessions:

@@ -1,0 +1,1 @@
+"""Scaling out: state shared by several workers through Redis, and serving with several worker processes."""
