@@ -1,1 +1,1 @@
-"""The admin socket: operator commands (backup) served by the running server, owner-only in the data directory."""
+"""The admin socket: operator commands (backup, publish, export, import) served by the running server, owner-only."""

@@ -1,4 +1,4 @@
-"""What the admin commands need from a deployment: where its embedded stores, spool and key files are."""
+"""What the admin commands need from a deployment: its stores and publisher, where its files are."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from leadline.config import Settings
+from leadline.publishing.publisher import Publisher
+from leadline.store.events import EventStore
+from leadline.store.metadata.store import MetadataStore
 
 SOCKET_NAME = "admin.sock"
 
@@ -35,6 +38,10 @@ class AdminContext:
     spool_directory: Path
     key_files: tuple[Path, ...]  # secrets kept in the data directory (restored under the same names)
     secret_key: SecretKeySource
+    # What publish, export and import work on: the stores this server holds open, so commands need not open them.
+    metadata: MetadataStore
+    events: EventStore
+    publisher: Publisher
 
     @property
     def socket_path(self) -> Path:
@@ -44,6 +51,11 @@ class AdminContext:
     def embedded(self) -> bool:
         """Both stores are files in this machine's data directory: what `leadline backup` copies."""
         return self.metadata_database is not None and self.event_store is not None
+
+    @property
+    def holds_event_file(self) -> bool:
+        """The event store is a file only this process may open (DuckDB): other commands must ask this server."""
+        return self.event_store is not None
 
 
 def secret_key_source(settings: Settings, key_file: Path) -> SecretKeySource:

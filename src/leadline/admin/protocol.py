@@ -1,8 +1,11 @@
-"""The admin socket's protocol: one JSON line asks, one JSON line answers; a backup request carries a file.
+"""The admin socket's protocol: one JSON line asks, one JSON line answers; some requests carry a descriptor.
 
 Request:  {"command": "backup"}  sent with one open file descriptor (SCM_RIGHTS) that the server writes
           the backup into. The server then needs no write access to wherever the operator keeps backups
           (a sandboxed service can write only its data directory); the descriptor carries the caller's own.
+          {"command": "export", "site": ID, "from": DAY|null, "to": DAY|null} and {"command": "import",
+          "site": ID} likewise carry one open directory; {"command": "publish", "site": ID, "date": DAY,
+          "datasets": [NAME, ...]|null} carries none.
 Answer:   {"ok": true, ...} or {"ok": false, "error": "a sentence for the operator"}.
 """
 

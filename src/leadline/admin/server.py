@@ -119,5 +119,6 @@ def same_user(connection: socket.socket) -> bool:
 
 
 def admin_socket(context: AdminContext) -> AdminSocket | None:
-    """The socket a server over embedded stores listens on; none over server databases (nothing to copy here)."""
-    return AdminSocket(context.socket_path, admin_commands(context)) if context.embedded else None
+    """The socket a server holding the embedded event store listens on (operator commands cannot open that file
+    beside it); none over server databases, which every command opens itself (and several workers share)."""
+    return AdminSocket(context.socket_path, admin_commands(context)) if context.holds_event_file else None

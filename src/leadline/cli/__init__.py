@@ -1,4 +1,5 @@
-"""The `leadline` command: serve, demo, publish, and the operator commands for accounts, keys, sites and clients."""
+"""The `leadline` command: serve, demo, publish, backups, moving history, and the operator commands for accounts,
+keys, sites and clients."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import typer
 from leadline.cli.accounts import accounts_app
 from leadline.cli.backup import backup, restore
 from leadline.cli.demo import demo
+from leadline.cli.history import export, import_history_command
 from leadline.cli.integrations import integrations_app
 from leadline.cli.keys import keys_app
+from leadline.cli.migrate import migrate_command
 from leadline.cli.publish import publish
 from leadline.cli.remote import remote_app
 from leadline.cli.serve import serve, version
@@ -24,6 +27,9 @@ app.command()(demo)
 app.command()(publish)
 app.command()(backup)
 app.command()(restore)
+app.command()(export)
+app.command(name="import")(import_history_command)
+app.command(name="migrate")(migrate_command)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(sites_app, name="sites")

@@ -14,11 +14,9 @@ import typer
 from rich.markup import escape
 
 from leadline.admin.backup import BackupError, write_backup
-from leadline.admin.client import NoServerError, ask
-from leadline.admin.context import SOCKET_NAME
-from leadline.admin.protocol import AdminProtocolError
 from leadline.admin.restore import RestoreError, restore_backup
 from leadline.cli.output import JsonOption, errors, fail, fail_on, print_result
+from leadline.cli.running_server import ask_running_server, busy_message
 from leadline.cli.stores import load_settings, private_data_dir
 from leadline.config import Settings
 from leadline.deployment import build_deployment
@@ -64,15 +62,9 @@ def backup(out: OutOption, as_json: JsonOption = False) -> None:
 
 def backup_through_server(settings: Settings, descriptor: int) -> dict[str, Any] | None:
     """The running server's backup, written into `descriptor`; None when no server answers on the admin socket."""
-    socket_path = settings.data_dir.resolve() / SOCKET_NAME
-    try:
-        answer = ask(socket_path, {"command": "backup"}, [descriptor])
-    except NoServerError:
+    answer = ask_running_server(settings, {"command": "backup"}, [descriptor])
+    if answer is None:
         return None
-    except (AdminProtocolError, OSError) as error:
-        fail(f"the server's admin socket at {socket_path} failed: {error}")
-    if not answer.get("ok"):
-        fail(str(answer.get("error", "the server refused the backup")))
     manifest: dict[str, Any] = answer["manifest"]
     return manifest
 
@@ -83,11 +75,7 @@ def backup_here(settings: Settings, descriptor: int) -> dict[str, Any]:
     try:
         deployment = build_deployment(settings)
     except EventStoreBusyError:
-        fail(
-            "another process holds the event store but does not answer on the admin socket "
-            f"({settings.data_dir.resolve() / SOCKET_NAME}): is it a Leadline server of an older version? "
-            "Stop it, or upgrade it, and retry"
-        )
+        fail(busy_message(settings))
     except SecretKeyError as error:
         fail(str(error))
     try:

@@ -7,31 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from leadline.admin.publish import PublishRefusedError, publish_day
 from leadline.cli.options import DatasetOption
 from leadline.cli.output import JsonOption, fail, fail_on, print_result
-from leadline.cli.stores import event_store, load_settings, metadata_store
-from leadline.publishing.datasets import DATASETS, UnknownDatasetError
-from leadline.publishing.publisher import DayNotClosedError, Publisher, PublishOutcome
-
-
-def publication_row(outcome: PublishOutcome) -> dict[str, Any]:
-    """A publication as the CLI prints it. The REST API has no publication object and GraphQL's is camelCase,
-    so this snake_case shape is the CLI's own (a contract)."""
-    publication = outcome.publication
-    return {
-        "id": publication.id,
-        "dataset": publication.dataset,
-        "dataset_id": publication.dataset_id,
-        "day": publication.day.isoformat(),
-        "version": publication.version,
-        "supersedes_id": publication.supersedes_id,
-        "created": outcome.created,
-        "row_count": publication.row_count,
-        "rows_sha256": publication.rows_sha256,
-        "signature_id": publication.signature_id,
-        "signer_email": publication.signer_email,
-        "timestamp_iso8601": publication.timestamp_iso8601,
-    }
+from leadline.cli.running_server import ask_running_server, busy_message
+from leadline.cli.stores import load_settings, metadata_store, private_data_dir
+from leadline.config import Settings
+from leadline.publishing.publisher import Publisher
+from leadline.store.events import EventStoreBusyError, open_event_store
 
 
 def publish(
@@ -42,33 +25,38 @@ def publish(
 ) -> None:
     """Publish one closed day of a site's datasets now; unchanged rows keep their publication.
 
-    Works on the stores directly: with the embedded DuckDB store, run it while the server is stopped.
+    While a server runs on the embedded store, that server publishes (asked over its admin socket).
     """
     try:
         chosen_day = date.fromisoformat(day)
     except ValueError:
         fail(f"--date must be a day YYYY-MM-DD, not {day!r}")
     settings = load_settings()
+    request = {"command": "publish", "site": site, "date": chosen_day.isoformat(), "datasets": dataset}
+    answer = ask_running_server(settings, request)
+    summary = publish_here(settings, site, chosen_day, dataset) if answer is None else answer
+    summary = {key: summary[key] for key in ("site_id", "day", "publications")}
+    print_result(summary, as_json, *(_outcome_line(row) for row in summary["publications"]))
+
+
+def publish_here(settings: Settings, site: str, day: date, datasets: list[str] | None) -> dict[str, Any]:
+    """With no server running: open the stores in this process and publish."""
+    private_data_dir(settings)
     with metadata_store(settings) as store:
-        found = store.sites.find(site)
-        if found is None:
-            fail(f"no site {site!r}")
-        with event_store(settings) as events:
-            publisher = Publisher(store, events)
-            with fail_on(DayNotClosedError, UnknownDatasetError):
-                outcomes = publisher.publish(found, chosen_day, dataset or tuple(DATASETS))
-    summary = {
-        "site_id": found.id,
-        "day": chosen_day.isoformat(),
-        "publications": [publication_row(outcome) for outcome in outcomes],
-    }
-    print_result(summary, as_json, *(_outcome_line(outcome) for outcome in outcomes))
+        try:
+            events = open_event_store(settings.event_store_url)
+        except EventStoreBusyError:
+            fail(busy_message(settings))
+        try:
+            with fail_on(PublishRefusedError):
+                return publish_day(Publisher(store, events), store.sites, site, day, datasets)
+        finally:
+            events.close()
 
 
-def _outcome_line(outcome: PublishOutcome) -> str:
-    publication = outcome.publication
-    state = "published" if outcome.created else "unchanged, kept"
+def _outcome_line(row: dict[str, Any]) -> str:
+    state = "published" if row["created"] else "unchanged, kept"
     return (
-        f"{publication.dataset} {publication.day} v{publication.version}: {state} "
-        f"[bold]{publication.id}[/] ({publication.row_count} rows, sha256 {publication.rows_sha256[:16]}...)"
+        f"{row['dataset']} {row['day']} v{row['version']}: {state} "
+        f"[bold]{row['id']}[/] ({row['row_count']} rows, sha256 {row['rows_sha256'][:16]}...)"
     )
