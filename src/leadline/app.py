@@ -30,6 +30,7 @@ from leadline.jobs import Scheduler, job_table
 from leadline.logs import configure_logging
 from leadline.metrics import HttpMetrics, LiveFigures, metrics_route, new_registry
 from leadline.middleware import AccessLog, BodySizeLimit
+from leadline.rate_limiter import RateLimitUnavailableError
 
 
 def create_app(settings: Settings | None = None, deployment: Deployment | None = None) -> Starlette:
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
         exception_handlers={
             ApiError: handle_api_error,
             HTTPException: handle_http_exception,
+            RateLimitUnavailableError: handle_rate_limits_unavailable,
             Exception: handle_unexpected_error,
         },
         lifespan=lifespan,
@@ -101,6 +103,11 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.state.deployment = deployment
     app.state.collector = collector
     return app
+
+
+async def handle_rate_limits_unavailable(_request: Request, _error: Exception) -> Response:
+    # The shared counters (Redis) do not answer: refuse for now rather than let requests through unchecked.
+    return error_response(503, "rate limits cannot be checked right now; retry later", {"Retry-After": "5"})
 
 
 def metrics_registry(deployment: Deployment, collector: Collector, scheduler: Scheduler) -> CollectorRegistry:
@@ -111,4 +118,5 @@ def metrics_registry(deployment: Deployment, collector: Collector, scheduler: Sc
         spool_backlog=collector.spool.backlog,
         rate_limit_rejections=deployment.rate_limiter.rejections.counts,
     )
-    return new_registry(figures, collector.flusher.durations, *scheduler.metrics.collectors())
+    flusher = collector.flusher
+    return new_registry(figures, flusher.durations, flusher.failures, *scheduler.metrics.collectors())

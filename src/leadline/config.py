@@ -21,6 +21,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 CONFIG_FILE_ENV = "LEADLINE_CONFIG"
 DEFAULT_CONFIG_FILE = "leadline.toml"
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class Settings(BaseSettings):
@@ -147,6 +148,21 @@ class Settings(BaseSettings):
     bench_bare_endpoint: bool = Field(
         False, description="Serve POST /api/bare (answers 204, does nothing): the baseline of bench/ingest.py."
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis that workers share (redis://, rediss:// or unix://): sessions, cache invalidation, "
+        "the job lock, and rate limits unless rate_limit_storage is set; required for workers > 1.",
+    )
+    spool_max_bytes: int = Field(
+        1 << 30,
+        ge=1 << 20,
+        description="Most bytes of spooled hits not yet stored; beyond it hits are refused (503, Retry-After).",
+    )
+    spool_min_free_bytes: int = Field(
+        100 << 20,
+        ge=0,
+        description="Disk space the spool leaves free; with less, hits are refused (503, Retry-After). 0: no check.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -184,6 +200,13 @@ class Settings(BaseSettings):
         parse_networks(value)
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _valid_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(REDIS_SCHEMES):
+            raise ValueError(f"not a Redis URL such as redis://127.0.0.1:6379/0: {value!r}")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _valid_log_level(cls, value: str) -> str:
@@ -205,6 +228,14 @@ class Settings(BaseSettings):
     def event_store_url(self) -> str:
         """The event store URL, defaulting to a DuckDB file in the data directory."""
         return self.events_url or f"duckdb:///{self.data_dir.resolve() / 'events.duckdb'}"
+
+    @cached_property
+    def rate_limit_storage_url(self) -> str:
+        """Where rate-limit counters live: rate_limit_storage if set, else the shared Redis if any, else memory."""
+        if self.redis_url is None or self.rate_limit_storage != "memory://":
+            return self.rate_limit_storage
+        # The `limits` library names a Redis on a Unix socket redis+unix://; TCP URLs it takes as they are.
+        return "redis+" + self.redis_url if self.redis_url.startswith("unix://") else self.redis_url
 
 
 def parse_networks(text: str) -> tuple[IPNetwork, ...]:

@@ -6,7 +6,7 @@ narrow parts it needs from it (`api_context`, `integrations`, `step_parts`, `new
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from leadline.admin.context import AdminContext, EventStoreCopier, secret_key_source
@@ -16,7 +16,7 @@ from leadline.collect.client_address import ClientAddressPolicy
 from leadline.collect.collector import Collector
 from leadline.collect.directories import EventDirectory, SiteDirectory
 from leadline.collect.geolocation import Geolocator
-from leadline.collect.sessions import SessionTracker
+from leadline.collect.sessions import SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS, Sessions, SessionTracker
 from leadline.collect.spool import Spool
 from leadline.collect.steps import StepParts
 from leadline.config import Settings
@@ -31,6 +31,8 @@ from leadline.rate_limiter import RateLimiter
 from leadline.store.events import EventStore, open_event_store
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.secret_key import sealing_key, secret_key_file
+from leadline.store.shared.spool_slots import SpoolSlot, claim_spool_slot
+from leadline.store.shared.state import SharedState, open_shared_state
 from leadline.store.snapshots import sqlite_file
 
 
@@ -44,9 +46,11 @@ class Deployment:
     event_directory: EventDirectory
     salts: SaltStore
     geolocator: Geolocator
-    sessions: SessionTracker
+    sessions: Sessions
     publisher: Publisher
     client_addresses: ClientAddressPolicy  # whom to believe about a client's address: collector and token endpoint
+    shared: SharedState | None = None  # with a Redis (LEADLINE_REDIS_URL): what this worker shares with the others
+    spool_slots: list[SpoolSlot] = field(default_factory=list)  # the spool directories this worker holds
 
     @property
     def step_parts(self) -> StepParts:
@@ -60,12 +64,22 @@ class Deployment:
         """A collector over this deployment's stores, spooling into the data directory."""
         settings = self.settings
         spool = Spool(
-            self.spool_directory,
+            self._claim_spool_directory(),
             max_age=settings.spool_segment_seconds,
             fsync_interval=settings.spool_fsync_interval_seconds,
             fsync_before_ack=settings.spool_fsync_before_ack,
+            max_bytes=settings.spool_max_bytes,
+            min_free_bytes=settings.spool_min_free_bytes,
         )
         return Collector(self.step_parts, self.event_store, spool)
+
+    def _claim_spool_directory(self) -> Path:
+        # Several workers each write their own `spool/<n>`, so no segment is ever flushed by two; one writes `spool/`.
+        if self.settings.workers == 1:
+            return self.spool_directory
+        slot = claim_spool_slot(self.spool_directory)
+        self.spool_slots.append(slot)
+        return slot.directory
 
     def api_context(self) -> ApiContext:
         settings = self.settings
@@ -109,7 +123,7 @@ class Deployment:
         )
 
     def admin(self) -> AdminContext:
-        """What the admin socket and `leadline backup` copy: the embedded stores, the spool, the key files."""
+        """What the admin socket serves: backups (embedded stores, spool, key files), publish, export, import."""
         settings = self.settings
         key_file = secret_key_file(settings)
         return AdminContext(
@@ -119,9 +133,16 @@ class Deployment:
             spool_directory=self.spool_directory,
             key_files=(key_file,),  # the dashboard's cookie key is derived from this one secret
             secret_key=secret_key_source(settings, key_file),
+            metadata=self.metadata,
+            events=self.event_store,
+            publisher=self.publisher,
         )
 
     def close(self) -> None:
+        if self.shared is not None:
+            self.shared.close()
+        for slot in self.spool_slots:
+            slot.release()
         self.geolocator.close()
         self.event_store.close()
         self.metadata.close()
@@ -129,7 +150,7 @@ class Deployment:
 
 def build_deployment(settings: Settings) -> Deployment:
     """Open the stores named by `settings` and build every part over them; `close()` releases them."""
-    rate_limiter = RateLimiter(settings.rate_limit_storage)  # first: a bad storage URI opens nothing
+    rate_limiter = RateLimiter(settings.rate_limit_storage_url)  # first: a bad storage URI opens nothing
     metadata = open_metadata_store(settings.metadata_url, sealing_key=sealing_key(settings))
     event_store = open_event_store(settings.event_store_url)
     site_directory = SiteDirectory(metadata)
@@ -138,6 +159,12 @@ def build_deployment(settings: Settings) -> Deployment:
     # Changes made through this process (API, dashboard, CLI) reach the collector's caches at once.
     metadata.changes.subscribe(site_directory.forget)
     metadata.changes.subscribe(event_directory.forget_site)
+    # ... and, with a Redis, those made through the other workers too.
+    shared = (
+        open_shared_state(settings.redis_url, metadata.changes, SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS)
+        if settings.redis_url
+        else None
+    )
     return Deployment(
         settings=settings,
         metadata=metadata,
@@ -147,7 +174,8 @@ def build_deployment(settings: Settings) -> Deployment:
         event_directory=event_directory,
         salts=SaltStore(metadata.salts),
         geolocator=Geolocator(settings.geoip_city_database),
-        sessions=SessionTracker(),
+        sessions=shared.sessions if shared is not None else SessionTracker(),
         publisher=Publisher(metadata, event_store),
         client_addresses=ClientAddressPolicy.from_settings(settings),
+        shared=shared,
     )
