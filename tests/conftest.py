@@ -15,8 +15,8 @@ from leadline.deployment import Deployment, build_deployment
 from leadline.store.metadata.records import Account, Site
 from tests.live_server import LiveServer, start_server
 
-# Real servers the tests start themselves (PostgreSQL), as fixtures any test may ask for.
-pytest_plugins = ["tests.servers.postgres"]
+# Real servers the tests start themselves (PostgreSQL, Redis, ClickHouse), as fixtures any test may ask for.
+pytest_plugins = ["tests.servers.postgres", "tests.servers.redis", "tests.servers.clickhouse"]
 
 UNLIMITED = {"LEADLINE_MANAGEMENT_RATE_LIMIT": "1000000/hour", "LEADLINE_REPORTS_RATE_LIMIT": "1000000/hour"}
 

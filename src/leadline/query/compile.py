@@ -21,11 +21,11 @@ class CompiledQuery:
     columns: tuple[str, ...]  # result columns: "date_key" / "field_key" when grouped, then the metrics
 
 
-def _dimension(name: str, table: str, exit_page: str) -> str:
-    """SQL for a dimension's value on a row of `table` ("" for an unqualified one); `exit_page` is the SQL of
-    the session's exit page where the query has joined it in (see model.EXIT_DIMENSIONS)."""
+def _dimension(name: str, prefix: str, exit_page: str) -> str:
+    """SQL for a dimension's value on a hits row whose columns are qualified by `prefix` ("" for none; see
+    Dialect.column_prefix); `exit_page` is the SQL of the session's exit page where the query has joined it in
+    (see model.EXIT_DIMENSIONS)."""
     # The allow-list is the only way a name reaches SQL text.
-    prefix = f"{table}." if table else ""
     if name == EVENT_GROUPING:
         return f"{prefix}event_id"  # names are metadata: the report turns ids into names after the query
     if name not in DIMENSIONS:
@@ -62,7 +62,7 @@ def _date_key(plan: QueryPlan, dialect: Dialect, params: Params, moment: str, as
     grouping = plan.query.date_grouping
     if grouping is None:
         raise ValueError("no date grouping")
-    timestamp = dialect.from_unix_seconds(moment) if as_seconds else moment
+    timestamp = dialect.from_unix_seconds(moment) if as_seconds else dialect.stored_instant(moment)
     local = dialect.shift_seconds(timestamp, _offset(plan, dialect, params, moment, as_seconds))
     return dialect.truncate(grouping, local)
 
@@ -94,8 +94,9 @@ def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         keys.append(f"{_dimension(query.field_grouping, '', exit_page)} AS field_key")
     source = HITS
     if _uses_exit(query):
-        source += f" LEFT JOIN {_exit_pages(plan, dialect, params)} ON exits.exit_visitor_id = {HITS}.visitor_id" + (
-            f" AND exits.exit_session_id = {HITS}.session_id"
+        hits = dialect.column_prefix(HITS)
+        source += f" LEFT JOIN {_exit_pages(plan, dialect, params)} ON exits.exit_visitor_id = {hits}visitor_id" + (
+            f" AND exits.exit_session_id = {hits}session_id"
         )
     where = [f"site_id = {params.add(query.site_id, 'String')}"]
     if query.entity is Entity.PAGEVIEW:
@@ -152,12 +153,13 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     query = plan.query
 
     def in_sessions(table: str) -> str:
+        of = dialect.column_prefix(table)
         return (
-            f"{table}.site_id = {params.add(query.site_id, 'String')}"
-            f" AND {table}.session_id >= {params.add(plan.start, 'UInt64')}"
-            f" AND {table}.session_id < {params.add(plan.end, 'UInt64')}"
-            f" AND {table}.timestamp >= {_timestamp_param(params, plan.start)}"
-            f" AND {table}.timestamp < {_timestamp_param(params, plan.end + DAY)}"
+            f"{of}site_id = {params.add(query.site_id, 'String')}"
+            f" AND {of}session_id >= {params.add(plan.start, 'UInt64')}"
+            f" AND {of}session_id < {params.add(plan.end, 'UInt64')}"
+            f" AND {of}timestamp >= {_timestamp_param(params, plan.start)}"
+            f" AND {of}timestamp < {_timestamp_param(params, plan.end + DAY)}"
         )
 
     uses_exit = _uses_exit(query)
@@ -169,17 +171,18 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     needs_entry = grouped_by_entry or bool(entry_filters) or not needs_stats
     exit_page = "stats.exit_pathname"
     # Without entry attributes to group or filter by, the per-session pass alone answers (no join).
-    anchor = "entries" if needs_entry else "stats"
+    entries = dialect.column_prefix("entries")
+    session_start = f"{entries}session_id" if needs_entry else "stats.session_id"
     # Keys first: their SQL comes first, and any parameters must be added in the order they appear.
     keys: list[str] = []
     if query.date_grouping:
-        keys.append(f"{_date_key(plan, dialect, params, f'{anchor}.session_id', as_seconds=True)} AS date_key")
+        keys.append(f"{_date_key(plan, dialect, params, session_start, as_seconds=True)} AS date_key")
     if query.field_grouping:
-        keys.append(f"{_dimension(query.field_grouping, 'entries', exit_page)} AS field_key")
+        keys.append(f"{_dimension(query.field_grouping, entries, exit_page)} AS field_key")
     measures = {
         "visits": "count(*)",
-        "avg_duration": "avg(stats.duration)",
-        "bounce_rate": "avg(CASE WHEN stats.pageviews = 1 THEN 1.0 ELSE 0.0 END)",
+        "avg_duration": dialect.average("stats.duration"),
+        "bounce_rate": dialect.average("CASE WHEN stats.pageviews = 1 THEN 1.0 ELSE 0.0 END"),
     }
     selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.session_metrics)]
     stats = ""
@@ -203,11 +206,9 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         return sql
     source = f"{HITS} AS entries"
     if needs_stats:
-        source += (
-            f" INNER JOIN {stats} ON stats.visitor_id = entries.visitor_id AND stats.session_id = entries.session_id"
-        )
-    where = ["entries.entry", in_sessions("entries")]
-    where += [_condition(dialect, params, _dimension(item.field, "entries", exit_page), item) for item in query.filters]
+        source += f" INNER JOIN {stats} {dialect.join_on_session('stats', 'entries')}"
+    where = [f"{entries}entry", in_sessions("entries")]
+    where += [_condition(dialect, params, _dimension(item.field, entries, exit_page), item) for item in query.filters]
     sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {' AND '.join(where)}"
     if keys:
         sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)

@@ -53,13 +53,14 @@ def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCu
     # most a day, so the entry is no older than that).
     session_site = referrer_params.add(site_id, "String")
     session_since = referrer_params.add(_naive(now - WINDOW - timedelta(days=1)), "DateTime64(6)")
+    hits = dialect.column_prefix("hits")  # "hits." but on ClickHouse (see ClickHouseDialect.column_prefix)
     referrers = (
-        f"SELECT hits.referrer_hostname, count(*) AS total "
+        f"SELECT {hits}referrer_hostname, count(*) AS total "
         f"FROM hits INNER JOIN ({current_sessions}) AS current_sessions "
-        f"ON hits.visitor_id = current_sessions.visitor_id AND hits.session_id = current_sessions.session_id "
-        f"WHERE hits.site_id = {session_site} AND hits.entry AND hits.timestamp >= {session_since} "
-        f"AND hits.referrer_hostname <> '' GROUP BY hits.referrer_hostname "
-        f"ORDER BY total DESC, hits.referrer_hostname ASC LIMIT {MAX_ROWS}"
+        f"{dialect.join_on_session('current_sessions', 'hits')} "
+        f"WHERE {hits}site_id = {session_site} AND {hits}entry AND {hits}timestamp >= {session_since} "
+        f"AND {hits}referrer_hostname <> '' GROUP BY {hits}referrer_hostname "
+        f"ORDER BY total DESC, {hits}referrer_hostname ASC LIMIT {MAX_ROWS}"
     )
     return CompiledCurrent((total, total_params), (content, content_params), (referrers, referrer_params))
 

@@ -21,7 +21,21 @@ class Dialect(Protocol):
 
     def count_distinct(self, expression: str) -> str: ...
 
+    def average(self, expression: str) -> str:
+        """The mean; NULL (or 0) over no rows, never NaN."""
+        ...
+
     def seconds_between(self, earlier: str, later: str) -> str: ...
+
+    def stored_instant(self, column: str) -> str: ...
+
+    def column_prefix(self, table: str) -> str:
+        """How a query qualifies the columns of the hits table it names `table` (not those of a subquery)."""
+        ...
+
+    def join_on_session(self, subquery: str, table: str) -> str:
+        """The join condition of a per-session subquery (visitor_id, session_id columns) to the hits `table`."""
+        ...
 
     def shift_seconds(self, timestamp: str, seconds: str) -> str: ...
 
@@ -52,8 +66,20 @@ class DuckDBDialect:
     def count_distinct(self, expression: str) -> str:
         return f"count(DISTINCT {expression})"
 
+    def average(self, expression: str) -> str:
+        return f"avg({expression})"
+
     def seconds_between(self, earlier: str, later: str) -> str:
         return f"(epoch_us({later}) - epoch_us({earlier})) / 1000000.0"
+
+    def stored_instant(self, column: str) -> str:
+        return column
+
+    def column_prefix(self, table: str) -> str:
+        return f"{table}."
+
+    def join_on_session(self, subquery: str, table: str) -> str:
+        return f"ON {subquery}.visitor_id = {table}.visitor_id AND {subquery}.session_id = {table}.session_id"
 
     def shift_seconds(self, timestamp: str, seconds: str) -> str:
         return f"({timestamp} + to_seconds(CAST({seconds} AS BIGINT)))"
@@ -72,12 +98,18 @@ class DuckDBDialect:
 
 
 class ClickHouseDialect:
-    """Sticks to functions that ClickHouse 18.16 (Debian's package) and current releases both accept."""
+    """Sticks to what ClickHouse 18.16 (Debian's package) and current releases both accept.
+
+    18.16 has no DateTime64, so the ClickHouse store keeps each instant as UInt64 Unix microseconds (UTC) in
+    `timestamp`: comparisons, ordering and spans are integer arithmetic, and only date keys convert to DateTime.
+    Instants are bound as datetimes; the store binds them as microseconds too (see ClickHouseEventStore.fetch).
+    18.16 has no server-side parameters either: `%(name)s` placeholders, escaped by clickhouse-driver.
+    """
 
     name = "clickhouse"
 
     def params(self) -> Params:
-        return Params("clickhouse")
+        return Params("pyformat")
 
     def count_if(self, condition: str) -> str:
         return f"countIf({condition})"
@@ -91,8 +123,24 @@ class ClickHouseDialect:
     def count_distinct(self, expression: str) -> str:
         return f"uniqExact({expression})"
 
+    def average(self, expression: str) -> str:
+        # ClickHouse's avg of no rows is NaN (and 18.16 has no avgOrNull): 0 then, as coalesce makes it elsewhere.
+        return f"(sum({expression}) / greatest(count(), 1))"
+
     def seconds_between(self, earlier: str, later: str) -> str:
-        return f"(toUnixTimestamp64Micro({later}) - toUnixTimestamp64Micro({earlier})) / 1000000.0"
+        return f"(toInt64({later}) - toInt64({earlier})) / 1000000.0"
+
+    def stored_instant(self, column: str) -> str:
+        return f"toDateTime(intDiv({column}, 1000000), 'UTC')"
+
+    def column_prefix(self, table: str) -> str:
+        # 18.16 sends each shard the query with its Distributed table renamed to the local one and the alias
+        # lost: a column qualified by the alias is then unknown. Unqualified names are the hits table's: every
+        # column a joined subquery adds has a name of its own, and its session keys are joined with USING.
+        return ""
+
+    def join_on_session(self, subquery: str, table: str) -> str:
+        return "USING (visitor_id, session_id)"
 
     def shift_seconds(self, timestamp: str, seconds: str) -> str:
         return f"addSeconds({timestamp}, {seconds})"
@@ -101,14 +149,20 @@ class ClickHouseDialect:
         return f"toDateTime({seconds}, 'UTC')"
 
     def truncate(self, unit: str, timestamp: str) -> str:
+        # Every bucket a DateTime: toStartOfMonth and toStartOfYear give Dates, the other engines timestamps.
         function = {"hour": "toStartOfHour", "day": "toStartOfDay", "month": "toStartOfMonth", "year": "toStartOfYear"}
-        return f"{function[unit]}({timestamp}, 'UTC')" if unit in ("hour", "day") else f"{function[unit]}({timestamp})"
+        if unit in ("hour", "day"):
+            return f"{function[unit]}({timestamp}, 'UTC')"
+        return f"toDateTime({function[unit]}({timestamp}), 'UTC')"
 
     def contains_case_insensitive(self, column: str, needle: str) -> str:
         return f"positionCaseInsensitiveUTF8({column}, {needle}) > 0"
 
     def regex_matches(self, column: str, pattern: str) -> str:
-        return f"match({column}, {pattern})"
+        # In a group: 18.16 checks a literal it finds at the pattern's top level before running RE2, and checks
+        # it case-sensitively whatever the flags say ('(?i)chrome' never matched 'Chrome'); inside a group it
+        # finds none. The same matches on every version.
+        return f"match({column}, concat('(?:', {pattern}, ')'))"
 
 
 DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect(), "clickhouse": ClickHouseDialect()}

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from leadline.store.events.base import EventStore, EventStoreBusyError, Hit, HitKind, Params
+from leadline.store.events.base import (
+    EventStore,
+    EventStoreBusyError,
+    EventStoreUnavailableError,
+    Hit,
+    HitKind,
+    Params,
+)
 
 
 def open_event_store(url: str) -> EventStore:
-    """The event store at `url` (`duckdb:///path/to/file.duckdb`; ClickHouse comes with scale-out)."""
+    """The event store at `url`: `duckdb:///path/to/file.duckdb` (embedded), or ClickHouse at
+    `clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE[?cluster=NAME]` (without `cluster`, a single server)."""
     scheme, _, location = url.partition("://")
     if scheme == "duckdb":
         from leadline.store.events.duckdb import DuckDBEventStore
 
         return DuckDBEventStore(location.removeprefix("/") if location.startswith("//") else location)
-    raise ValueError(f"unsupported event store URL scheme {scheme!r} (expected duckdb://)")
+    if scheme == "clickhouse":
+        from leadline.store.events.clickhouse import ClickHouseEventStore
+
+        return ClickHouseEventStore.from_url(url)
+    raise ValueError(f"unsupported event store URL scheme {scheme!r} (expected duckdb:// or clickhouse://)")
 
 
-__all__ = ["EventStore", "EventStoreBusyError", "Hit", "HitKind", "Params", "open_event_store"]
+__all__ = [
+    "EventStore",
+    "EventStoreBusyError",
+    "EventStoreUnavailableError",
+    "Hit",
+    "HitKind",
+    "Params",
+    "open_event_store",
+]

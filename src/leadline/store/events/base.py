@@ -19,6 +19,13 @@ class EventStoreTimeoutError(RuntimeError):
     """A read ran past its time limit and was interrupted; the store stays usable."""
 
 
+class EventStoreUnavailableError(RuntimeError):
+    """A server of the event store (a ClickHouse shard) cannot be reached: retry later, nothing is lost by waiting.
+
+    A batch that failed so may be stored in part; `insert_batch` with the same id completes it exactly once.
+    """
+
+
 class HitKind(IntEnum):
     PAGEVIEW = 1
     EVENT = 2
@@ -95,7 +102,9 @@ class Params:
     Declared here, beside `EventStore.fetch` that takes them; the query compiler fills them in.
     """
 
-    style: str  # "qmark" (DuckDB) or "clickhouse" ({name:Type})
+    # "qmark" (DuckDB) or "pyformat" (ClickHouse: %(name)s, escaped by clickhouse-driver on the client, since
+    # ClickHouse 18.16 has no server-side parameters; instants are bound as datetimes, stored as the store keeps them)
+    style: str
     positional: list[object] = field(default_factory=list)
     named: dict[str, object] = field(default_factory=dict)
 
@@ -105,7 +114,7 @@ class Params:
             return "?"
         name = f"p{len(self.named)}"
         self.named[name] = value
-        return f"{{{name}:{clickhouse_type}}}"
+        return f"%({name})s"
 
 
 class EventStore(Protocol):
@@ -153,3 +162,10 @@ class EventStore(Protocol):
 
     def close(self) -> None:
         """Release the engine (flushes and unlocks an embedded file)."""
+
+
+def compact_closed_days(store: EventStore, closed_before: date) -> object:
+    """Let the store compact its closed days (UTC, before `closed_before`) if its engine does that (DuckDB:
+    `DuckDBEventStore.compact_closed_days`); other engines keep their own layout and skip it."""
+    compact = getattr(store, "compact_closed_days", None)
+    return None if compact is None else compact(closed_before)
