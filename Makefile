@@ -21,5 +21,6 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two processes, a test file each at a time: most tests wait on servers they start, and CI has 2 cores.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile

@@ -142,7 +142,8 @@ def demo_output(
         for line in process.stdout:
             label, _, value = line.partition(":")
             printed[label.strip()] = value.strip()
-            if "Application startup complete" in line or time.monotonic() > deadline:
+            # uvicorn binds its socket after the lifespan has started: "running on" comes once it listens.
+            if "Uvicorn running on" in line or time.monotonic() > deadline:
                 break
         yield printed
     finally:

@@ -31,6 +31,7 @@ from leadline.logs import configure_logging
 from leadline.metrics import HttpMetrics, LiveFigures, metrics_route, new_registry
 from leadline.middleware import AccessLog, BodySizeLimit
 from leadline.rate_limiter import RateLimitUnavailableError
+from leadline.store.events.base import EventStoreUnavailableError
 
 
 def create_app(settings: Settings | None = None, deployment: Deployment | None = None) -> Starlette:
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
             ApiError: handle_api_error,
             HTTPException: handle_http_exception,
             RateLimitUnavailableError: handle_rate_limits_unavailable,
+            EventStoreUnavailableError: handle_event_store_unavailable,
             Exception: handle_unexpected_error,
         },
         lifespan=lifespan,
@@ -103,6 +105,12 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.state.deployment = deployment
     app.state.collector = collector
     return app
+
+
+async def handle_event_store_unavailable(_request: Request, _error: Exception) -> Response:
+    # A server-backed event store (a ClickHouse shard) is down: the request is fine, only now is not. Collection
+    # goes on meanwhile (the spool keeps hits and the flusher retries); reports and reads wait for the store.
+    return error_response(503, "the event store is unavailable right now; retry later", {"Retry-After": "10"})
 
 
 async def handle_rate_limits_unavailable(_request: Request, _error: Exception) -> Response:
