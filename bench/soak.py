@@ -13,7 +13,8 @@ acknowledgements can be compared. Targets (exit 1 when one is missed):
 - no 5xx answer of any kind, no connection errors;
 - every acknowledged hit stored, none twice (rows == distinct paths >= acknowledged; the surplus is only
   requests wrk abandoned in flight at the end of a window, at most `connections` per window);
-- memory flat after warm-up: the RSS slope over the samples after the first `--warmup` seconds stays under
+- memory flat after warm-up: the slope of the RSS less the embedded store's cache of its file (read from
+  /metrics; it grows with the data, up to DuckDB's memory limit) after the first `--warmup` seconds stays under
   `--max-slope` MB per hour.
 
     .venv/bin/python bench/soak.py [--minutes 10] [--load 0.8] [--connections 32]
@@ -26,6 +27,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -127,6 +129,7 @@ class Window:
     socket_errors: int
     statuses: dict[int, int]
     rss_mb: float = 0.0
+    store_mb: float = 0.0  # of the RSS: the embedded event store's cache of its file (grows with the data)
     open_files: int = 0
     spool_kb: float = 0.0
     other_p99_ms: dict[str, float] = field(default_factory=dict)
@@ -144,6 +147,18 @@ def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
+    return 0.0
+
+
+METRICS_TOKEN = secrets.token_hex(16)  # this run's only
+
+
+def store_memory_mb(base_url: str) -> float:
+    """The server's own figure of what its embedded event store holds in memory (DuckDB's buffer manager)."""
+    answer = httpx.get(base_url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+    for line in answer.text.splitlines():
+        if line.startswith("leadline_event_store_memory_bytes "):
+            return float(line.split()[1]) / 1e6
     return 0.0
 
 
@@ -338,6 +353,7 @@ def main() -> None:
         {
             "LEADLINE_CLIENT_IP_HEADER": "X-Forwarded-For",
             "LEADLINE_LOG_LEVEL": "warning",
+            "LEADLINE_METRICS_TOKEN": METRICS_TOKEN,
             # The soak measures the server, not its per-key limits: the pace below stays far under these.
             "LEADLINE_REPORTS_RATE_LIMIT": "100000/minute",
             "LEADLINE_MANAGEMENT_RATE_LIMIT": "1000000/hour",
@@ -369,7 +385,7 @@ def main() -> None:
         started = time.monotonic()
         index = 0
         print(
-            f"{'t s':>6} {'hits/s':>8} {'p99 ms':>7} {'RSS MB':>7} {'fds':>5} {'spool KB':>9} "
+            f"{'t s':>6} {'hits/s':>8} {'p99 ms':>7} {'RSS MB':>7} {'store MB':>8} {'fds':>5} {'spool KB':>9} "
             f"{'report p99':>10} {'mgmt p99':>9} {'integ p99':>9} {'5xx':>4}"
         )
         while time.monotonic() < deadline:
@@ -381,13 +397,15 @@ def main() -> None:
             )
             window = Window(window_start, seconds, requests, p99, socket_errors, statuses)
             window.rss_mb = rss_mb(server.process.pid)
+            window.store_mb = store_memory_mb(server.base_url)
             window.open_files = open_files(server.process.pid)
             window.spool_kb = spool_kb(data_dir)
             window.other_p99_ms = other.take_p99()
             windows.append(window)
             rate = requests / seconds
             print(
-                f"{window_start:>6.0f} {rate:>8.0f} {p99:>7.1f} {window.rss_mb:>7.1f} {window.open_files:>5} "
+                f"{window_start:>6.0f} {rate:>8.0f} {p99:>7.1f} {window.rss_mb:>7.1f} {window.store_mb:>8.1f} "
+                f"{window.open_files:>5} "
                 f"{window.spool_kb:>9.0f} {window.other_p99_ms.get('report', 0):>10.1f} "
                 f"{window.other_p99_ms.get('management', 0):>9.1f} {window.other_p99_ms.get('integration', 0):>9.1f} "
                 f"{window.server_errors:>4}",
@@ -418,6 +436,10 @@ def main() -> None:
     other_counts = {kind: sum(statuses.values()) for kind, statuses in (other.statuses.items() if other else [])}
     steady = [(window.started, window.rss_mb) for window in windows if window.started >= args.warmup]
     slope = slope_per_hour(steady)
+    # The embedded store's cache of the blocks it wrote grows with the data (bounded by DuckDB's memory limit):
+    # what is left is the server's own memory, which must stay flat.
+    own = [(window.started, window.rss_mb - window.store_mb) for window in windows if window.started >= args.warmup]
+    own_slope = slope_per_hour(own)
     surplus_bound = args.connections * (len(windows) + 2)
 
     print()
@@ -427,6 +449,10 @@ def main() -> None:
     print(f"stored rows {rows}, distinct paths {distinct}")
     print(
         f"RSS: first {windows[0].rss_mb:.1f} MB, last {windows[-1].rss_mb:.1f} MB, slope after warm-up {slope:.1f} MB/h"
+    )
+    print(
+        f"event store cache: first {windows[0].store_mb:.1f} MB, last {windows[-1].store_mb:.1f} MB; "
+        f"RSS without it: slope after warm-up {own_slope:.1f} MB/h"
     )
     p99s = [window.p99_ms for window in windows]
     print(f"collector p99 per window: median {statistics.median(p99s):.1f} ms, worst {max(p99s):.1f} ms")
@@ -444,11 +470,11 @@ def main() -> None:
         failures.append(f"acknowledged hits lost: {acknowledged - distinct}")
     if distinct - acknowledged > surplus_bound:
         failures.append(f"{distinct - acknowledged} stored hits were never acknowledged (bound {surplus_bound})")
-    if len(steady) >= 3 and slope > args.max_slope:
-        failures.append(f"memory grows {slope:.1f} MB/h after warm-up (target <= {args.max_slope})")
+    if len(own) >= 3 and own_slope > args.max_slope:
+        failures.append(f"memory grows {own_slope:.1f} MB/h after warm-up (target <= {args.max_slope})")
     print(
         f"\ntargets: no 5xx; stored once (rows == distinct paths >= acknowledged); "
-        f"RSS slope <= {args.max_slope} MB/h after {args.warmup:.0f} s"
+        f"RSS slope without the event store's cache <= {args.max_slope} MB/h after {args.warmup:.0f} s"
     )
     shutil.rmtree(scratch, ignore_errors=True)
     if failures:

@@ -33,6 +33,7 @@ FAMILIES = {
     "leadline_spool_segments",
     "leadline_spool_bytes",
     "leadline_spool_oldest_segment_age_seconds",
+    "leadline_event_store_memory_bytes",
     "leadline_spool_flush_duration_seconds",
     "leadline_report_duration_seconds",
     "leadline_rate_limit_rejections",

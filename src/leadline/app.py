@@ -31,7 +31,7 @@ from leadline.logs import configure_logging
 from leadline.metrics import HttpMetrics, LiveFigures, metrics_route, new_registry
 from leadline.middleware import AccessLog, BodySizeLimit
 from leadline.rate_limiter import RateLimitUnavailableError
-from leadline.store.events.base import EventStoreUnavailableError
+from leadline.store.events.base import EventStoreUnavailableError, memory_bytes
 
 
 def create_app(settings: Settings | None = None, deployment: Deployment | None = None) -> Starlette:
@@ -125,6 +125,7 @@ def metrics_registry(deployment: Deployment, collector: Collector, scheduler: Sc
         drop_reasons=[reason.value for reason in DropReason],
         spool_backlog=collector.spool.backlog,
         rate_limit_rejections=deployment.rate_limiter.rejections.counts,
+        event_store_memory=lambda: memory_bytes(deployment.event_store),
     )
     flusher = collector.flusher
     return new_registry(figures, flusher.durations, flusher.failures, *scheduler.metrics.collectors())

@@ -155,8 +155,10 @@ class LiveFigures(Collector):
         drop_reasons: Iterable[str],
         spool_backlog: Callable[[], SpoolBacklog],
         rate_limit_rejections: Callable[[], Mapping[str, int]],
+        event_store_memory: Callable[[], int | None] = lambda: None,
     ) -> None:
         self._hits = hits
+        self._event_store_memory = event_store_memory
         self._drop_reasons = tuple(drop_reasons)
         self._spool_backlog = spool_backlog
         self._rejections = rate_limit_rejections
@@ -185,6 +187,13 @@ class LiveFigures(Collector):
             "Age of the oldest spool segment not yet stored; 0 when the spool is empty.",
             value=backlog.oldest_age_seconds,
         )
+        store_memory = self._event_store_memory()
+        if store_memory is not None:  # an embedded engine's cache lives in this process: its share of the RSS
+            yield GaugeMetricFamily(
+                "leadline_event_store_memory_bytes",
+                "Memory the embedded event store's engine holds (cached blocks, query memory).",
+                value=store_memory,
+            )
         rejections = CounterMetricFamily(
             "leadline_rate_limit_rejections", "Requests refused by a rate limit, by limit name.", labels=["limit"]
         )

@@ -169,3 +169,9 @@ def compact_closed_days(store: EventStore, closed_before: date) -> object:
     `DuckDBEventStore.compact_closed_days`); other engines keep their own layout and skip it."""
     compact = getattr(store, "compact_closed_days", None)
     return None if compact is None else compact(closed_before)
+
+
+def memory_bytes(store: EventStore) -> int | None:
+    """Memory an embedded engine holds in this process (DuckDB's buffer manager), or None for a server engine."""
+    measure = getattr(store, "memory_bytes", None)
+    return None if measure is None else int(measure())

@@ -125,6 +125,10 @@ class DuckDBEventStore:
             path.chmod(PRIVATE_FILE_MODE)
         # One connection, used by one thread at a time: DuckDB connections are not thread-safe.
         self._lock = threading.Lock()
+        # A cursor (a connection of its own to the same database) for figures read at any time, such as a
+        # /metrics scrape, which must not wait behind a long report on the main connection.
+        self._figures = self._connection.cursor()
+        self._figures_lock = threading.Lock()
         self._closed = False
         self._migrate()
 
@@ -345,7 +349,15 @@ class DuckDBEventStore:
         connection.execute("SET enable_progress_bar = false")  # it would draw on the server's stderr
         return connection
 
+    def memory_bytes(self) -> int:
+        """Memory DuckDB holds now (its buffer manager: cached blocks of the file, working memory of queries)."""
+        with self._figures_lock:
+            total = self._figures.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()
+        return int(total[0]) if total else 0
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            with self._figures_lock:
+                self._figures.close()
             self._connection.close()
