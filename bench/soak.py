@@ -13,9 +13,9 @@ acknowledgements can be compared. Targets (exit 1 when one is missed):
 - no 5xx answer of any kind, no connection errors;
 - every acknowledged hit stored, none twice (rows == distinct paths >= acknowledged; the surplus is only
   requests wrk abandoned in flight at the end of a window, at most `connections` per window);
-- memory flat after warm-up: the slope of the RSS less the embedded store's cache of its file (read from
-  /metrics; it grows with the data, up to DuckDB's memory limit) after the first `--warmup` seconds stays under
-  `--max-slope` MB per hour.
+- memory flat after warm-up: the RSS less the embedded store's cache of its file (read from /metrics; it grows
+  with the data, up to DuckDB's memory limit), taken at each minute's lowest sample (reports in flight borrow
+  working memory and give it back), rises by at most `--max-slope` MB per hour after the first `--warmup` seconds.
 
     .venv/bin/python bench/soak.py [--minutes 10] [--load 0.8] [--connections 32]
 """
@@ -437,9 +437,18 @@ def main() -> None:
     steady = [(window.started, window.rss_mb) for window in windows if window.started >= args.warmup]
     slope = slope_per_hour(steady)
     # The embedded store's cache of the blocks it wrote grows with the data (bounded by DuckDB's memory limit):
-    # what is left is the server's own memory, which must stay flat.
+    # what is left is the server's own memory, which must stay flat. Its samples also catch reports in flight,
+    # whose working memory (up to ~150 MB on the growing table) is given back when they end: the baseline, each
+    # minute's lowest sample, is what a leak would raise.
     own = [(window.started, window.rss_mb - window.store_mb) for window in windows if window.started >= args.warmup]
     own_slope = slope_per_hour(own)
+    lowest: dict[int, tuple[float, float]] = {}
+    for started, megabytes in own:
+        minute = int(started // 60)
+        if minute not in lowest or megabytes < lowest[minute][1]:
+            lowest[minute] = (started, megabytes)
+    baseline = sorted(lowest.values())
+    baseline_slope = slope_per_hour(baseline)
     surplus_bound = args.connections * (len(windows) + 2)
 
     print()
@@ -453,6 +462,11 @@ def main() -> None:
     print(
         f"event store cache: first {windows[0].store_mb:.1f} MB, last {windows[-1].store_mb:.1f} MB; "
         f"RSS without it: slope after warm-up {own_slope:.1f} MB/h"
+    )
+    print(
+        "baseline (each minute's lowest RSS without the store's cache): "
+        + ", ".join(f"{megabytes:.0f}" for _, megabytes in baseline)
+        + f" MB; slope {baseline_slope:.1f} MB/h"
     )
     p99s = [window.p99_ms for window in windows]
     print(f"collector p99 per window: median {statistics.median(p99s):.1f} ms, worst {max(p99s):.1f} ms")
@@ -470,11 +484,11 @@ def main() -> None:
         failures.append(f"acknowledged hits lost: {acknowledged - distinct}")
     if distinct - acknowledged > surplus_bound:
         failures.append(f"{distinct - acknowledged} stored hits were never acknowledged (bound {surplus_bound})")
-    if len(own) >= 3 and own_slope > args.max_slope:
-        failures.append(f"memory grows {own_slope:.1f} MB/h after warm-up (target <= {args.max_slope})")
+    if len(baseline) >= 3 and baseline_slope > args.max_slope:
+        failures.append(f"memory grows {baseline_slope:.1f} MB/h after warm-up (target <= {args.max_slope})")
     print(
         f"\ntargets: no 5xx; stored once (rows == distinct paths >= acknowledged); "
-        f"RSS slope without the event store's cache <= {args.max_slope} MB/h after {args.warmup:.0f} s"
+        f"baseline slope <= {args.max_slope} MB/h after {args.warmup:.0f} s"
     )
     shutil.rmtree(scratch, ignore_errors=True)
     if failures:

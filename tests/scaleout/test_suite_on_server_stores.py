@@ -8,11 +8,9 @@ and hits collected over HTTP by both workers are stored once and show up in repo
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from types import ModuleType
 
 import httpx
 import pytest
@@ -24,6 +22,7 @@ from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
 from leadline.store.events import Hit, open_event_store
 from leadline.store.metadata.tables import events
+from tests.adoption import adopt_server_tests
 from tests.api import (
     test_bad_input,
     test_events_and_milestones,
@@ -53,16 +52,9 @@ REACHES_THE_SERVER = {"server", "tenant", "integration_server", "credentials", *
 WORKERS_START_SECONDS = 90
 
 
-def adopt_server_tests(*modules: ModuleType) -> None:
-    """Collect here every test of `modules` that talks to a server, so it runs against this module's server."""
-    for module in modules:
-        for name, test in vars(module).items():
-            if name.startswith("test_") and REACHES_THE_SERVER & set(inspect.signature(test).parameters):
-                # Collected as <module>__<test>: `-k test_x` still picks only the original.
-                globals()[f"{module.__name__.rsplit('.', 1)[1]}__{name.removeprefix('test_')}"] = test
-
-
 adopt_server_tests(
+    globals(),
+    REACHES_THE_SERVER,
     test_sites,
     test_events_and_milestones,
     test_pagination,

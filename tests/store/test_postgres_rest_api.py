@@ -7,15 +7,14 @@ PostgreSQL database that starts empty, so the server's own start-up migrations b
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 
 import httpx
 import pytest
 
+from tests.adoption import adopt_server_tests
 from tests.api import (
     test_bad_input,
     test_events_and_milestones,
@@ -36,17 +35,9 @@ ADOPTED_FIXTURES = (site_id, unchanged, site, site_ids)
 REACHES_THE_SERVER = {"server", "tenant", *(fixture.__name__ for fixture in ADOPTED_FIXTURES)}
 
 
-def adopt_server_tests(*modules: ModuleType) -> None:
-    """Collect here every test of `modules` that talks to the server, so it runs against this module's server."""
-    for module in modules:
-        for name, test in vars(module).items():
-            if name.startswith("test_") and REACHES_THE_SERVER & set(inspect.signature(test).parameters):
-                # test_sites.test_x is collected as test_sites__x: its module shows, and `-k test_x` picks
-                # only the original (the README test runs one test by name and expects exactly one).
-                globals()[f"{module.__name__.rsplit('.', 1)[1]}__{name.removeprefix('test_')}"] = test
-
-
 adopt_server_tests(
+    globals(),
+    REACHES_THE_SERVER,
     test_sites,
     test_events_and_milestones,
     test_pagination,
