@@ -187,7 +187,10 @@ class LiveFigures(Collector):
             "Age of the oldest spool segment not yet stored; 0 when the spool is empty.",
             value=backlog.oldest_age_seconds,
         )
-        store_memory = self._event_store_memory()
+        try:
+            store_memory = self._event_store_memory()
+        except Exception:  # a store that cannot say now (closing, failing): this scrape goes on without the figure
+            store_memory = None
         if store_memory is not None:  # an embedded engine's cache lives in this process: its share of the RSS
             yield GaugeMetricFamily(
                 "leadline_event_store_memory_bytes",
