@@ -153,6 +153,21 @@ REPORTS = [
 ]
 
 
+def report_query(report: Report, site_id: str, start: int, end: int) -> ReportQuery:
+    """`report` over [start, end] (Unix seconds, inclusive) of a site, as `/v1/aggregations` would parse it."""
+    params = {
+        "entity": "pageview",
+        "entity_id": site_id,
+        "timezone": TIMEZONE,
+        "date_from": str(start),
+        "date_to": str(end),
+        **report.params,
+    }
+    if params["entity"] == "event":
+        params |= {"site_id": site_id}
+    return parse_report_query(params, TIMEZONE)
+
+
 def hand_params(sql: str, site_id: str, event_id: str, start: int, end: int) -> tuple[str, Params]:
     """Named placeholders of the hand-written SQL turned into DuckDB's positional ones."""
     values = {
@@ -220,17 +235,7 @@ def run_reports(deployment: Deployment, site_id: str, repetitions: int, answers:
     event = deployment.metadata.events.find_by_name(site_id, "Purchase")
     results = {}
     for report in REPORTS:
-        params = {
-            "entity": "pageview",
-            "entity_id": site_id,
-            "timezone": TIMEZONE,
-            "date_from": str(start),
-            "date_to": str(end),
-            **report.params,
-        }
-        if params["entity"] == "event":
-            params |= {"site_id": site_id}
-        query = parse_report_query(params, TIMEZONE)
+        query = report_query(report, site_id, start, end)
         sql, sql_params = hand_params(report.hand_sql, site_id, event.id if event else "", start, end + 1)
 
         def ours_once(query: ReportQuery = query) -> object:

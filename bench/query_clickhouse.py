@@ -24,14 +24,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from leadline.config import Settings
 from leadline.deployment import Deployment, build_deployment
 from leadline.query.model import ReportQuery
-from leadline.query.parse import parse_report_query
 from leadline.query.report import run_report
 from leadline.store.events.base import Params
 from leadline.store.events.clickhouse import ClickHouseEventStore
 from leadline.store.events.clickhouse_connection import new_client
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
-from query import END, RANGE_DAYS, REPORTS, START, TIMEZONE, as_numbers, percentile, timed  # bench/query.py, a sibling
+from query import (  # bench/query.py, a sibling
+    END,
+    RANGE_DAYS,
+    REPORTS,
+    START,
+    TIMEZONE,
+    as_numbers,
+    percentile,
+    report_query,
+    timed,
+)
 
 SECOND = "intDiv(timestamp, 1000000)"
 PAGEVIEWS_IN_RANGE = "site_id = %(site)s AND kind = 1 AND timestamp >= %(start)s AND timestamp < %(end)s"
@@ -114,17 +123,7 @@ def run_reports(deployment: Deployment, site_id: str, repetitions: int) -> dict[
     sql_params = hand_params(site_id, event.id if event else "", start, end + 1)
     results = {}
     for report in REPORTS:
-        params = {
-            "entity": "pageview",
-            "entity_id": site_id,
-            "timezone": TIMEZONE,
-            "date_from": str(start),
-            "date_to": str(end),
-            **report.params,
-        }
-        if params["entity"] == "event":
-            params |= {"site_id": site_id}
-        query = parse_report_query(params, TIMEZONE)
+        query = report_query(report, site_id, start, end)
 
         def ours_once(query: ReportQuery = query) -> object:
             return run_report(query, deployment.event_store, deployment.metadata)
