@@ -25,7 +25,7 @@ from leadline.query.plan import plan_query, time_buckets
 from leadline.query.report import run_report
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import EventStoreTimeoutError
-from leadline.store.events.duckdb import DuckDBEventStore
+from leadline.store.events.duckdb import READ_CURSORS, DuckDBEventStore
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from tests.query.agreement import assert_same_answer
 
@@ -197,16 +197,32 @@ def test_an_interrupt_never_reaches_a_later_query(stores: Stores) -> None:
         assert stores.events.fetch("SELECT count(*) FROM range(1000000)", DIALECTS["duckdb"].params()) == [(1000000,)]
 
 
-def test_waiting_for_the_store_counts_against_the_timeout(stores: Stores) -> None:
+def test_reports_run_side_by_side_up_to_the_stores_read_cursors(stores: Stores) -> None:
     def slow_report() -> None:
         with suppress(EventStoreTimeoutError):
             stores.events.fetch(SLOW_SQL, DIALECTS["duckdb"].params(), timeout_seconds=2)
 
     holder = threading.Thread(target=slow_report)
     holder.start()
-    time.sleep(0.2)  # let it take the store (a real slow query, not a clock, is what holds it)
+    time.sleep(0.2)  # let it take a cursor (a real slow query, not a clock, is what holds it)
+    started = time.monotonic()
+    assert stores.events.fetch("SELECT 1", DIALECTS["duckdb"].params(), timeout_seconds=0.3) == [(1,)]
+    assert time.monotonic() - started < 0.3
+    holder.join()
+
+
+def test_waiting_for_the_store_counts_against_the_timeout(stores: Stores) -> None:
+    def slow_report() -> None:
+        with suppress(EventStoreTimeoutError):
+            stores.events.fetch(SLOW_SQL, DIALECTS["duckdb"].params(), timeout_seconds=2)
+
+    holders = [threading.Thread(target=slow_report) for _ in range(READ_CURSORS)]
+    for holder in holders:
+        holder.start()
+    time.sleep(0.2)  # let them take every cursor (real slow queries, not a clock, are what hold them)
     started = time.monotonic()
     with pytest.raises(EventStoreTimeoutError, match="busy"):
         stores.events.fetch("SELECT 1", DIALECTS["duckdb"].params(), timeout_seconds=0.3)
     assert time.monotonic() - started < 1.5
-    holder.join()
+    for holder in holders:
+        holder.join()

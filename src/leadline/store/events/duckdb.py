@@ -17,7 +17,6 @@ from leadline.store.events.base import (
     HIT_ARROW_SCHEMA,
     HIT_COLUMNS,
     EventStoreBusyError,
-    EventStoreTimeoutError,
     Hit,
     HitKind,
     HitRow,
@@ -30,6 +29,7 @@ from leadline.store.events.duckdb_compaction import (
     CompactionRun,
     compact_closed_days,
 )
+from leadline.store.events.duckdb_readers import ReadCursors
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
@@ -94,8 +94,8 @@ MIGRATIONS: tuple[str, ...] = (
     PENDING_DAYS_MIGRATION,
 )
 
-# How often a query past its deadline is interrupted again, until it stops.
-INTERRUPT_REPEAT_SECONDS = 0.05
+# Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.
+READ_CURSORS = 2
 
 # A delete that meets a compaction of the same rows is retried until the compaction's transaction ends: a
 # week of a 10 M-hit site took up to 17 s on a loaded 2-core machine, usually 1-3 s.
@@ -129,6 +129,7 @@ class DuckDBEventStore:
         # /metrics scrape, which must not wait behind a long report on the main connection.
         self._figures = self._connection.cursor()
         self._figures_lock = threading.Lock()
+        self._readers = ReadCursors(self._connection, READ_CURSORS)
         self._closed = False
         self._migrate()
 
@@ -206,43 +207,7 @@ class DuckDBEventStore:
     def fetch(self, sql: str, params: Params, timeout_seconds: float | None = None) -> list[tuple[Any, ...]]:
         if params.style != "qmark":
             raise ValueError("DuckDB takes positional parameters")
-        if timeout_seconds is None:
-            with self._lock:
-                return self._run(sql, params.positional)
-        deadline = time.monotonic() + timeout_seconds
-        # Waiting behind a long flush or another report counts against the limit too.
-        if not self._lock.acquire(timeout=timeout_seconds):
-            raise EventStoreTimeoutError(f"the event store stayed busy for {timeout_seconds:g} s")
-        try:
-            return self._run_interruptible(sql, params.positional, deadline)
-        finally:
-            self._lock.release()
-
-    def _run_interruptible(self, sql: str, params: Sequence[object], deadline: float) -> list[tuple[Any, ...]]:
-        """`_run`, interrupted from `deadline` on; the caller holds the lock."""
-        finished = threading.Event()
-        guard = threading.Lock()  # an interrupt never lands after the query ended (on the next one)
-
-        def watchdog() -> None:
-            if finished.wait(max(deadline - time.monotonic(), 0.0)):
-                return
-            # Again and again: an interrupt that arrives while DuckDB is still preparing the query is forgotten.
-            while True:
-                with guard:
-                    if finished.is_set():
-                        return
-                    self._connection.interrupt()
-                if finished.wait(INTERRUPT_REPEAT_SECONDS):
-                    return
-
-        threading.Thread(target=watchdog, name="report-watchdog", daemon=True).start()
-        try:
-            return self._run(sql, params)
-        except duckdb.InterruptException as error:
-            raise EventStoreTimeoutError("the query ran past its time limit and was interrupted") from error
-        finally:
-            with guard:
-                finished.set()
+        return self._readers.fetch(sql, params.positional, timeout_seconds)
 
     def earliest_hit(self, site_id: str) -> int | None:
         # ORDER BY … LIMIT 1 rather than min(): DuckDB skips row groups whose zone map cannot beat the best so
@@ -360,4 +325,5 @@ class DuckDBEventStore:
             self._closed = True
             with self._figures_lock:
                 self._figures.close()
+            self._readers.close()
             self._connection.close()

@@ -1,0 +1,92 @@
+"""Reports on the embedded store, side by side: a small pool of read cursors on the store's database.
+
+One DuckDB connection runs one statement at a time, so the dashboard's twenty-odd reports waited for each other
+behind the store's lock, and behind every flush. A cursor is a connection of its own to the same open database
+(its own transaction, DuckDB's MVCC gives it a consistent snapshot of committed rows), so reports on different
+cursors run in parallel with each other and with writes. Small reports leave cores idle in their single-threaded
+phases (parse, plan, the final sort); running two at once fills them.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+
+from leadline.store.events.base import EventStoreTimeoutError
+
+# How often a query past its deadline is interrupted again, until it stops.
+INTERRUPT_REPEAT_SECONDS = 0.05
+
+
+class ReadCursors:
+    """`size` cursors of `connection`, lent to one thread at a time."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, size: int) -> None:
+        self._all = [connection.cursor() for _ in range(size)]
+        self._idle: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
+        for cursor in self._all:
+            self._idle.put(cursor)
+
+    @contextmanager
+    def lend(self, timeout_seconds: float | None) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            cursor = self._idle.get(timeout=timeout_seconds)
+        except queue.Empty:
+            raise EventStoreTimeoutError(f"the event store stayed busy for {timeout_seconds:g} s") from None
+        try:
+            yield cursor
+        finally:
+            self._idle.put(cursor)
+
+    def fetch(self, sql: str, params: Sequence[object], timeout_seconds: float | None) -> list[tuple[Any, ...]]:
+        """Rows of `sql` on an idle cursor; with a timeout, waiting for the cursor counts against it too."""
+        deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
+        with self.lend(timeout_seconds) as cursor:
+            if deadline is None:
+                return _drain(cursor, sql, params)
+            return _run_interruptible(cursor, sql, params, deadline)
+
+    def close(self) -> None:
+        """Close every cursor, waiting for those lent out to come back."""
+        for _ in self._all:
+            self._idle.get().close()
+
+
+def _drain(cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = cursor.execute(sql, list(params)).fetchall()
+    return rows
+
+
+def _run_interruptible(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object], deadline: float
+) -> list[tuple[Any, ...]]:
+    """Rows of `sql`, interrupted from `deadline` on."""
+    finished = threading.Event()
+    guard = threading.Lock()  # an interrupt never lands after the query ended (on the next one)
+
+    def watchdog() -> None:
+        if finished.wait(max(deadline - time.monotonic(), 0.0)):
+            return
+        # Again and again: an interrupt that arrives while DuckDB is still preparing the query is forgotten.
+        while True:
+            with guard:
+                if finished.is_set():
+                    return
+                cursor.interrupt()
+            if finished.wait(INTERRUPT_REPEAT_SECONDS):
+                return
+
+    threading.Thread(target=watchdog, name="report-watchdog", daemon=True).start()
+    try:
+        return _drain(cursor, sql, params)
+    except duckdb.InterruptException as error:
+        raise EventStoreTimeoutError("the query ran past its time limit and was interrupted") from error
+    finally:
+        with guard:
+            finished.set()
