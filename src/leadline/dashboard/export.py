@@ -33,10 +33,13 @@ def _file_name(panel: Panel) -> str:
     return f"{panel.name}.csv"
 
 
-async def _panel_table(reports: SiteReports, panel: Panel, limit: int) -> Table:
-    assert panel.field is not None, "only dimension panels have a field"
-    rows = await reports.run(reports.params(reports.state.span, panel_params(panel, limit)))
-    return [panel.field, panel.metric], [[row[panel.field], row[panel.metric]] for row in rows]
+async def _panel_tables(reports: SiteReports, panels: list[Panel], limit: int) -> list[Table]:
+    queries = [reports.parse(reports.params(reports.state.span, panel_params(panel, limit))) for panel in panels]
+    answers = await reports.run_together(queries)
+    return [
+        ([str(panel.field), panel.metric], [[row[str(panel.field)], row[panel.metric]] for row in rows])
+        for panel, rows in zip(panels, answers, strict=True)
+    ]
 
 
 async def _events_table(reports: SiteReports) -> Table:
@@ -70,11 +73,10 @@ async def export_files(reports: SiteReports, max_rows: int) -> dict[str, str]:
     """File name -> CSV text, in the order the zip lists them."""
     limit = max(1, min(max_rows, MAX_LIMIT))
     dimension_panels = [panel for panel in PANELS if panel.name != "events"]
-    tables = await asyncio.gather(
-        _visitors_table(reports),
-        *(_panel_table(reports, panel, limit) for panel in dimension_panels),
-        _events_table(reports),
+    visitors, panel_tables, events = await asyncio.gather(
+        _visitors_table(reports), _panel_tables(reports, dimension_panels, limit), _events_table(reports)
     )
+    tables = [visitors, *panel_tables, events]
     names = ["visitors.csv", *(_file_name(panel) for panel in dimension_panels), "events.csv"]
     return {name: csv_text(*table) for name, table in zip(names, tables, strict=True)}
 

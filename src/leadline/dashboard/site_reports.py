@@ -1,14 +1,14 @@
 """Every number of the site dashboard, asked of the query layer with the parameters `/v1/aggregations` takes.
 
 No SQL here: each figure is `run_report(parse_report_query(params))` on the same params an API client would
-send, so the API's oracle tests cover the pages too. Reports run off the event loop, concurrently (the
-embedded store serializes them; a server engine runs them side by side).
+send, so the API's oracle tests cover the pages too. Reports run off the event loop, side by side; the panels
+that differ only in their field share one statement where the engine allows (query/batch.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -19,7 +19,8 @@ from leadline.dashboard.context import DashboardContext
 from leadline.dashboard.panels import EVENT_METRICS, PAGEVIEW_CARDS, PANELS, Panel, panel_params
 from leadline.dashboard.ranges import DateRange, bucket_labels
 from leadline.dashboard.site_state import SiteState, row_limit
-from leadline.query.model import EVENT_GROUPING
+from leadline.query.batch import run_reports, statements
+from leadline.query.model import EVENT_GROUPING, ReportQuery
 from leadline.query.parse import parse_report_query
 from leadline.query.report import run_report
 from leadline.store.metadata.pagination import PageRequest
@@ -80,14 +81,42 @@ class SiteReports:
         params.update(extra)
         return params
 
+    def parse(self, params: Mapping[str, str]) -> ReportQuery:
+        """The report `params` ask for (QueryError for parameters the query layer refuses)."""
+        return parse_report_query(params, self.site.timezone, limits=self.context.report_limits)
+
     def run_now(self, params: Mapping[str, str]) -> list[Row]:
         """One report, on this thread (QueryError for parameters the query layer refuses)."""
         limits = self.context.report_limits
-        query = parse_report_query(params, self.site.timezone, limits=limits)
-        return run_report(query, self.context.event_store, self.context.metadata, limits=limits)
+        return run_report(self.parse(params), self.context.event_store, self.context.metadata, limits=limits)
 
     async def run(self, params: Mapping[str, str]) -> list[Row]:
         return await run_in_threadpool(self.run_now, params)
+
+    async def run_together(self, queries: Sequence[ReportQuery]) -> list[list[Row]]:
+        """Answers to `queries`, in order: those that can share one statement share it (query/batch.py), the
+        statements run side by side."""
+        store, metadata, limits = self.context.event_store, self.context.metadata, self.context.report_limits
+
+        def answer(group: list[ReportQuery]) -> list[list[Row]]:
+            return run_reports(group, store, metadata, limits=limits)
+
+        groups = statements(queries, store.dialect)
+        grouped = await asyncio.gather(*(run_in_threadpool(answer, [queries[i] for i in group]) for group in groups))
+        answers: dict[int, list[Row]] = {}
+        for group, group_answers in zip(groups, grouped, strict=True):
+            answers.update(zip(group, group_answers, strict=True))
+        return [answers[index] for index in range(len(queries))]
+
+    async def panels_rows(self, span: DateRange, limits: Mapping[str, int]) -> dict[str, list[tuple[str, float]]]:
+        """(stored value, count) rows of every dimension panel over `span`, at most `limits[panel]` each."""
+        panels = [panel for panel in PANELS if panel.field is not None]
+        queries = [self.parse(self.params(span, panel_params(panel, limits[panel.name]))) for panel in panels]
+        answers = await self.run_together(queries)
+        return {
+            panel.name: [(row[str(panel.field)], float(row[panel.metric])) for row in rows]
+            for panel, rows in zip(panels, answers, strict=True)
+        }
 
     async def totals(self, span: DateRange) -> dict[str, float]:
         rows = await self.run(self.params(span, {"aggregates": ",".join(PAGEVIEW_CARDS)}))
@@ -143,7 +172,7 @@ class SiteReports:
             self.series(span),
             self.event_totals(events, span),
             self._previous_period(previous, events),
-            asyncio.gather(*(self.panel_rows(panel, limits[panel.name]) for panel in PANELS)),
+            self.panels_rows(span, limits),
         )
         totals["completions"] = sum(float(row["conversions"]) for _, row in event_answers)
         previous_totals, previous_series = earlier if earlier is not None else (None, None)
@@ -154,7 +183,7 @@ class SiteReports:
             labels=bucket_labels(span, self.state.interval, self.site.timezone),
             series=series,
             previous_series=previous_series,
-            panels={panel.name: rows for panel, rows in zip(PANELS, panel_answers, strict=True)},
+            panels={panel.name: panel_answers.get(panel.name, []) for panel in PANELS},
             events=event_rows[: limits["events"]],
             milestones=await run_in_threadpool(self.milestones),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,6 +13,8 @@ from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import HitKind
 
 HITS = "hits"
+# A row number past any answer's length: the cut of a batch member without a limit.
+UNLIMITED_ROWS = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +87,13 @@ def _condition(dialect: Dialect, params: Params, column: str, item: Filter) -> s
     raise ValueError(f"unknown operator {item.operator!r}")
 
 
-def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
+def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...]) -> str:
     query = plan.query
     keys: list[str] = []
     if query.date_grouping:
         keys.append(f"{_date_key(plan, dialect, params, 'timestamp', as_seconds=False)} AS date_key")
     exit_page = "coalesce(exits.exit_pathname, '')"  # '' for a session without a pageview, as in the oracle
-    if query.field_grouping:
-        keys.append(f"{_dimension(query.field_grouping, '', exit_page)} AS field_key")
+    keys += _field_keys(fields, "", exit_page)
     source = HITS
     if _uses_exit(query):
         hits = dialect.column_prefix(HITS)
@@ -119,11 +121,32 @@ def _hit_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         f"timestamp < {_timestamp_param(params, plan.end)}",
     ]
     where += [_condition(dialect, params, _dimension(item.field, "", exit_page), item) for item in query.filters]
-    selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.hit_metrics)]
+    selected = [*keys, *_batch_member(fields), *(f"{measures[metric]} AS {metric}" for metric in query.hit_metrics)]
     sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {' AND '.join(where)}"
-    if keys:
-        sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
-    return sql
+    return sql + _group_by(keys, fields)
+
+
+def _field_keys(fields: tuple[str, ...], prefix: str, exit_page: str) -> list[str]:
+    """The select items of the field grouping: `field_key`, or `field_0`, `field_1`, ... for a batch."""
+    if len(fields) == 1:
+        return [f"{_dimension(fields[0], prefix, exit_page)} AS field_key"]
+    return [f"{_dimension(name, prefix, exit_page)} AS field_{index}" for index, name in enumerate(fields)]
+
+
+def _batch_member(fields: tuple[str, ...]) -> list[str]:
+    """For a batch: which of its reports (index into `fields`) a result row belongs to, from its grouping set."""
+    if len(fields) < 2:
+        return []
+    branches = " ".join(f"WHEN grouping(field_{index}) = 0 THEN {index}" for index in range(len(fields)))
+    return [f"CASE {branches} END AS batch_member"]
+
+
+def _group_by(keys: list[str], fields: tuple[str, ...]) -> str:
+    """GROUP BY the keys' aliases; for a batch, one grouping set per field (no date key: see compile_batch)."""
+    aliases = [key.rsplit(" AS ", 1)[1] for key in keys]
+    if len(fields) > 1:
+        return " GROUP BY GROUPING SETS (" + ", ".join(f"({alias})" for alias in aliases) + ")"
+    return " GROUP BY " + ", ".join(aliases) if aliases else ""
 
 
 def _exit_pages(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
@@ -144,7 +167,7 @@ def _exit_pages(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     )
 
 
-def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
+def _session_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...]) -> str:
     """Sessions that start in the window, counted at their entry pageview (flagged at ingest).
 
     Bounce rate and duration need each session's other hits too: those come from a per-session pass over
@@ -167,7 +190,7 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     needs_stats = bool({"avg_duration", "bounce_rate"} & set(query.session_metrics)) or uses_exit
     entry_filters = [item for item in query.filters if item.field not in EXIT_DIMENSIONS]
     exit_filters = [item for item in query.filters if item.field in EXIT_DIMENSIONS]
-    grouped_by_entry = query.field_grouping is not None and query.field_grouping not in EXIT_DIMENSIONS
+    grouped_by_entry = any(name not in EXIT_DIMENSIONS for name in fields)
     needs_entry = grouped_by_entry or bool(entry_filters) or not needs_stats
     exit_page = "stats.exit_pathname"
     # Without entry attributes to group or filter by, the per-session pass alone answers (no join).
@@ -177,14 +200,13 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     keys: list[str] = []
     if query.date_grouping:
         keys.append(f"{_date_key(plan, dialect, params, session_start, as_seconds=True)} AS date_key")
-    if query.field_grouping:
-        keys.append(f"{_dimension(query.field_grouping, entries, exit_page)} AS field_key")
+    keys += _field_keys(fields, entries, exit_page)
     measures = {
         "visits": "count(*)",
         "avg_duration": dialect.average("stats.duration"),
         "bounce_rate": dialect.average("CASE WHEN stats.pageviews = 1 THEN 1.0 ELSE 0.0 END"),
     }
-    selected = [*keys, *(f"{measures[metric]} AS {metric}" for metric in query.session_metrics)]
+    selected = [*keys, *_batch_member(fields), *(f"{measures[metric]} AS {metric}" for metric in query.session_metrics)]
     stats = ""
     if needs_stats:
         per_session = [f"{dialect.count_if(f'kind = {HitKind.PAGEVIEW:d}')} AS pageviews"]
@@ -201,29 +223,26 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
         conditions = ["stats.pageviews > 0"]
         conditions += [_condition(dialect, params, exit_page, item) for item in exit_filters]
         sql = f"SELECT {', '.join(selected)} FROM {stats} WHERE {' AND '.join(conditions)}"
-        if keys:
-            sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
-        return sql
+        return sql + _group_by(keys, fields)
     source = f"{HITS} AS entries"
     if needs_stats:
         source += f" INNER JOIN {stats} {dialect.join_on_session('stats', 'entries')}"
     where = [f"{entries}entry", in_sessions("entries")]
     where += [_condition(dialect, params, _dimension(item.field, entries, exit_page), item) for item in query.filters]
     sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {' AND '.join(where)}"
-    if keys:
-        sql += " GROUP BY " + ", ".join(key.rsplit(" AS ", 1)[1] for key in keys)
-    return sql
+    return sql + _group_by(keys, fields)
 
 
 def compile_report(plan: QueryPlan, dialect: Dialect) -> CompiledQuery:
     query = plan.query
     params = dialect.params()
     key_columns = [*(["date_key"] if query.date_grouping else []), *(["field_key"] if query.field_grouping else [])]
+    fields = (query.field_grouping,) if query.field_grouping else ()
     parts: list[str] = []
     if query.hit_metrics:
-        parts.append(_hit_part(plan, dialect, params))
+        parts.append(_hit_part(plan, dialect, params, fields))
     if query.session_metrics:
-        parts.append(_session_part(plan, dialect, params))
+        parts.append(_session_part(plan, dialect, params, fields))
     if len(parts) == 1:
         source = f"({parts[0]}) AS answer"
     elif key_columns:
@@ -251,3 +270,37 @@ def _ordering(sort: tuple[SortKey, ...], metrics: tuple[str, ...], key_columns: 
     # Ties break on the keys, so answers (and limits) are deterministic on every engine.
     terms += [f"{column} ASC" for column in key_columns]
     return terms
+
+
+def compile_batch(plans: Sequence[QueryPlan], dialect: Dialect) -> CompiledQuery:
+    """Several reports that differ only in their field grouping and limit (see query/batch.py) as one statement.
+
+    One scan of the hits serves every report: a grouping set per field. Result columns: `batch_member` (the
+    index of the report in `plans`), `field_key`, then the metrics; each member's rows come in its own report's
+    default order (first metric largest first, then by key), cut at its own row limit.
+    """
+    template = plans[0].query
+    if not dialect.grouping_sets or len(plans) < 2:
+        raise ValueError("a batch needs two reports or more and an engine with grouping sets")
+    if template.date_grouping or template.sort or bool(template.hit_metrics) == bool(template.session_metrics):
+        raise ValueError("a batch groups by fields only, in the default order, on hits or on sessions")
+    fields = tuple(str(plan.query.field_grouping) for plan in plans)
+    if any(name in EXIT_DIMENSIONS or name == EVENT_GROUPING for name in fields):
+        raise ValueError("exit pages and events are no grouping set of a batch")
+    params = dialect.params()
+    if template.hit_metrics:
+        part = _hit_part(plans[0], dialect, params, fields)
+    else:
+        part = _session_part(plans[0], dialect, params, fields)
+    field_key = "CASE batch_member " + " ".join(f"WHEN {index} THEN field_{index}" for index in range(len(fields)))
+    selected = ["batch_member", f"{field_key} END AS field_key"]
+    selected += [f"coalesce({metric}, 0) AS {metric}" for metric in template.metrics]
+    order = ", ".join(_ordering((), template.metrics, ["field_key"], by_date=False))
+    sql = f"SELECT {', '.join(selected)} FROM ({part}) AS answer"
+    row_limits = [plan.row_limit for plan in plans]
+    if any(limit is not None for limit in row_limits):
+        cuts = " ".join(f"WHEN {index} THEN {int(cut)}" for index, cut in enumerate(row_limits) if cut is not None)
+        sql += f" QUALIFY row_number() OVER (PARTITION BY batch_member ORDER BY {order}) <= CASE batch_member {cuts}"
+        sql += f" ELSE {UNLIMITED_ROWS} END"
+    sql += f" ORDER BY batch_member ASC, {order}"
+    return CompiledQuery(sql=sql, params=params, columns=("batch_member", "field_key", *template.metrics))

@@ -10,6 +10,9 @@ from leadline.store.events.base import Params as Params
 
 class Dialect(Protocol):
     name: str
+    # Whether one statement may group by several grouping sets (GROUP BY GROUPING SETS, grouping(), QUALIFY):
+    # then reports alike but for their field grouping run as one (see query/batch.py).
+    grouping_sets: bool
 
     def params(self) -> Params: ...
 
@@ -50,6 +53,7 @@ class Dialect(Protocol):
 
 class DuckDBDialect:
     name = "duckdb"
+    grouping_sets = True
 
     def params(self) -> Params:
         return Params("qmark")
@@ -107,6 +111,7 @@ class ClickHouseDialect:
     """
 
     name = "clickhouse"
+    grouping_sets = False  # 18.16 has neither GROUPING SETS nor window functions
 
     def params(self) -> Params:
         return Params("pyformat")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from leadline.query.compile import compile_report
+from leadline.query.compile import CompiledQuery, compile_report
 from leadline.query.dialects import DIALECTS
 from leadline.query.errors import ReportTimeoutError, ReportTooLargeError
 from leadline.query.limits import UNBOUNDED, ReportLimits
@@ -14,6 +15,8 @@ from leadline.query.shape import shape_rows
 from leadline.store.events import EventStore
 from leadline.store.events.base import EventStoreTimeoutError
 from leadline.store.metadata.store import MetadataStore
+
+Row = TypeVar("Row")
 
 
 def run_report(
@@ -30,21 +33,10 @@ def run_report(
     if query.entity is Entity.EVENT and query.event_name is not None:
         event = metadata.events.find_by_name(query.site_id, query.event_name)
         event_id = event.id if event is not None else ""
-    earliest = _first_countable_second(event_store, query, moment)
+    earliest = first_countable_second(event_store, query, moment)
     plan = plan_query(query, moment, event_id=event_id, earliest=earliest, limits=limits)
     compiled = compile_report(plan, DIALECTS[event_store.dialect])
-    try:
-        rows = event_store.fetch(compiled.sql, compiled.params, timeout_seconds=limits.timeout_seconds)
-    except EventStoreTimeoutError as error:
-        raise ReportTimeoutError(
-            f"the report ran longer than {limits.timeout_seconds:g} s and was stopped: "
-            "narrow date_from/date_to, the grouping or the filters, or retry later"
-        ) from error
-    if limits.max_rows is not None and len(rows) > limits.max_rows:
-        raise ReportTooLargeError(
-            f"this report has more than {limits.max_rows} rows, the most one answer holds: "
-            f"ask for the first ones with limit (at most {limits.max_rows}) or narrow the report"
-        )
+    rows = check_row_count(fetch_rows(compiled, event_store, limits), limits)
     shaped = shape_rows(query, compiled.columns, rows)
     if query.field_grouping == EVENT_GROUPING:
         names = {event.id: event.name for event in metadata.events.list_all(query.site_id)}
@@ -53,7 +45,28 @@ def run_report(
     return shaped
 
 
-def _first_countable_second(event_store: EventStore, query: ReportQuery, now: datetime) -> int:
+def fetch_rows(compiled: CompiledQuery, event_store: EventStore, limits: ReportLimits) -> list[tuple[Any, ...]]:
+    """The rows of a compiled report; past the time limit, ReportTimeoutError (a 503)."""
+    try:
+        return event_store.fetch(compiled.sql, compiled.params, timeout_seconds=limits.timeout_seconds)
+    except EventStoreTimeoutError as error:
+        raise ReportTimeoutError(
+            f"the report ran longer than {limits.timeout_seconds:g} s and was stopped: "
+            "narrow date_from/date_to, the grouping or the filters, or retry later"
+        ) from error
+
+
+def check_row_count(rows: list[Row], limits: ReportLimits) -> list[Row]:
+    """`rows`, unless there are more than one answer may hold: ReportTooLargeError (a 400)."""
+    if limits.max_rows is not None and len(rows) > limits.max_rows:
+        raise ReportTooLargeError(
+            f"this report has more than {limits.max_rows} rows, the most one answer holds: "
+            f"ask for the first ones with limit (at most {limits.max_rows}) or narrow the report"
+        )
+    return rows
+
+
+def first_countable_second(event_store: EventStore, query: ReportQuery, now: datetime) -> int:
     """Where the site's data begins: the window is clamped to it, so `date_from=0` costs nothing.
 
     A day before the first stored hit, because a session counts at its start, and the hit that opened it may
