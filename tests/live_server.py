@@ -84,9 +84,16 @@ class LiveServer:
 
 
 def start_server(
-    data_dir: Path, settings: Mapping[str, str] | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS
+    data_dir: Path,
+    settings: Mapping[str, str] | None = None,
+    timeout: float = STARTUP_TIMEOUT_SECONDS,
+    new_session: bool = False,
 ) -> LiveServer:
-    """Start `leadline serve` on a free loopback port and wait until it answers."""
+    """Start `leadline serve` on a free loopback port and wait until it answers.
+
+    `new_session`: the server leads a process group of its own, so that it can be killed whole, its workers
+    with it (`os.killpg(server.process.pid, ...)`).
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = data_dir / "server.log"
@@ -96,6 +103,7 @@ def start_server(
         env=leadline_env(data_dir, settings),
         stdout=log_file,
         stderr=subprocess.STDOUT,
+        start_new_session=new_session,
     )
     log_file.close()
     base_url = f"http://127.0.0.1:{port}"

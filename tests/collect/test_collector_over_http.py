@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import duckdb
 import httpx
 import pytest
 
+from tests.hit_senders import HitSenders
 from tests.live_server import LiveServer, start_server
 
 BROWSER = (
@@ -184,36 +184,15 @@ def test_no_address_or_user_agent_reaches_any_file(data_dir: Path) -> None:
 def test_every_acknowledged_hit_survives_kill_9_exactly_once(data_dir: Path) -> None:
     server = start_server(data_dir, FAST_FLUSH)
     site = server.new_site(server.new_account())
-    acknowledged: set[str] = set()
-    lock = threading.Lock()
-    stop_at = time.monotonic() + 10
-
-    def sender(worker: int) -> None:
-        with httpx.Client(timeout=5) as client:
-            for n in range(2000):  # bounded in count and in time
-                path = f"/w{worker}/{n}"
-                try:
-                    answer = client.post(
-                        server.url("/api/event"),
-                        json={"site": site.id, "url": f"https://shop.example{path}"},
-                        headers={"User-Agent": BROWSER, "X-Forwarded-For": f"81.2.69.{worker}"},
-                    )
-                except httpx.TransportError:
-                    return
-                if answer.status_code == 202:
-                    with lock:
-                        acknowledged.add(path)
-                if time.monotonic() > stop_at:
-                    return
-
-    senders = [threading.Thread(target=sender, args=(worker,)) for worker in range(4)]
-    for thread in senders:
-        thread.start()
-    while len(acknowledged) < 400 and time.monotonic() < stop_at:
-        time.sleep(0.02)
-    server.kill()
-    for thread in senders:
-        thread.join()
+    with HitSenders(
+        server.url("/api/event"),
+        site.id,
+        headers=lambda sender: {"User-Agent": BROWSER, "X-Forwarded-For": f"81.2.69.{sender}"},
+    ) as senders:
+        senders.wait_for_acknowledged(400, timeout=10)
+        server.kill()
+        senders.join()  # each sender stops at its first request without an answer
+    acknowledged = senders.acknowledged
     assert len(acknowledged) >= 400
 
     start_server(data_dir, FAST_FLUSH).stop()  # the restart replays what the spool holds
