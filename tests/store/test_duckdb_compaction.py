@@ -28,8 +28,8 @@ from leadline.query.parse import parse_report_query
 from leadline.query.report import run_report
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import Params
-from leadline.store.events.duckdb import DuckDBEventStore
-from leadline.store.events.duckdb_compaction import CHUNK_DAYS
+from leadline.store.events.duckdb import MIGRATIONS, DuckDBEventStore
+from leadline.store.events.duckdb_compaction import CHUNK_DAYS, PENDING_DAYS_MIGRATION
 from leadline.store.metadata.records import Account
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.metadata.tables import events
@@ -118,6 +118,10 @@ def pending_days(store: DuckDBEventStore) -> int:
     return int(store.fetch("SELECT count(*) FROM pending_days", Params("qmark"))[0][0])
 
 
+def settled_days(store: DuckDBEventStore) -> int:
+    return int(store.fetch("SELECT count(DISTINCT (site_id, day)) FROM settled_days", Params("qmark"))[0][0])
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_reports_equal_the_oracle_before_and_after_compaction_and_late_hits(
@@ -187,6 +191,10 @@ def test_event_wipe_and_site_deletion_apply_to_compacted_days(stores: Stores) ->
     stores.events.delete_event_data(wiped, EVENTS["Purchase"])
     remaining = [hit for hit in wiped_hits if not (hit.kind is HitKind.EVENT and hit.event_id == EVENTS["Purchase"])]
     assert len(remaining) < len(wiped_hits)
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(wiped, params), remaining)
+    # The wiped sessions' days wait to be settled again; once they are, the answers stay the same.
+    assert stores.events.compact_closed_days(EVERY_DAY_CLOSED).days > 0
     for params in FIXED_REPORTS:
         assert_report_equals_oracle(stores, fixed_report(wiped, params), remaining)
 
@@ -293,14 +301,37 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     store = DuckDBEventStore(tmp_path / "events.duckdb")
     hits = month_of_traffic("A", days=8)
     store.insert_hits(hits)
-    store.fetch("DELETE FROM pending_days", Params("qmark"))  # as a file from before the migration
-    store.fetch(
-        "DELETE FROM leadline_schema WHERE version = (SELECT max(version) FROM leadline_schema)", Params("qmark")
-    )
-    store.fetch("DROP TABLE pending_days", Params("qmark"))
+    # As a file from before the migrations of compaction and settled sessions.
+    before = MIGRATIONS.index(PENDING_DAYS_MIGRATION)
+    store.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    for table in ("pending_days", "settled_sessions", "settled_days"):
+        store.fetch(f"DROP TABLE {table}", Params("qmark"))
     store.close()
 
     upgraded = DuckDBEventStore(tmp_path / "events.duckdb")
     assert pending_days(upgraded) == len({hit.timestamp.date() for hit in hits})
     assert upgraded.compact_closed_days(EVERY_DAY_CLOSED).hits == len(hits)
+    assert settled_days(upgraded) == len({hit.timestamp.date() for hit in hits})
     upgraded.close()
+
+
+def test_sessions_of_closed_days_are_settled_and_a_late_hit_reopens_its_sessions_day(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    sessions = {(hit.visitor_id, hit.session_id) for hit in hits}
+    settled = stores.events.fetch(
+        "SELECT count(*) FROM settled_sessions WHERE site_id = ?", Params("qmark", [site_id])
+    )[0][0]
+    assert settled == len(sessions)
+
+    # A hit replayed late into a settled session: its span (and maybe its bounce) changes, and so do the answers.
+    last = max(hits, key=lambda hit: (hit.session_id, hit.timestamp))
+    late = dataclasses.replace(last, kind=HitKind.PAGEVIEW, entry=False, timestamp=last.timestamp + timedelta(hours=3))
+    stores.events.insert_hits([late])
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), [*hits, late])
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), [*hits, late])

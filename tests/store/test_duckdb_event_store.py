@@ -106,7 +106,8 @@ def test_upgrading_drops_the_sessions_table_nothing_wrote(tmp_path: Path) -> Non
             connection.execute("INSERT INTO leadline_schema VALUES (?)", [number])
     assert "sessions" in table_names(path)
     open_event_store(f"duckdb:///{path}").close()
-    assert table_names(path) == {"hits", "stored_batches", "leadline_schema", "pending_days"}
+    tables = {"hits", "stored_batches", "leadline_schema", "pending_days", "settled_sessions", "settled_days"}
+    assert table_names(path) == tables
 
 
 def test_a_sites_history_comes_out_by_time_window_with_every_column(tmp_path: Path) -> None:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from leadline.query.dialects import Dialect, Params
+from leadline.query.dialects import Dialect, Params, Setup
 from leadline.query.model import DIMENSIONS, EVENT_GROUPING, EXIT_DIMENSIONS, Entity, Filter, ReportQuery, SortKey
 from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import HitKind
 
 HITS = "hits"
+# The DuckDB variable a report's setup sets to where its unsettled sessions begin (unsettled_from_setup).
+UNSETTLED_FROM = "leadline_unsettled_from"
 # A row number past any answer's length: the cut of a batch member without a limit.
 UNLIMITED_ROWS = 2**62
 
@@ -22,6 +24,7 @@ class CompiledQuery:
     sql: str
     params: Params
     columns: tuple[str, ...]  # result columns: "date_key" / "field_key" when grouped, then the metrics
+    setup: tuple[Setup, ...] = ()  # statements the store runs first, in the same snapshot (EventStore.fetch)
 
 
 def _dimension(name: str, prefix: str, exit_page: str) -> str:
@@ -215,10 +218,33 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: tup
         if uses_exit:
             pageview = f"kind = {HitKind.PAGEVIEW:d}"
             per_session.append(f"{dialect.arg_max_if('pathname', 'timestamp', pageview)} AS exit_pathname")
-        stats = (
-            f"(SELECT visitor_id, session_id, {', '.join(per_session)} FROM {HITS} AS hits_of_sessions"
-            f" WHERE {in_sessions('hits_of_sessions')} GROUP BY visitor_id, session_id) AS stats"
+        # Parameters are positional: each part's SQL is made in the order the parts appear.
+        settled = ""
+        if dialect.settled_sessions:
+            # Sessions of settled days are rows already (store/events/duckdb_compaction.py): the hits are grouped
+            # only for the other days' sessions. Both sides read one snapshot, so no session counts twice.
+            settled_columns = ["pageviews"]
+            if "avg_duration" in query.session_metrics:
+                settled_columns.append("duration_us / 1000000.0 AS duration")
+            if uses_exit:
+                settled_columns.append("exit_pathname")
+            settled = (
+                f"SELECT visitor_id, session_id, {', '.join(settled_columns)} FROM settled_sessions"
+                f" WHERE site_id = {params.add(query.site_id, 'String')}"
+                f" AND session_id >= {params.add(plan.start, 'UInt64')}"
+                f" AND session_id < {params.add(plan.end, 'UInt64')}"
+                f" AND session_id // {DAY} IN {_settled_days(params, query.site_id)} UNION ALL "
+            )
+        grouped = (
+            f"SELECT visitor_id, session_id, {', '.join(per_session)} FROM {HITS} AS hits_of_sessions"
+            f" WHERE {in_sessions('hits_of_sessions')}"
         )
+        if settled:
+            # The lower bound lets the scan skip the settled days before the first unsettled one (a constant once
+            # the setup statement has set it: see unsettled_from_setup); the NOT IN excludes the later ones.
+            grouped += f" AND session_id >= getvariable('{UNSETTLED_FROM}')"
+            grouped += f" AND session_id // {DAY} NOT IN {_settled_days(params, query.site_id)}"
+        stats = f"({settled}{grouped} GROUP BY visitor_id, session_id) AS stats"
     if not needs_entry:
         conditions = ["stats.pageviews > 0"]
         conditions += [_condition(dialect, params, exit_page, item) for item in exit_filters]
@@ -231,6 +257,33 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: tup
     where += [_condition(dialect, params, _dimension(item.field, entries, exit_page), item) for item in query.filters]
     sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {' AND '.join(where)}"
     return sql + _group_by(keys, fields)
+
+
+def unsettled_from_setup(plan: QueryPlan, dialect: Dialect) -> tuple[Setup, ...]:
+    """Where the settled sessions are used (see _session_part), the statement that sets UNSETTLED_FROM: the
+    first second of the window's first day whose sessions are not settled (the window's end if there is none)."""
+    query = plan.query
+    uses_stats = bool({"avg_duration", "bounce_rate"} & set(query.session_metrics)) or _uses_exit(query)
+    if not (dialect.settled_sessions and query.session_metrics and uses_stats):
+        return ()
+    params = dialect.params()
+    first_day, last_day = plan.start // DAY, max(plan.end - 1, plan.start) // DAY
+    sql = (
+        f"SET VARIABLE {UNSETTLED_FROM} = (SELECT CAST(coalesce(min(day), {int(last_day) + 1}) * {DAY} AS UBIGINT)"
+        f" FROM range({int(first_day)}, {int(last_day) + 1}) AS days(day)"
+        f" WHERE day NOT IN {_settled_days(params, query.site_id)})"
+    )
+    return ((sql, params),)
+
+
+def _settled_days(params: Params, site_id: str) -> str:
+    """The UTC days (numbered from 1970-01-01) whose sessions of the site are settled: settled and not pending
+    again since (a late hit or a deletion marks a day pending in the transaction that changes it)."""
+    return (
+        "(SELECT settled.day - DATE '1970-01-01' FROM settled_days AS settled"
+        f" WHERE settled.site_id = {params.add(site_id, 'String')} AND NOT EXISTS (SELECT 1 FROM pending_days"
+        " AS pending WHERE pending.site_id = settled.site_id AND pending.day = settled.day))"
+    )
 
 
 def compile_report(plan: QueryPlan, dialect: Dialect) -> CompiledQuery:
@@ -256,7 +309,9 @@ def compile_report(plan: QueryPlan, dialect: Dialect) -> CompiledQuery:
     sql += " ORDER BY " + ", ".join(_ordering(query.sort, query.metrics, key_columns, query.date_grouping is not None))
     if plan.row_limit is not None:
         sql += f" LIMIT {int(plan.row_limit)}"
-    return CompiledQuery(sql=sql, params=params, columns=(*key_columns, *query.metrics))
+    return CompiledQuery(
+        sql=sql, params=params, columns=(*key_columns, *query.metrics), setup=unsettled_from_setup(plan, dialect)
+    )
 
 
 def _ordering(sort: tuple[SortKey, ...], metrics: tuple[str, ...], key_columns: list[str], by_date: bool) -> list[str]:
@@ -303,4 +358,5 @@ def compile_batch(plans: Sequence[QueryPlan], dialect: Dialect) -> CompiledQuery
         sql += f" QUALIFY row_number() OVER (PARTITION BY batch_member ORDER BY {order}) <= CASE batch_member {cuts}"
         sql += f" ELSE {UNLIMITED_ROWS} END"
     sql += f" ORDER BY batch_member ASC, {order}"
-    return CompiledQuery(sql=sql, params=params, columns=("batch_member", "field_key", *template.metrics))
+    columns = ("batch_member", "field_key", *template.metrics)
+    return CompiledQuery(sql=sql, params=params, columns=columns, setup=unsettled_from_setup(plans[0], dialect))

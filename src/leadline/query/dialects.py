@@ -6,6 +6,7 @@ from typing import Protocol
 
 # Params belongs to the event store it is bound for; the compiler's modules take it from here with the dialects.
 from leadline.store.events.base import Params as Params
+from leadline.store.events.base import Setup as Setup
 
 
 class Dialect(Protocol):
@@ -13,6 +14,9 @@ class Dialect(Protocol):
     # Whether one statement may group by several grouping sets (GROUP BY GROUPING SETS, grouping(), QUALIFY):
     # then reports alike but for their field grouping run as one (see query/batch.py).
     grouping_sets: bool
+    # Whether the store keeps settled sessions of closed days (settled_sessions, settled_days, pending_days):
+    # then session metrics read those rows for settled days instead of grouping their hits.
+    settled_sessions: bool
 
     def params(self) -> Params: ...
 
@@ -54,6 +58,7 @@ class Dialect(Protocol):
 class DuckDBDialect:
     name = "duckdb"
     grouping_sets = True
+    settled_sessions = True
 
     def params(self) -> Params:
         return Params("qmark")
@@ -112,6 +117,7 @@ class ClickHouseDialect:
 
     name = "clickhouse"
     grouping_sets = False  # 18.16 has neither GROUPING SETS nor window functions
+    settled_sessions = False  # the MergeTree tables are the layout (sessions on one shard, in sort order)
 
     def params(self) -> Params:
         return Params("pyformat")

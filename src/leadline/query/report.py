@@ -48,7 +48,9 @@ def run_report(
 def fetch_rows(compiled: CompiledQuery, event_store: EventStore, limits: ReportLimits) -> list[tuple[Any, ...]]:
     """The rows of a compiled report; past the time limit, ReportTimeoutError (a 503)."""
     try:
-        return event_store.fetch(compiled.sql, compiled.params, timeout_seconds=limits.timeout_seconds)
+        return event_store.fetch(
+            compiled.sql, compiled.params, timeout_seconds=limits.timeout_seconds, setup=compiled.setup
+        )
     except EventStoreTimeoutError as error:
         raise ReportTimeoutError(
             f"the report ran longer than {limits.timeout_seconds:g} s and was stopped: "

@@ -117,13 +117,20 @@ class Params:
         return f"%({name})s"
 
 
+# A statement a report runs first, in its snapshot (e.g. DuckDB's SET VARIABLE): its SQL and parameters.
+Setup = tuple[str, Params]
+
+
 class EventStore(Protocol):
     """The operations the rest of Leadline needs from an event store engine."""
 
     dialect: str  # the name of the SQL dialect its queries are compiled for ("duckdb", "clickhouse")
 
-    def fetch(self, sql: str, params: Params, timeout_seconds: float | None = None) -> list[tuple[Any, ...]]:
-        """Run a compiled report query (read only) and return its rows.
+    def fetch(
+        self, sql: str, params: Params, timeout_seconds: float | None = None, setup: Sequence[Setup] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Run a compiled report query (read only) and return its rows; the `setup` statements (which return
+        nothing) run before it, in the same snapshot.
 
         Past `timeout_seconds` (waiting for the store included) the query is interrupted: EventStoreTimeoutError.
         """

@@ -20,6 +20,7 @@ from leadline.store.events.base import (
     HitKind,
     HitRow,
     Params,
+    Setup,
     hit_to_row,
 )
 from leadline.store.events.clickhouse_connection import (
@@ -168,9 +169,13 @@ class ClickHouseEventStore:
         with self._pool.client() as client:
             return client.execute(sql, bound(params), **options)
 
-    def fetch(self, sql: str, params: Params, timeout_seconds: float | None = None) -> list[tuple[Any, ...]]:
+    def fetch(
+        self, sql: str, params: Params, timeout_seconds: float | None = None, setup: Sequence[Setup] = ()
+    ) -> list[tuple[Any, ...]]:
         if params.style != "pyformat":
             raise ValueError("ClickHouse takes %(name)s parameters")
+        if setup:
+            raise ValueError("ClickHouse reports are one statement (its dialect asks for no setup)")
         if timeout_seconds is None:
             rows: list[tuple[Any, ...]] = self._query(sql, params.named)
             return rows

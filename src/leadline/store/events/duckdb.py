@@ -21,13 +21,16 @@ from leadline.store.events.base import (
     HitKind,
     HitRow,
     Params,
+    Setup,
     hit_to_row,
 )
 from leadline.store.events.duckdb_compaction import (
     MARK_PENDING,
     PENDING_DAYS_MIGRATION,
+    SETTLED_SESSIONS_MIGRATION,
     CompactionRun,
     compact_closed_days,
+    mark_parameters,
 )
 from leadline.store.events.duckdb_readers import ReadCursors
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
@@ -92,6 +95,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Closed days are rewritten in session order (duckdb_compaction); every stored day waits for it.
     PENDING_DAYS_MIGRATION,
+    # Sessions of closed days are settled by compaction (duckdb_compaction); every stored day waits for it again.
+    SETTLED_SESSIONS_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.
@@ -200,14 +205,17 @@ class DuckDBEventStore:
         self._connection.register("incoming_hits", batch)
         try:
             self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
-            self._run(MARK_PENDING)
+            self._run(MARK_PENDING, mark_parameters(datetime.now(UTC).date()))
         finally:
             self._connection.unregister("incoming_hits")
 
-    def fetch(self, sql: str, params: Params, timeout_seconds: float | None = None) -> list[tuple[Any, ...]]:
-        if params.style != "qmark":
+    def fetch(
+        self, sql: str, params: Params, timeout_seconds: float | None = None, setup: Sequence[Setup] = ()
+    ) -> list[tuple[Any, ...]]:
+        if any(given.style != "qmark" for given in (params, *(setup_params for _, setup_params in setup))):
             raise ValueError("DuckDB takes positional parameters")
-        return self._readers.fetch(sql, params.positional, timeout_seconds)
+        statements = [(setup_sql, setup_params.positional) for setup_sql, setup_params in setup]
+        return self._readers.fetch(sql, params.positional, timeout_seconds, statements)
 
     def earliest_hit(self, site_id: str) -> int | None:
         # ORDER BY … LIMIT 1 rather than min(): DuckDB skips row groups whose zone map cannot beat the best so
@@ -244,20 +252,44 @@ class DuckDBEventStore:
 
     def delete_site_data(self, site_id: str) -> None:
         # Its days stay marked pending: compacting a day without hits only removes the mark.
-        self._delete("DELETE FROM hits WHERE site_id = ?", [site_id])
-
-    def delete_event_data(self, site_id: str, event_id: str) -> None:
         self._delete(
-            "DELETE FROM hits WHERE site_id = ? AND kind = ? AND event_id = ?", [site_id, int(HitKind.EVENT), event_id]
+            [
+                ("DELETE FROM hits WHERE site_id = ?", [site_id]),
+                ("DELETE FROM settled_sessions WHERE site_id = ?", [site_id]),
+                ("DELETE FROM settled_days WHERE site_id = ?", [site_id]),
+            ]
         )
 
-    def _delete(self, sql: str, params: Sequence[object]) -> None:
-        # A compaction rewriting one of the days (on its own connection) holds its rows for a moment: wait it out.
+    def delete_event_data(self, site_id: str, event_id: str) -> None:
+        of_event = "site_id = ? AND kind = ? AND event_id = ?"
+        params = [site_id, int(HitKind.EVENT), event_id]
+        # The sessions these hits belonged to change (their span): their days wait to be settled again. Marked
+        # unconditionally, so that a compaction settling one of them meanwhile cannot remove the mark.
+        sessions_days = (
+            "INSERT INTO pending_days SELECT DISTINCT site_id, day FROM ("
+            f" SELECT site_id, CAST(timestamp AS DATE) AS day FROM hits WHERE {of_event} UNION ALL"
+            " SELECT site_id, CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE) AS day FROM hits"
+            f" WHERE {of_event})"
+        )
+        self._delete([(sessions_days, [*params, *params]), (f"DELETE FROM hits WHERE {of_event}", params)])
+
+    def _delete(self, statements: Sequence[tuple[str, Sequence[object]]]) -> None:
+        """Run `statements` in one transaction.
+
+        A compaction rewriting one of the days (on its own connection) holds its rows for a moment: wait it out.
+        """
         deadline = time.monotonic() + DELETE_PATIENCE_SECONDS
         while True:
             with self._lock:
                 try:
-                    self._run(sql, params)
+                    self._run("BEGIN")
+                    try:
+                        for sql, params in statements:
+                            self._run(sql, params)
+                        self._run("COMMIT")
+                    except BaseException:
+                        self._run("ROLLBACK")
+                        raise
                     return
                 except duckdb.TransactionException:
                     if time.monotonic() > deadline:

@@ -25,12 +25,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
 Run = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
+EPOCH = datetime(1970, 1, 1)
 
 # Every (site, UTC day) stored before compaction existed waits for its first compaction.
 PENDING_DAYS_MIGRATION = """
@@ -38,14 +39,54 @@ PENDING_DAYS_MIGRATION = """
     INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits;
 """
 
-# Run inside the transaction that appends `incoming_hits`: the days it touches wait for (re)compaction.
+# Run inside the transaction that appends `incoming_hits`, with one parameter (`always_mark_before`, see
+# mark_parameters): the days its hits fall on, and the days their sessions started on, wait for (re)compaction.
 MARK_PENDING = """
     INSERT INTO pending_days
-    SELECT DISTINCT site_id, day FROM (SELECT site_id, CAST(timestamp AS DATE) AS day FROM incoming_hits) AS incoming
-    WHERE NOT EXISTS (
+    SELECT DISTINCT site_id, day FROM (
+        SELECT site_id, CAST(timestamp AS DATE) AS day FROM incoming_hits
+        UNION ALL
+        SELECT site_id, CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE) AS day FROM incoming_hits
+    ) AS incoming
+    WHERE incoming.day < ? OR NOT EXISTS (
         SELECT 1 FROM pending_days AS marked WHERE marked.site_id = incoming.site_id AND marked.day = incoming.day
     )
 """
+
+# Sessions of closed days, settled: one row per session with what reports need of it (its pageviews, its
+# first-to-last span, its exit page), so that visits, bounce rate, duration and exit pages of those days read
+# rows instead of grouping every hit by session (the costly part of a dashboard: 70 % of its totals report).
+# A day's sessions are settled by the compaction that rewrites it; `settled_days` says which (site, UTC day of
+# the session's start) are; a day counts as settled only while no pending mark is visible for it (query/compile.py).
+SETTLED_SESSIONS_MIGRATION = """
+    CREATE TABLE settled_sessions (
+        site_id VARCHAR NOT NULL,
+        session_id UBIGINT NOT NULL,
+        visitor_id UBIGINT NOT NULL,
+        pageviews UINTEGER NOT NULL,
+        duration_us BIGINT NOT NULL,
+        exit_pathname VARCHAR
+    );
+    CREATE TABLE settled_days (site_id VARCHAR NOT NULL, day DATE NOT NULL);
+    INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits
+        EXCEPT SELECT site_id, day FROM pending_days;
+"""
+
+# A session's hits lie within a day of its start (collect/sessions.py): a day's sessions end before this many
+# days after its midnight (one more for the margin).
+SESSION_SPAN_DAYS = 3
+# Days older than today minus this are marked pending by every batch that touches them, even if a mark is
+# visible already. A compaction settles only days at least SETTLE_AFTER_DAYS old, whose sessions end in such
+# days, so that no batch of theirs can hide behind a mark that a compaction running meanwhile is removing: the
+# compaction cannot see a batch committed after it began, and cannot delete its mark either (snapshots).
+ALWAYS_MARK_DAYS = 1
+SETTLE_AFTER_DAYS = 4
+
+
+def mark_parameters(today: date) -> list[object]:
+    """The parameters of MARK_PENDING for a batch stored `today` (UTC)."""
+    return [today - timedelta(days=ALWAYS_MARK_DAYS)]
+
 
 # The order of compacted days: day by day, a session's hits together, sessions by start second.
 COMPACTED_ORDER = "CAST(timestamp AS DATE), session_id, visitor_id, timestamp"
@@ -72,8 +113,9 @@ def due_days(run: Run, closed_before: date) -> list[tuple[str, date]]:
     return [(str(site_id), day) for site_id, day in rows]
 
 
-def compact_days(run: Run, site_id: str, first: date, last: date) -> int:
-    """Rewrite one site's hits of UTC days `first` to `last` in compacted order, atomically; how many moved.
+def compact_days(run: Run, site_id: str, first: date, last: date, settle_before: date) -> int:
+    """Rewrite one site's hits of UTC days `first` to `last` in compacted order and settle the sessions of
+    those before `settle_before`, atomically; how many hits moved.
 
     duckdb.TransactionException when a concurrent delete touched the same rows (nothing changed then).
     """
@@ -88,6 +130,9 @@ def compact_days(run: Run, site_id: str, first: date, last: date) -> int:
         run(f"DELETE FROM hits WHERE {in_day}", window)
         run(f"INSERT INTO hits SELECT * FROM compacting ORDER BY {COMPACTED_ORDER}", [])
         run("DROP TABLE compacting", [])
+        settled_last = min(last, settle_before - timedelta(days=1))
+        if settled_last >= first:
+            settle_sessions(run, site_id, first, settled_last)
         run("DELETE FROM pending_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
         run("COMMIT", [])
     except BaseException:
@@ -96,13 +141,41 @@ def compact_days(run: Run, site_id: str, first: date, last: date) -> int:
     return moved
 
 
-def compact_closed_days(is_open: Callable[[], bool], run: Run, closed_before: date) -> CompactionRun:
+def settle_sessions(run: Run, site_id: str, first: date, last: date) -> None:
+    """Replace the settled sessions of one site's sessions started on UTC days `first` to `last` (inside the
+    caller's transaction)."""
+    start = datetime(first.year, first.month, first.day)
+    end = datetime(last.year, last.month, last.day) + timedelta(days=1)
+    first_second, end_second = int((start - EPOCH).total_seconds()), int((end - EPOCH).total_seconds())
+    started = "site_id = ? AND session_id >= ? AND session_id < ?"
+    run(f"DELETE FROM settled_sessions WHERE {started}", [site_id, first_second, end_second])
+    run("DELETE FROM settled_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
+    # The same figures, by the same expressions, as query/compile.py's per-session pass over the hits.
+    run(
+        "INSERT INTO settled_sessions SELECT site_id, session_id, visitor_id,"
+        " count(*) FILTER (WHERE kind = 1), epoch_us(max(timestamp)) - epoch_us(min(timestamp)),"
+        " arg_max(pathname, timestamp) FILTER (WHERE kind = 1)"
+        f" FROM hits WHERE {started} AND timestamp >= ? AND timestamp < ?"
+        " GROUP BY site_id, visitor_id, session_id",
+        [site_id, first_second, end_second, start, end + timedelta(days=SESSION_SPAN_DAYS)],
+    )
+    run(
+        "INSERT INTO settled_days SELECT ?, CAST(day AS DATE) FROM range(?::TIMESTAMP, ?::TIMESTAMP, INTERVAL 1 DAY)"
+        " AS days(day)",
+        [site_id, start, end],
+    )
+
+
+def compact_closed_days(
+    is_open: Callable[[], bool], run: Run, closed_before: date, today: date | None = None
+) -> CompactionRun:
     """Compact every pending day before `closed_before`, a site's run of days per transaction, on the
-    connection of `run`.
+    connection of `run`, settling the sessions of days SETTLE_AFTER_DAYS before `today` (UTC) and older.
 
     A day that gets new hits later is pending again and is rewritten on a later run; one whose rows a
     concurrent delete holds is left pending. A store closed meanwhile (shutdown) ends the run.
     """
+    settle_before = (today or datetime.now(UTC).date()) - timedelta(days=SETTLE_AFTER_DAYS - 1)
     due = due_days(run, closed_before) if is_open() else []
     days = hits = 0
     longest = 0.0
@@ -111,7 +184,7 @@ def compact_closed_days(is_open: Callable[[], bool], run: Run, closed_before: da
             break
         started = time.perf_counter()
         try:
-            hits += compact_days(run, site_id, chunk[0], chunk[-1])
+            hits += compact_days(run, site_id, chunk[0], chunk[-1], settle_before)
         except duckdb.TransactionException:
             continue
         longest = max(longest, time.perf_counter() - started)

@@ -20,6 +20,9 @@ import duckdb
 
 from leadline.store.events.base import EventStoreTimeoutError
 
+# A statement run before a report's own, in its transaction: (SQL, positional parameters).
+Statement = tuple[str, Sequence[object]]
+
 # How often a query past its deadline is interrupted again, until it stops.
 INTERRUPT_REPEAT_SECONDS = 0.05
 
@@ -44,13 +47,16 @@ class ReadCursors:
         finally:
             self._idle.put(cursor)
 
-    def fetch(self, sql: str, params: Sequence[object], timeout_seconds: float | None) -> list[tuple[Any, ...]]:
-        """Rows of `sql` on an idle cursor; with a timeout, waiting for the cursor counts against it too."""
+    def fetch(
+        self, sql: str, params: Sequence[object], timeout_seconds: float | None, setup: Sequence[Statement] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Rows of `sql` on an idle cursor, after the `setup` statements in the same transaction (one snapshot);
+        with a timeout, waiting for the cursor counts against it too."""
         deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
         with self.lend(timeout_seconds) as cursor:
             if deadline is None:
-                return _drain(cursor, sql, params)
-            return _run_interruptible(cursor, sql, params, deadline)
+                return _drain(cursor, sql, params, setup)
+            return _run_interruptible(cursor, sql, params, setup, deadline)
 
     def close(self) -> None:
         """Close every cursor, waiting for those lent out to come back."""
@@ -58,13 +64,28 @@ class ReadCursors:
             self._idle.get().close()
 
 
-def _drain(cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = cursor.execute(sql, list(params)).fetchall()
+def _drain(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object], setup: Sequence[Statement]
+) -> list[tuple[Any, ...]]:
+    if not setup:
+        rows: list[tuple[Any, ...]] = cursor.execute(sql, list(params)).fetchall()
+        return rows
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        for setup_sql, setup_params in setup:
+            cursor.execute(setup_sql, list(setup_params))
+        rows = cursor.execute(sql, list(params)).fetchall()
+    finally:
+        cursor.execute("ROLLBACK")  # it only read: nothing to keep
     return rows
 
 
 def _run_interruptible(
-    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object], deadline: float
+    cursor: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object],
+    setup: Sequence[Statement],
+    deadline: float,
 ) -> list[tuple[Any, ...]]:
     """Rows of `sql`, interrupted from `deadline` on."""
     finished = threading.Event()
@@ -84,7 +105,7 @@ def _run_interruptible(
 
     threading.Thread(target=watchdog, name="report-watchdog", daemon=True).start()
     try:
-        return _drain(cursor, sql, params)
+        return _drain(cursor, sql, params, setup)
     except duckdb.InterruptException as error:
         raise EventStoreTimeoutError("the query ran past its time limit and was interrupted") from error
     finally:
