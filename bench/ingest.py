@@ -10,12 +10,19 @@ collector at >= 60 % of bare's throughput, with p99 <= 20 ms (issue 14). Exits 1
 Other processes on the machine swing the absolute figures: compare ratios from one run, and read the load
 average it prints.
 
+`--stores server` runs the server on PostgreSQL, a 2-shard ClickHouse cluster and Redis, which it starts
+itself (the test suite's throwaway servers, tests/servers/); `--workers 1,2` then measures each worker count
+in turn, on fresh databases, and prints how much 2 workers take over 1, beside the same ratio for the bare
+endpoint (the most the server stack itself gains from another worker on this machine).
+
     .venv/bin/python bench/ingest.py [--seconds 10] [--connections 64] [--rounds 2]
+    .venv/bin/python bench/ingest.py --stores server --workers 1,2 [--seconds 10] [--rounds 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -25,12 +32,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.live_server import LiveServer, start_server
+from tests.servers.clickhouse import ClickHouseCluster
+from tests.servers.postgres import PostgresCluster
+from tests.servers.redis import RedisServer
 
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 Safari/537.36",
@@ -46,6 +57,7 @@ EXTRA = dict(item.split("=", 1) for item in os.environ.get("BENCH_SETTINGS", "")
 REFERRERS = ["", "", "https://www.bing.com/search?q=analytics", "https://news.ycombinator.com/", "https://t.co/x"]
 TARGET_RATIO = 0.60  # collector throughput / bare throughput
 TARGET_P99_MS = 20.0  # the collector's p99 latency
+WORKERS_START_SECONDS = 90  # each worker imports the whole application: slow on a loaded 2-core machine
 
 LUA_TEMPLATE = """
 local requests = {}
@@ -96,9 +108,14 @@ def lua_list(values: list[str]) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its threads, from /proc."""
+    """User + system CPU of a process and its threads, and of its running children (the workers), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children.update(int(child) for child in (task / "children").read_text().split())
+    return own + sum(cpu_seconds(child) for child in children)
 
 
 def run_wrk(server: LiveServer, script: Path, seconds: int, connections: int) -> tuple[int, float, float, float, int]:
@@ -122,6 +139,49 @@ def start_profiler(server: LiveServer, output: Path, seconds: int) -> subprocess
     return subprocess.Popen([*command, "-f", "raw", "-o", str(output), "--nonblocking"], stderr=subprocess.DEVNULL)
 
 
+@dataclass(frozen=True)
+class ServerStores:
+    """The servers of `--stores server`: each measured worker count gets fresh databases on them."""
+
+    postgres: PostgresCluster
+    clickhouse: ClickHouseCluster
+    redis: RedisServer
+
+    def settings(self, workers: int) -> dict[str, str]:
+        self.redis.empty()
+        return {
+            "LEADLINE_WORKERS": str(workers),
+            "LEADLINE_DATABASE_URL": self.postgres.new_database(),
+            "LEADLINE_EVENTS_URL": self.clickhouse.new_url(),
+            "LEADLINE_REDIS_URL": self.redis.url,
+        }
+
+
+@contextlib.contextmanager
+def server_stores() -> Iterator[ServerStores]:
+    """PostgreSQL, a 2-shard ClickHouse cluster and Redis on 127.0.0.1, each in a scratch directory, stopped
+    on leaving."""
+    with contextlib.ExitStack() as stack:
+        # Not one scratch directory for all: PostgreSQL runs as `postgres`, and takes its own as the tests do.
+        postgres = PostgresCluster(Path(tempfile.mkdtemp(prefix="leadline-bench-pg-")))
+        clickhouse = ClickHouseCluster(Path(tempfile.mkdtemp(prefix="leadline-bench-clickhouse-")))
+        redis = RedisServer(Path(tempfile.mkdtemp(prefix="leadline-bench-redis-")))
+        for server in (postgres, clickhouse, redis):
+            stack.callback(server.stop)
+            server.start()
+        yield ServerStores(postgres, clickhouse, redis)
+
+
+def worker_counts(text: str) -> list[int]:
+    try:
+        counts = [int(count) for count in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of worker counts: {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"worker counts are 1 or more: {text!r}")
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
@@ -133,22 +193,79 @@ def main() -> None:
         help="py-spy the server through the first collector round into this file (collapsed stacks, "
         "for flamegraph.pl or speedscope); py-spy is in the dev extra",
     )
+    parser.add_argument(
+        "--stores",
+        choices=["embedded", "server"],
+        default="embedded",
+        help="embedded: SQLite + DuckDB in a scratch directory; server: PostgreSQL, 2-shard ClickHouse and Redis, "
+        "started by the benchmark",
+    )
+    parser.add_argument(
+        "--workers",
+        type=worker_counts,
+        default=[1],
+        help="worker processes, or several counts measured in turn (1,2); above 1 needs --stores server",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed as the load generator: apt-get install wrk")
+    if args.stores == "embedded" and args.workers != [1]:
+        sys.exit("several workers need --stores server (the embedded stores belong to one process)")
 
     load_before = " ".join(f"{value:.2f}" for value in os.getloadavg())
     scratch = Path(tempfile.mkdtemp(prefix="leadline-bench-"))
+    rounds_by_workers: dict[int, list[Round]] = {}
+    with contextlib.ExitStack() as stack:
+        stores = stack.enter_context(server_stores()) if args.stores == "server" else None
+        for workers in args.workers:
+            settings = {} if stores is None else stores.settings(workers)
+            rounds_by_workers[workers] = measure(scratch / f"{workers}-workers", settings, workers, args)
+
+    print(f"load average before / after: {load_before} / {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    missed: list[str] = []
+    best_by_workers: dict[int, dict[str, Round]] = {}
+    for workers, rounds in rounds_by_workers.items():
+        if stores is not None:
+            print(f"\n{workers} worker{'s' if workers > 1 else ''} on PostgreSQL, 2-shard ClickHouse and Redis:")
+        best_by_workers[workers] = report(rounds, missed)
+    if 1 in best_by_workers and len(best_by_workers) > 1:
+        print()
+        one = best_by_workers[1]
+        for workers, best in best_by_workers.items():
+            if workers == 1:
+                continue
+            collector = best["collector"].per_second / one["collector"].per_second
+            bare = best["bare"].per_second / one["bare"].per_second
+            print(
+                f"{workers} workers / 1 worker (best rounds): collector {collector:.2f}, bare {bare:.2f} "
+                f"({best['collector'].per_second:.0f} vs {one['collector'].per_second:.0f} hits/s; "
+                f"bare {best['bare'].per_second:.0f} vs {one['bare'].per_second:.0f} requests/s)"
+            )
+    shutil.rmtree(scratch, ignore_errors=True)
+    if missed:
+        sys.exit(f"target missed: {', '.join(dict.fromkeys(missed))}")
+
+
+def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: argparse.Namespace) -> list[Round]:
+    """Start a server with `settings`, warm both endpoints up, then run the rounds; the server is stopped after."""
     server = start_server(
-        scratch / "data",
+        data_dir,
         {
             "LEADLINE_BENCH_BARE_ENDPOINT": "true",
             "LEADLINE_CLIENT_IP_HEADER": "X-Forwarded-For",
+            **settings,
             **EXTRA,
             "LEADLINE_LOG_LEVEL": "warning",
         },
+        timeout=WORKERS_START_SECONDS,
     )
     try:
+        spools = [data_dir / "spool" / str(index) for index in range(workers)] if workers > 1 else []
+        deadline = time.monotonic() + WORKERS_START_SECONDS
+        while not all(spool.is_dir() for spool in spools):  # each worker claims its spool directory as it starts
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not every worker started:\n{server.log()}")
+            time.sleep(0.1)
         site = server.new_site(server.new_account())
         rng = random.Random(7)
         bodies = []
@@ -165,7 +282,7 @@ def main() -> None:
         agents = [template.format(v=v) for template in USER_AGENTS for v in range(1, 11)]
         scripts = {}
         for name, path in (("bare", "/api/bare"), ("collector", "/api/event")):
-            scripts[name] = scratch / f"{name}.lua"
+            scripts[name] = data_dir.parent / f"{name}.lua"
             scripts[name].write_text(
                 LUA_TEMPLATE % {"bodies": lua_list(bodies), "agents": lua_list(agents), "path": path}
             )
@@ -187,8 +304,11 @@ def main() -> None:
         time.sleep(1.5)  # let the flusher store the last segment
     finally:
         server.stop()
+    return rounds
 
-    print(f"load average before / after: {load_before} / {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+
+def report(rounds: list[Round], missed: list[str]) -> dict[str, Round]:
+    """Print the rounds and the targets; add the targets missed to `missed`; the best round of each endpoint."""
     print(f"{'endpoint':<10} {'hits/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/hit':>11} {'non-2xx':>8}")
     best: dict[str, Round] = {}
     for result in rounds:
@@ -200,7 +320,6 @@ def main() -> None:
             best[result.name] = result
     ratio = best["collector"].per_second / best["bare"].per_second
     p99 = best["collector"].p99_ms
-    missed: list[str] = []
     print()
     ratio_ok, p99_ok = ratio >= TARGET_RATIO, p99 <= TARGET_P99_MS
     print(f"collector / bare throughput (best rounds): {ratio:.2f}  (target >= {TARGET_RATIO:.2f}){verdict(ratio_ok)}")
@@ -213,9 +332,7 @@ def main() -> None:
         missed.append("p99")
     if any(result.bad_statuses for result in rounds):
         missed.append("every answer 2xx")
-    shutil.rmtree(scratch, ignore_errors=True)
-    if missed:
-        sys.exit(f"target missed: {', '.join(missed)}")
+    return best
 
 
 def verdict(met: bool) -> str:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from pydantic import ValidationError
 
 from leadline.cli.output import fail, fail_on
@@ -18,6 +19,8 @@ from leadline.store.files import OWNER_ONLY_UMASK, ensure_private_directory, sto
 from leadline.store.metadata.sealed import WrongSecretKeyError
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.secret_key import SecretKeyError, sealing_key, secret_key_file
+from leadline.store.shared.connection import open_redis
+from leadline.store.shared.redis_changes import SiteChangeRelay
 
 logger = logging.getLogger("leadline.files")
 
@@ -54,12 +57,23 @@ def metadata_store(settings: Settings | None = None) -> Iterator[MetadataStore]:
     with fail_on(SecretKeyError):
         key = sealing_key(settings)
     store = open_metadata_store(settings.metadata_url, sealing_key=key)
+    shared = publish_site_changes(store, settings.redis_url) if settings.redis_url else None
     try:
         with fail_on(SecretKeyError, WrongSecretKeyError):
             store.signing_keys.seal_plain_keys()  # like the migrations: once, on opening (nothing to do but once)
             yield store
     finally:
         store.close()
+        if shared is not None:
+            shared.close()
+
+
+def publish_site_changes(store: MetadataStore, redis_url: str) -> redis.Redis:
+    """Send the store's site changes to a running server's workers through their Redis, so that their caches
+    forget what a command changed at once (not only when their entries expire); the client, to close."""
+    client = open_redis(redis_url)
+    SiteChangeRelay(client, store.changes).publish_local_changes()
+    return client
 
 
 @contextmanager

@@ -9,7 +9,7 @@ The 24-hour cap bounds how far a report must look past its range to see a sessio
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Protocol
 
 SESSION_IDLE_SECONDS = 30 * 60
@@ -17,6 +17,8 @@ SESSION_MAX_SECONDS = 24 * 60 * 60
 
 # (site, visitor, session, first hit, last hit as Unix time, has a pageview): what the event store remembers.
 RestoredSession = tuple[str, int, int, float, float, bool]
+# (visitor id, session id, entry): the visitor id is yesterday's when the hit continues yesterday's session.
+Assignment = tuple[int, int, bool]
 
 
 class Sessions(Protocol):
@@ -24,8 +26,12 @@ class Sessions(Protocol):
 
     def assign(
         self, site_id: str, visitor_id: int, previous_visitor_id: int | None, now: float, pageview: bool = True
-    ) -> tuple[int, int, bool]:
-        """(visitor id, session id, entry) of a hit at `now`; entry marks the session's first pageview."""
+    ) -> Assignment | Awaitable[Assignment]:
+        """(visitor id, session id, entry) of a hit at `now`; entry marks the session's first pageview.
+
+        An awaitable of it where the answer takes I/O (a shared tracker): the collector awaits it, and only
+        the collector may be given such a tracker (bulk loads run their steps without an event loop).
+        """
         ...
 
     def restore(self, sessions: Iterable[RestoredSession]) -> None:
@@ -53,7 +59,7 @@ class SessionTracker:
 
     def assign(
         self, site_id: str, visitor_id: int, previous_visitor_id: int | None, now: float, pageview: bool = True
-    ) -> tuple[int, int, bool]:
+    ) -> Assignment:
         """(visitor id, session id, entry) of a hit at `now`; entry marks the session's first pageview.
 
         A session open under yesterday's visitor id continues under it.

@@ -13,7 +13,7 @@ from leadline.collect.geolocation import Place
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import DropReason, Step, StepResult
 from leadline.collect.referrers import describe_referrer, strip_www
-from leadline.collect.sessions import Sessions
+from leadline.collect.sessions import Assignment, Sessions
 from leadline.privacy.visitor_hash import visitor_hash
 from leadline.store.metadata.records import Site
 
@@ -161,11 +161,20 @@ def put_visitor_id(salts: SaltSource) -> Step:
 
 
 def assign_session(sessions: Sessions) -> Step:
-    def step(hit: PendingHit) -> StepResult:
-        hit.visitor_id, hit.session_id, hit.entry = sessions.assign(
+    """Put the hit in its visitor's session: at once in memory, after a (batched) round trip when shared."""
+
+    def put(hit: PendingHit, assigned: Assignment) -> StepResult:
+        hit.visitor_id, hit.session_id, hit.entry = assigned
+        return None
+
+    async def put_when_answered(hit: PendingHit, pending: Awaitable[Assignment]) -> StepResult:
+        return put(hit, await pending)
+
+    def step(hit: PendingHit) -> StepResult | Awaitable[StepResult]:
+        assigned = sessions.assign(
             hit.site_id, hit.visitor_id, hit.previous_visitor_id, hit.received_at, not hit.payload.event_name
         )
-        return None
+        return put(hit, assigned) if isinstance(assigned, tuple) else put_when_answered(hit, assigned)
 
     return step
 

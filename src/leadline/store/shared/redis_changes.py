@@ -44,9 +44,14 @@ class SiteChangeRelay:
             self._pubsub = self._subscribe()
         except redis.RedisError as error:  # the thread keeps trying; meanwhile caches rely on their expiry
             logger.warning("site changes from other workers: not subscribed yet (%s)", error)
-        self._changes.forward_to(self._publish)
+        self.publish_local_changes()
         self._thread = threading.Thread(target=self._receive, name="site-change-relay", daemon=True)
         self._thread.start()
+
+    def publish_local_changes(self) -> None:
+        """Publish this process's changes from now on; alone (without `start`), hear nothing of the others':
+        what a one-shot command needs."""
+        self._changes.forward_to(self._publish)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -27,6 +27,7 @@ class SharedState:
     def close(self) -> None:
         self.site_changes.stop()
         self.job_lease.release()
+        self.sessions.close()  # its thread, after the batch under way
         self.client.close()
 
 
