@@ -244,3 +244,14 @@ def test_bookkeeping_of_segments_stored_months_ago_is_forgotten_at_start(clickho
     remembered = reopened.fetch("SELECT DISTINCT batch_id FROM stored_batches", Params("pyformat"))
     assert remembered == [("recent",)]
     reopened.close()
+
+
+def test_an_imported_days_batch_is_remembered_for_good(clickhouse_url: str) -> None:
+    store = ClickHouseEventStore.from_url(clickhouse_url)
+    rows = [hit_to_row(pageview("A", minute)) for minute in range(3)]
+    assert store.insert_batch("import:A:0123abcd", rows) is True
+    store.close()
+    reopened = ClickHouseEventStore.from_url(clickhouse_url)  # the start that forgets months-old segments
+    assert reopened.insert_batch("import:A:0123abcd", rows) is False
+    assert reopened.count_hits("A") == 3
+    reopened.close()

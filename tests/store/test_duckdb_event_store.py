@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from leadline.store.events import Hit, HitKind, open_event_store
-from leadline.store.events.base import HIT_ARROW_SCHEMA
+from leadline.store.events.base import HIT_ARROW_SCHEMA, Params, hit_to_row
 from leadline.store.events.duckdb import MIGRATIONS
 
 
@@ -127,4 +127,17 @@ def test_daily_counts_are_per_utc_day(tmp_path: Path) -> None:
     store.insert_hits([pageview("A", 1), pageview("A", 2), late, pageview("B", 1)])
     assert store.daily_counts("A") == {date(2025, 5, 1): 2, date(2025, 5, 2): 1}
     assert store.daily_counts("C") == {}
+    store.close()
+
+
+def test_a_segments_batch_id_is_forgotten_after_a_week_and_an_imported_days_never(tmp_path: Path) -> None:
+    store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    rows = [hit_to_row(pageview("A", minute)) for minute in range(3)]
+    assert store.insert_batch("segment-1", rows) and store.insert_batch("import:A:0123abcd", rows)
+    store.fetch("UPDATE stored_batches SET stored_at = stored_at - INTERVAL 8 DAY", Params("qmark"))
+    assert store.insert_batch("segment-2", [])  # a batch stored now forgets those older than a week
+    remembered = store.fetch("SELECT batch_id FROM stored_batches ORDER BY batch_id", Params("qmark"))
+    assert remembered == [("import:A:0123abcd",), ("segment-2",)]
+    assert store.insert_batch("import:A:0123abcd", rows) is False
+    assert store.count_hits("A") == 6
     store.close()

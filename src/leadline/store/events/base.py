@@ -26,6 +26,16 @@ class EventStoreUnavailableError(RuntimeError):
     """
 
 
+# Batches that may be offered again at any time, not only while a spool segment can wait: an export imported
+# twice, a migration run again months later. Their ids are remembered for good (one row per batch: a day of
+# a site), where spool segments' ids are forgotten after a while.
+LASTING_BATCH_PREFIXES = ("import:", "migrate:")
+
+
+def is_lasting_batch(batch_id: str) -> bool:
+    return batch_id.startswith(LASTING_BATCH_PREFIXES)
+
+
 class HitKind(IntEnum):
     PAGEVIEW = 1
     EVENT = 2
@@ -142,7 +152,11 @@ class EventStore(Protocol):
         """Append hits in one batch (never row by row)."""
 
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
-        """Append a batch of rows at most once: False (and nothing stored) if `batch_id` was stored before."""
+        """Append a batch of rows at most once: False (and nothing stored) if `batch_id` was stored before.
+
+        A spool segment's id is remembered for a while (far longer than a segment can wait); one that
+        `is_lasting_batch` is remembered for good.
+        """
 
     def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float, bool]]:
         """(site, visitor, session, first and last hit as Unix time, has a pageview) of sessions with hits

@@ -7,7 +7,7 @@ import hashlib
 import math
 import time
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ from leadline.store.events.base import (
     Params,
     Setup,
     hit_to_row,
+    is_lasting_batch,
 )
 from leadline.store.events.clickhouse_connection import (
     ClientPool,
@@ -51,6 +52,9 @@ MUTATION_POLL_SECONDS = 0.05
 
 # How long a stored segment's id is remembered: far longer than a spool segment can wait to be replayed.
 BATCH_MEMORY_SECONDS = 62 * 86400
+# Lasting batches (base.is_lasting_batch) are recorded at this time: their month's partition is never old enough
+# to be dropped (DateTime reaches 2105 on every ClickHouse version).
+LASTING_RECORDED_AT = datetime(2105, 1, 1, tzinfo=UTC)
 
 # A spool segment's progress in `stored_batches` (the highest state recorded wins).
 STARTED, STORED = 1, 2
@@ -277,7 +281,13 @@ class ClickHouseEventStore:
 
     def _mark(self, batch_id: str, batch: int, state: int) -> None:
         with self._pool.client() as client:
-            client.execute(f"INSERT INTO {BATCHES} (batch_id, batch, state) VALUES", [(batch_id, batch, state)])
+            if is_lasting_batch(batch_id):  # in a partition of its own, never dropped (see _forget_old_batches)
+                client.execute(
+                    f"INSERT INTO {BATCHES} (batch_id, batch, state, recorded_at) VALUES",
+                    [(batch_id, batch, state, LASTING_RECORDED_AT)],
+                )
+            else:
+                client.execute(f"INSERT INTO {BATCHES} (batch_id, batch, state) VALUES", [(batch_id, batch, state)])
 
     def _stored_count(self, batch: int, rows: Sequence[HitRow]) -> int:
         """How many of a batch's rows are stored; the batch's own sites and time span bound the search."""

@@ -16,6 +16,7 @@ import pyarrow as pa
 from leadline.store.events.base import (
     HIT_ARROW_SCHEMA,
     HIT_COLUMNS,
+    LASTING_BATCH_PREFIXES,
     EventStoreBusyError,
     Hit,
     HitKind,
@@ -107,7 +108,8 @@ READ_CURSORS = 2
 DELETE_PATIENCE_SECONDS = 120.0
 DELETE_RETRY_SECONDS = 0.1
 
-# How long a stored batch id is remembered: far longer than a spool segment can wait to be replayed.
+# How long a spool segment's batch id is remembered: far longer than a segment can wait to be replayed (lasting
+# batches, base.is_lasting_batch, are remembered for good).
 BATCH_MEMORY = timedelta(days=7)
 
 
@@ -177,7 +179,11 @@ class DuckDBEventStore:
                 if rows:
                     self._append(rows)
                 self._run("INSERT INTO stored_batches VALUES (?, ?)", [batch_id, now])
-                self._run("DELETE FROM stored_batches WHERE stored_at < ?", [now - BATCH_MEMORY])
+                lasting = " AND ".join("NOT starts_with(batch_id, ?)" for _ in LASTING_BATCH_PREFIXES)
+                self._run(
+                    f"DELETE FROM stored_batches WHERE stored_at < ? AND {lasting}",
+                    [now - BATCH_MEMORY, *LASTING_BATCH_PREFIXES],
+                )
                 self._run("COMMIT")
             except BaseException:
                 self._run("ROLLBACK")
