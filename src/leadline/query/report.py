@@ -68,12 +68,18 @@ def check_row_count(rows: list[Row], limits: ReportLimits) -> list[Row]:
     return rows
 
 
-def first_countable_second(event_store: EventStore, query: ReportQuery, now: datetime) -> int:
+def first_countable_second(event_store: EventStore, query: ReportQuery, now: datetime) -> int | None:
     """Where the site's data begins: the window is clamped to it, so `date_from=0` costs nothing.
 
     A day before the first stored hit, because a session counts at its start, and the hit that opened it may
     have been deleted since (with its event's data); the rest of a session lies within a day of its start.
     Without any hit, the window is empty.
+
+    None (no clamp, and no lookup: a round trip to every shard on ClickHouse) where clamping cannot change the
+    answer: a window with a start and no time buckets counts nothing before the site's data either way. Time
+    buckets begin at the window's start, and their number is bounded (ReportLimits.max_time_buckets).
     """
+    if query.date_from is not None and query.date_grouping is None:
+        return None
     first_hit = event_store.earliest_hit(query.site_id)
     return int(now.timestamp()) + 1 if first_hit is None else first_hit - DAY
