@@ -48,6 +48,12 @@ def _uses_exit(query: ReportQuery) -> bool:
     return query.field_grouping in EXIT_DIMENSIONS or any(item.field in EXIT_DIMENSIONS for item in query.filters)
 
 
+def _needs_session_stats(query: ReportQuery) -> bool:
+    """Whether the session part needs each session's other hits (its per-session pass): for bounce rate and
+    duration, and for the exit page (a session's last pageview)."""
+    return bool({"avg_duration", "bounce_rate"} & set(query.session_metrics)) or _uses_exit(query)
+
+
 def _timestamp_param(params: Params, unix_seconds: int) -> str:
     return params.add(datetime.fromtimestamp(unix_seconds, UTC).replace(tzinfo=None), "DateTime64(6)")
 
@@ -190,7 +196,7 @@ def _session_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: tup
 
     uses_exit = _uses_exit(query)
     # The per-session pass also finds each session's exit page (its last pageview), when that is asked for.
-    needs_stats = bool({"avg_duration", "bounce_rate"} & set(query.session_metrics)) or uses_exit
+    needs_stats = _needs_session_stats(query)
     entry_filters = [item for item in query.filters if item.field not in EXIT_DIMENSIONS]
     exit_filters = [item for item in query.filters if item.field in EXIT_DIMENSIONS]
     grouped_by_entry = any(name not in EXIT_DIMENSIONS for name in fields)
@@ -263,8 +269,7 @@ def unsettled_from_setup(plan: QueryPlan, dialect: Dialect) -> tuple[Setup, ...]
     """Where the settled sessions are used (see _session_part), the statement that sets UNSETTLED_FROM: the
     first second of the window's first day whose sessions are not settled (the window's end if there is none)."""
     query = plan.query
-    uses_stats = bool({"avg_duration", "bounce_rate"} & set(query.session_metrics)) or _uses_exit(query)
-    if not (dialect.settled_sessions and query.session_metrics and uses_stats):
+    if not (dialect.settled_sessions and query.session_metrics and _needs_session_stats(query)):
         return ()
     params = dialect.params()
     first_day, last_day = plan.start // DAY, max(plan.end - 1, plan.start) // DAY

@@ -28,6 +28,7 @@ from leadline.store.events.base import (
 from leadline.store.events.duckdb_compaction import (
     MARK_PENDING,
     PENDING_DAYS_MIGRATION,
+    SESSION_DAY,
     SETTLED_SESSIONS_MIGRATION,
     CompactionRun,
     compact_closed_days,
@@ -274,7 +275,7 @@ class DuckDBEventStore:
         sessions_days = (
             "INSERT INTO pending_days SELECT DISTINCT site_id, day FROM ("
             f" SELECT site_id, CAST(timestamp AS DATE) AS day FROM hits WHERE {of_event} UNION ALL"
-            " SELECT site_id, CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE) AS day FROM hits"
+            f" SELECT site_id, {SESSION_DAY} AS day FROM hits"
             f" WHERE {of_event})"
         )
         self._delete([(sessions_days, [*params, *params]), (f"DELETE FROM hits WHERE {of_event}", params)])

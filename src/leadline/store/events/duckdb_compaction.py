@@ -39,14 +39,17 @@ PENDING_DAYS_MIGRATION = """
     INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits;
 """
 
+# The UTC day a hit's session started on (a session id is its start second).
+SESSION_DAY = "CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE)"
+
 # Run inside the transaction that appends `incoming_hits`, with one parameter (`always_mark_before`, see
 # mark_parameters): the days its hits fall on, and the days their sessions started on, wait for (re)compaction.
-MARK_PENDING = """
+MARK_PENDING = f"""
     INSERT INTO pending_days
     SELECT DISTINCT site_id, day FROM (
         SELECT site_id, CAST(timestamp AS DATE) AS day FROM incoming_hits
         UNION ALL
-        SELECT site_id, CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE) AS day FROM incoming_hits
+        SELECT site_id, {SESSION_DAY} AS day FROM incoming_hits
     ) AS incoming
     WHERE incoming.day < ? OR NOT EXISTS (
         SELECT 1 FROM pending_days AS marked WHERE marked.site_id = incoming.site_id AND marked.day = incoming.day
