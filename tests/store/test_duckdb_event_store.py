@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
+import pytest
+
 from leadline.store.events import Hit, HitKind, open_event_store
 from leadline.store.events.base import HIT_ARROW_SCHEMA, Params, hit_to_row
 from leadline.store.events.duckdb import MIGRATIONS
@@ -141,3 +144,11 @@ def test_a_segments_batch_id_is_forgotten_after_a_week_and_an_imported_days_neve
     assert store.insert_batch("import:A:0123abcd", rows) is False
     assert store.count_hits("A") == 6
     store.close()
+
+
+def test_a_store_closed_twice_closes_once_and_then_refuses_reports(tmp_path: Path) -> None:
+    store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    store.close()
+    store.close()  # a deployment closing a store its user closed already: no wait for cursors that are gone
+    with pytest.raises(duckdb.ConnectionException):
+        store.fetch("SELECT 1", Params("qmark"))

@@ -35,9 +35,12 @@ class ReadCursors:
         self._idle: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
         for cursor in self._all:
             self._idle.put(cursor)
+        self._closed = False
 
     @contextmanager
     def lend(self, timeout_seconds: float | None) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._closed:  # as the store's connection answers once closed (waiting would be forever)
+            raise duckdb.ConnectionException("Connection already closed!")
         try:
             cursor = self._idle.get(timeout=timeout_seconds)
         except queue.Empty:
@@ -59,7 +62,11 @@ class ReadCursors:
             return _run_interruptible(cursor, sql, params, setup, deadline)
 
     def close(self) -> None:
-        """Close every cursor, waiting for those lent out to come back."""
+        """Close every cursor, waiting for those lent out to come back; closing again does nothing (a store may
+        be closed twice, like the DuckDB connection under it)."""
+        if self._closed:
+            return
+        self._closed = True
         for _ in self._all:
             self._idle.get().close()
 
