@@ -9,8 +9,11 @@ hit on disk, and how the p50s grow from the 1 M-hit site to the 10 M-hit one.
 Then it compacts every closed day (the store's background job, run to the end) and measures again: bytes
 per hit, the longest the store was held for one day, and the reports, whose answers must not change.
 Targets: p50 <= 100 ms per report, ratio <= 1.3, <= 12 bytes per hit (issue 14) after compaction;
-exits 1 when one is missed. Bytes per hit count the blocks in use: blocks a compaction frees stay in the
-file (DuckDB reuses them for later hits, it does not shrink the file), so the file size is printed beside.
+exits 1 when one is missed. After compaction it also times the same reports over the last 12 months and
+over all time (target p50 <= 200 ms each, issue 14), beside the same statement without rollups (every hit
+read, as before rollups existed), whose answer must be the same. Bytes per hit count the blocks in use:
+blocks a compaction frees stay in the file (DuckDB reuses them for later hits, it does not shrink the
+file), so the file size is printed beside.
 
     .venv/bin/python bench/query.py [--big-hits 10000000] [--repetitions 30] [--keep DIR] [--no-compaction]
 """
@@ -18,6 +21,7 @@ file (DuckDB reuses them for later hits, it does not shrink the file), so the fi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import statistics
 import sys
@@ -33,10 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from leadline.config import Settings
 from leadline.deployment import Deployment, build_deployment
-from leadline.query.dialects import Params
+from leadline.query.compile import compile_report
+from leadline.query.dialects import DIALECTS, Params
+from leadline.query.limits import UNBOUNDED
 from leadline.query.model import ReportQuery
 from leadline.query.parse import parse_report_query
-from leadline.query.report import run_report
+from leadline.query.plan import plan_query
+from leadline.query.report import fetch_rows, run_report
+from leadline.query.shape import shape_rows
 from leadline.store.events.duckdb import DuckDBEventStore
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
@@ -48,6 +56,10 @@ RANGE_DAYS = 30
 TARGET_P50_MS = 100.0
 TARGET_RATIO = 1.3
 TARGET_BYTES_PER_HIT = 12.0
+TARGET_LONG_RANGE_P50_MS = 200.0
+LONG_RANGES = {"last 12 months": 365, "all time": None}  # days before END, or no date_from
+LONG_RANGE_REPETITIONS = 10
+HITS_ONLY_REPETITIONS = 3
 
 
 @dataclass(frozen=True)
@@ -308,6 +320,7 @@ def main() -> None:
             run_reports(deployment, sites["mid"], args.repetitions, answers_after),
         )
         print_reports("after compaction", *after, missed)
+        run_long_ranges(deployment, sites["big"], missed)
         if answers_after != answers_before:
             missed.append("answers changed by compaction")
         print(f"bytes per hit: {bytes_before:.1f} before, {bytes_after:.1f} after compaction")
@@ -368,6 +381,51 @@ def compact(deployment: Deployment, stored: int) -> None:
         f"waited p50 {percentile(waits, 0.5):.1f} ms, p99 {percentile(waits, 0.99):.1f} ms, max {max(waits):.0f} ms "
         f"({len(waits)} reads)"
     )
+
+
+def run_long_ranges(deployment: Deployment, site_id: str, missed: list[str]) -> None:
+    """The reports over long windows, as run_report answers them (rollups for the settled middle) and by the
+    statement that reads every hit instead; the answers must agree."""
+    end = int(END.timestamp()) - 1
+    store = deployment.event_store
+    print(
+        f"{'report, after compaction':<40} {'range':<15} {'p50 ms':>8} {'p95 ms':>8} {'hits only p50':>14}"
+        f" {'speed-up':>9}"
+    )
+    for report in REPORTS:
+        for range_name, days in LONG_RANGES.items():
+            query = report_query(report, site_id, end + 1 - days * 86400 if days else 0, end)
+            if days is None:
+                query = dataclasses.replace(query, date_from=None)
+
+            def ours_once(query: ReportQuery = query) -> object:
+                return run_report(query, store, deployment.metadata)
+
+            def hits_only_once(query: ReportQuery = query) -> object:
+                event = deployment.metadata.events.find_by_name(site_id, query.event_name or "")
+                plan = plan_query(
+                    query,
+                    datetime.now(UTC),
+                    event_id=(event.id if event else "") if query.event_name else None,
+                    earliest=None if query.date_from else (store.earliest_hit(site_id) or 0) - 86400,
+                )
+                compiled = compile_report(plan, DIALECTS[store.dialect])
+                rows = fetch_rows(compiled, store, UNBOUNDED)
+                return shape_rows(query, compiled.columns, rows)
+
+            ours_times, ours = timed(ours_once, LONG_RANGE_REPETITIONS)
+            hits_times, hits = timed(hits_only_once, HITS_ONLY_REPETITIONS)
+            p50, hits50 = statistics.median(ours_times), statistics.median(hits_times)
+            print(
+                f"{report.name:<40} {range_name:<15} {p50:>8.1f} {percentile(ours_times, 0.95):>8.1f}"
+                f" {hits50:>14.1f} {hits50 / p50:>8.1f}x"
+            )
+            if as_numbers(ours) != as_numbers(hits):
+                print(f"  ! {report.name} ({range_name}): answers differ\n    ours {ours}\n    hits {hits}")
+                missed.append(f"{report.name} ({range_name}) differs from the hits-only answer")
+            if p50 > TARGET_LONG_RANGE_P50_MS:
+                missed.append(f"{report.name} p50 {p50:.1f} ms > {TARGET_LONG_RANGE_P50_MS:g} ({range_name})")
+    print(f"target: p50 <= {TARGET_LONG_RANGE_P50_MS:g} ms\n")
 
 
 def print_reports(moment: str, big: Timings, mid: Timings, missed: list[str]) -> None:

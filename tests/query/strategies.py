@@ -40,6 +40,8 @@ VALUES: dict[str, list[str]] = {
 # Computed dimensions are filtered by the values of the columns they are computed from.
 VALUES["exit_pathname"] = VALUES["pathname"]
 EVENTS = {"Signup": "EVSIGNUP00", "Purchase": "EVBUY00000"}
+# Visitor ids of the same visitor number on successive days of a window differ by this much.
+VISITOR_ID_DAY_STEP = 1000
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def build_traffic(choose: Chooser, site_id: str, window_start: int, sessions: in
     used: set[tuple[int, int]] = set()
     for _ in range(sessions):
         visitor, start = choose.integer(1, visitors), window_start + choose.integer(0, SPAN)
+        # A visitor's id is a hash with the day's salt: another id each UTC day (a session keeps its first day's).
+        visitor += VISITOR_ID_DAY_STEP * (start // 86400 - window_start // 86400)
         if (visitor, start) in used:
             continue
         used.add((visitor, start))

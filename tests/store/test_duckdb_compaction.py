@@ -301,10 +301,11 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     store = DuckDBEventStore(tmp_path / "events.duckdb")
     hits = month_of_traffic("A", days=8)
     store.insert_hits(hits)
-    # As a file from before the migrations of compaction and settled sessions.
+    # As a file from before the migrations of compaction, settled sessions and rollups.
     before = MIGRATIONS.index(PENDING_DAYS_MIGRATION)
     store.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
-    for table in ("pending_days", "settled_sessions", "settled_days"):
+    tables = ("pending_days", "settled_sessions", "settled_days", "daily_rollups", "hourly_rollups", "unsummable_sites")
+    for table in tables:
         store.fetch(f"DROP TABLE {table}", Params("qmark"))
     store.close()
 
@@ -312,6 +313,8 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     assert pending_days(upgraded) == len({hit.timestamp.date() for hit in hits})
     assert upgraded.compact_closed_days(EVERY_DAY_CLOSED).hits == len(hits)
     assert settled_days(upgraded) == len({hit.timestamp.date() for hit in hits})
+    rolled_days = upgraded.fetch("SELECT count(DISTINCT day) FROM daily_rollups", Params("qmark"))[0][0]
+    assert rolled_days == len({hit.timestamp.date() for hit in hits})
     upgraded.close()
 
 

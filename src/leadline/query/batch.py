@@ -18,6 +18,7 @@ from leadline.query.limits import UNBOUNDED, ReportLimits
 from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, Entity, ReportQuery
 from leadline.query.plan import plan_query
 from leadline.query.report import check_row_count, fetch_rows, first_countable_second, run_report
+from leadline.query.rolled import rolled_middle
 from leadline.query.shape import shape_rows
 from leadline.store.events import EventStore
 from leadline.store.metadata.store import MetadataStore
@@ -73,7 +74,7 @@ def _run_batch(
 ) -> list[Answer]:
     earliest = first_countable_second(event_store, queries[0], now)
     plans = [plan_query(query, now, earliest=earliest, limits=limits) for query in queries]
-    compiled = compile_batch(plans, DIALECTS[event_store.dialect])
+    compiled = compile_batch(plans, DIALECTS[event_store.dialect], rolled_middle(plans, event_store))
     rows = fetch_rows(compiled, event_store, limits)
     by_member: list[list[Sequence[object]]] = [[] for _ in queries]
     for member, *rest in rows:

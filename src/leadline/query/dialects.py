@@ -17,6 +17,9 @@ class Dialect(Protocol):
     # Whether the store keeps settled sessions of closed days (settled_sessions, settled_days, pending_days):
     # then session metrics read those rows for settled days instead of grouping their hits.
     settled_sessions: bool
+    # Whether the store keeps daily rollups of settled days (daily_rollups, hourly_rollups, unsummable_sites):
+    # then long windows sum them for their settled middle (query/rolled.py).
+    rollups: bool
 
     def params(self) -> Params: ...
 
@@ -59,6 +62,7 @@ class DuckDBDialect:
     name = "duckdb"
     grouping_sets = True
     settled_sessions = True
+    rollups = True
 
     def params(self) -> Params:
         return Params("qmark")
@@ -118,6 +122,7 @@ class ClickHouseDialect:
     name = "clickhouse"
     grouping_sets = False  # 18.16 has neither GROUPING SETS nor window functions
     settled_sessions = False  # the MergeTree tables are the layout (sessions on one shard, in sort order)
+    rollups = False
 
     def params(self) -> Params:
         return Params("pyformat")

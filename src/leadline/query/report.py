@@ -11,6 +11,7 @@ from leadline.query.errors import ReportTimeoutError, ReportTooLargeError
 from leadline.query.limits import UNBOUNDED, ReportLimits
 from leadline.query.model import EVENT_GROUPING, Entity, ReportQuery
 from leadline.query.plan import DAY, plan_query
+from leadline.query.rolled import rolled_middle
 from leadline.query.shape import shape_rows
 from leadline.store.events import EventStore
 from leadline.store.events.base import EventStoreTimeoutError
@@ -35,7 +36,7 @@ def run_report(
         event_id = event.id if event is not None else ""
     earliest = first_countable_second(event_store, query, moment)
     plan = plan_query(query, moment, event_id=event_id, earliest=earliest, limits=limits)
-    compiled = compile_report(plan, DIALECTS[event_store.dialect])
+    compiled = compile_report(plan, DIALECTS[event_store.dialect], rolled_middle([plan], event_store))
     rows = check_row_count(fetch_rows(compiled, event_store, limits), limits)
     shaped = shape_rows(query, compiled.columns, rows)
     if query.field_grouping == EVENT_GROUPING:

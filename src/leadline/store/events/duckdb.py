@@ -35,6 +35,7 @@ from leadline.store.events.duckdb_compaction import (
     mark_parameters,
 )
 from leadline.store.events.duckdb_readers import ReadCursors
+from leadline.store.events.duckdb_rollups import ROLLUPS_MIGRATION, SITE_ROLLUP_TABLES
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
@@ -99,6 +100,8 @@ MIGRATIONS: tuple[str, ...] = (
     PENDING_DAYS_MIGRATION,
     # Sessions of closed days are settled by compaction (duckdb_compaction); every stored day waits for it again.
     SETTLED_SESSIONS_MIGRATION,
+    # Settled days are rolled up by compaction (duckdb_rollups); every stored day waits for it again.
+    ROLLUPS_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.
@@ -264,6 +267,7 @@ class DuckDBEventStore:
                 ("DELETE FROM hits WHERE site_id = ?", [site_id]),
                 ("DELETE FROM settled_sessions WHERE site_id = ?", [site_id]),
                 ("DELETE FROM settled_days WHERE site_id = ?", [site_id]),
+                *((f"DELETE FROM {table} WHERE site_id = ?", [site_id]) for table in SITE_ROLLUP_TABLES),
             ]
         )
 

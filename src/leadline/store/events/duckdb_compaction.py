@@ -23,14 +23,14 @@ its day may so stay unmarked: its hits stay in arrival order, counted once all t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import duckdb
 
-Run = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
+from leadline.store.events.duckdb_rollups import Run, rebuild_rollups
+
 EPOCH = datetime(1970, 1, 1)
 
 # Every (site, UTC day) stored before compaction existed waits for its first compaction.
@@ -136,6 +136,8 @@ def compact_days(run: Run, site_id: str, first: date, last: date, settle_before:
         settled_last = min(last, settle_before - timedelta(days=1))
         if settled_last >= first:
             settle_sessions(run, site_id, first, settled_last)
+            # From the day before: its visitors also seen the next day depend on the first day's hits.
+            rebuild_rollups(run, site_id, first - timedelta(days=1), settled_last)
         run("DELETE FROM pending_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
         run("COMMIT", [])
     except BaseException:
@@ -172,14 +174,16 @@ def settle_sessions(run: Run, site_id: str, first: date, last: date) -> None:
 def compact_closed_days(
     is_open: Callable[[], bool], run: Run, closed_before: date, today: date | None = None
 ) -> CompactionRun:
-    """Compact every pending day before `closed_before`, a site's run of days per transaction, on the
-    connection of `run`, settling the sessions of days SETTLE_AFTER_DAYS before `today` (UTC) and older.
+    """Compact every pending day before `closed_before` and SETTLE_AFTER_DAYS or more before `today` (UTC), a
+    site's run of days per transaction, on the connection of `run`, settling their sessions and rollups.
 
     A day that gets new hits later is pending again and is rewritten on a later run; one whose rows a
     concurrent delete holds is left pending. A store closed meanwhile (shutdown) ends the run.
     """
     settle_before = (today or datetime.now(UTC).date()) - timedelta(days=SETTLE_AFTER_DAYS - 1)
-    due = due_days(run, closed_before) if is_open() else []
+    # Only days old enough to settle: a day compacted sooner would lose its pending mark unsettled, and keep
+    # being read from its hits (and never rolled up). Its hits wait three more days in arrival order.
+    due = due_days(run, min(closed_before, settle_before)) if is_open() else []
     days = hits = 0
     longest = 0.0
     for site_id, chunk in chunks(due):

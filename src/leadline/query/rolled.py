@@ -1,0 +1,236 @@
+"""Long windows summed from rollups: the settled middle from daily rows, only the edges from the hits.
+
+A window [start, end) of a report the rollups can answer (see `summable`) splits at UTC midnights into
+its left edge [start, middle start), its middle of whole settled days, and its right edge [middle end, end)
+(the days not settled yet, and the part of a day the window ends in). Pageviews, visits, bounces and
+durations of the middle are sums of the store's rollups (store/events/duckdb_rollups.py); the edges are
+computed from the hits, as any report is, and added.
+
+Unique visitors of the whole window, exactly: the middle's by inclusion-exclusion over its days (a visitor
+id lives at most two consecutive UTC days, so each id counts once: its days' counts minus the count of ids
+also seen the next day); then the edges' ids that the middle does not hold. An id of the left edge is in
+the middle only if it is seen on the middle's first day, one of the right edge only if seen on its last
+day: the edges' hits are read with that one day beside them, and an id counts there if it has no hit in
+the middle day (its last hit before the middle starts, or its first after it ends). No id is in both edges:
+they are more than a day apart.
+
+Which days are settled is read when the report runs (`rolled_middle`), so the statement then reads the
+middle's rollups and the edges' hits in one snapshot; a day that turns pending meanwhile (a late hit) is
+read as it was a moment before, and from the hits by the next report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from leadline.query.dialects import DIALECTS, Dialect, Params
+from leadline.query.model import EXIT_DIMENSIONS, Entity, ReportQuery
+from leadline.query.parts import (
+    HITS,
+    batch_member,
+    date_bucket,
+    field_keys,
+    hit_part,
+    session_part,
+    timestamp_param,
+)
+from leadline.query.plan import DAY, QueryPlan
+from leadline.store.events import EventStore, HitKind
+from leadline.store.events.duckdb_rollups import ROLLUP_FIELDS
+
+# A middle shorter than this is not worth a second table: the report reads the hits alone.
+MIN_ROLLED_DAYS = 1
+HOUR = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Middle:
+    """The whole UTC days [start, end) (Unix seconds, midnights) a report sums from rollups."""
+
+    start: int
+    end: int
+
+
+def summable(query: ReportQuery, plan: QueryPlan) -> bool:
+    """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field or
+    not at all, or by day, month or year (in a time zone whose offsets change only at whole hours) for the
+    metrics that add up by hour (all but unique visitors)."""
+    if query.entity is not Entity.PAGEVIEW or query.filters:
+        return False
+    if query.field_grouping is not None and (
+        query.field_grouping in EXIT_DIMENSIONS or query.field_grouping not in ROLLUP_FIELDS
+    ):
+        return False
+    if query.date_grouping is None:
+        return True
+    if query.date_grouping == "hour" or query.field_grouping is not None or "uniques" in query.metrics:
+        return False
+    return all(since % HOUR == 0 and offset % HOUR == 0 for since, offset in plan.offsets)
+
+
+def rolled_middle(plans: list[QueryPlan], event_store: EventStore) -> Middle | None:
+    """The middle of the plans' window (they share it) that the store's rollups hold now, or None when the
+    reports read the hits alone: another engine, a report the rollups cannot answer, a short window, the
+    window's first whole day not settled, or a site whose visitor ids break the two-day rule."""
+    dialect = DIALECTS[event_store.dialect]
+    plan = plans[0]
+    if not dialect.rollups or not all(summable(each.query, each) for each in plans):
+        return None
+    first_day, end_day = math.ceil(plan.start / DAY), plan.end // DAY
+    if end_day - first_day < MIN_ROLLED_DAYS:
+        return None
+    params = dialect.params()
+    # Every day with hits is pending or settled (compaction settles each day it compacts): a day not pending
+    # is settled, or has no hits at all and sums to nothing.
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM unsummable_sites WHERE site_id = {params.add(plan.query.site_id, 'String')}),"
+        f" (SELECT min(day - DATE '1970-01-01') FROM pending_days"
+        f" WHERE site_id = {params.add(plan.query.site_id, 'String')}"
+        f" AND day >= {_day(first_day * DAY, params)} AND day < {_day(end_day * DAY, params)})"
+    )
+    ((unsummable, first_unsettled),) = event_store.fetch(sql, params)
+    last_day = end_day if first_unsettled is None else int(first_unsettled)
+    if unsummable or last_day - first_day < MIN_ROLLED_DAYS:
+        return None
+    return Middle(first_day * DAY, last_day * DAY)
+
+
+def _day(seconds: int, params: Params) -> str:
+    return params.add(datetime.fromtimestamp(seconds, UTC).date(), "Date")
+
+
+def _rollup_keys(fields: tuple[str, ...]) -> tuple[str, str]:
+    """The select items naming a rollup row's keys like the hits parts' (field_key, or field_0.. and
+    batch_member), and its WHERE condition on `field`."""
+    numbers = [ROLLUP_FIELDS.index(name) for name in fields] or [0]
+    condition = f"field IN ({', '.join(str(number) for number in numbers)})"
+    if len(fields) == 1:
+        return "value AS field_key", condition
+    if not fields:
+        return "", condition
+    items = [f"CASE WHEN field = {number} THEN value END AS field_{index}" for index, number in enumerate(numbers)]
+    member = " ".join(f"WHEN {number} THEN {index}" for index, number in enumerate(numbers))
+    items.append(f"CASE field {member} END AS batch_member")
+    return ", ".join(items), condition
+
+
+def _key_aliases(fields: tuple[str, ...], by_date: bool) -> list[str]:
+    aliases = ["date_key"] if by_date else []
+    if len(fields) == 1:
+        return [*aliases, "field_key"]
+    if fields:
+        return [*aliases, *(f"field_{index}" for index in range(len(fields))), "batch_member"]
+    return aliases
+
+
+def _edges(plan: QueryPlan, middle: Middle) -> list[QueryPlan]:
+    """The plans of the window's left and right edges (either may be empty)."""
+    return [
+        dataclasses.replace(plan, start=plan.start, end=middle.start),
+        dataclasses.replace(plan, start=middle.end, end=plan.end),
+    ]
+
+
+def _summed(aliases: list[str], inner: list[str], totals: list[str]) -> str:
+    """The parts `inner` (alike in columns) added up by key: `totals` are the select items over them."""
+    group = f" GROUP BY {', '.join(aliases)}" if aliases else ""
+    union = " UNION ALL ".join(f"({part})" for part in inner)
+    return f"SELECT {', '.join([*aliases, *totals])} FROM ({union}) AS parts{group}"
+
+
+def rolled_hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...], middle: Middle) -> str:
+    """Pageviews and unique visitors: the middle's rollups plus the edges' hits."""
+    query = plan.query
+    aliases = _key_aliases(fields, query.date_grouping is not None)
+    if query.date_grouping is not None:  # pageviews only (summable): hours of the middle, then the edges
+        hours = (
+            f"SELECT {date_bucket(plan, dialect, params, 'hour', as_seconds=False)} AS date_key,"
+            f" sum(pageviews) AS pageviews FROM hourly_rollups WHERE site_id = {params.add(query.site_id, 'String')}"
+            f" AND hour >= {timestamp_param(params, middle.start)} AND hour < {timestamp_param(params, middle.end)}"
+            " AND pageviews > 0 GROUP BY date_key"
+        )
+        edges = [hit_part(edge, dialect, params, fields) for edge in _edges(plan, middle)]
+        return _summed(aliases, [hours, *edges], ["sum(pageviews) AS pageviews"])
+    keys, condition = _rollup_keys(fields)
+    last_day = _day(middle.end - DAY, params)
+    rolled = (
+        f"SELECT {keys + ', ' if keys else ''}sum(pageviews) AS pageviews,"
+        f" sum(visitors) - coalesce(sum(visitors_next_day) FILTER (WHERE day < {last_day}), 0) AS uniques"
+        f" FROM daily_rollups WHERE site_id = {params.add(query.site_id, 'String')} AND {condition}"
+        f" AND day >= {_day(middle.start, params)} AND day < {_day(middle.end, params)}"
+        " AND pageviews > 0 GROUP BY field, value"  # rows of a value's visits alone are the session side's
+    )
+    # The edges' hits with the middle's first and last day beside them: per (key, visitor) the first and last
+    # hit tell whether the middle holds the id (see the module's docstring).
+    pairs = field_keys(fields, "", "''")
+    pair_aliases = [item.rsplit(" AS ", 1)[1] for item in pairs]
+    visitor_keys = ", ".join([*pair_aliases, "visitor_id"])
+    if len(fields) > 1:
+        grouping = "GROUPING SETS (" + ", ".join(f"({alias}, visitor_id)" for alias in pair_aliases) + ")"
+    else:
+        grouping = visitor_keys
+    # Placeholders are positional: each is made in the order it appears in the statement's text.
+    outside_middle = (
+        f"last_seen < {timestamp_param(params, middle.start)} OR first_seen >= {timestamp_param(params, middle.end)}"
+    )
+    middle_start, middle_end = timestamp_param(params, middle.start), timestamp_param(params, middle.end)
+    in_edges = f"timestamp < {middle_start} OR timestamp >= {middle_end}"
+    per_visitor = (
+        f"SELECT {', '.join([*pairs, *batch_member(fields)])}{', ' if pairs else ''}"
+        f"count(*) FILTER (WHERE {in_edges}) AS edge_pageviews,"
+        " min(timestamp) AS first_seen, max(timestamp) AS last_seen"
+        f" FROM {HITS} WHERE site_id = {params.add(query.site_id, 'String')} AND kind = {HitKind.PAGEVIEW:d}"
+        f" AND timestamp >= {timestamp_param(params, plan.start)} AND timestamp < {timestamp_param(params, plan.end)}"
+        f" AND (timestamp < {timestamp_param(params, middle.start + DAY)}"
+        f" OR timestamp >= {timestamp_param(params, middle.end - DAY)})"
+        f" GROUP BY {grouping}"
+    )
+    edge_aliases = [*pair_aliases, *(["batch_member"] if len(fields) > 1 else [])]
+    edge_group = f" GROUP BY {', '.join(edge_aliases)}" if edge_aliases else ""
+    edge_counts = (
+        f"SELECT {', '.join([*edge_aliases, 'sum(edge_pageviews) AS pageviews'])},"
+        f" count(*) FILTER (WHERE {outside_middle}) AS uniques FROM ({per_visitor}) AS visitors{edge_group}"
+    )
+    wanted = [f"sum({metric}) AS {metric}" for metric in query.hit_metrics]
+    return _summed(aliases, [rolled, edge_counts], wanted)
+
+
+def rolled_session_part(
+    plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...], middle: Middle
+) -> str:
+    """Visits, bounce rate and duration: sums of the middle's rollups and of the edges' sessions, then divided."""
+    query = plan.query
+    aliases = _key_aliases(fields, query.date_grouping is not None)
+    # The edges' parts give sums in the columns of the means (session_part's `sums`), visits always first.
+    summed_metrics = ("visits", *(metric for metric in ("avg_duration", "bounce_rate") if metric in query.metrics))
+    columns = {"visits": "sum(visits)", "avg_duration": "sum(duration_us) / 1000000.0", "bounce_rate": "sum(bounces)"}
+    sums = ", ".join(f"{columns[metric]} AS {metric}" for metric in summed_metrics)
+    if query.date_grouping is not None:
+        rolled = (
+            f"SELECT {date_bucket(plan, dialect, params, 'hour', as_seconds=False)} AS date_key, {sums}"
+            f" FROM hourly_rollups WHERE site_id = {params.add(query.site_id, 'String')}"
+            f" AND hour >= {timestamp_param(params, middle.start)} AND hour < {timestamp_param(params, middle.end)}"
+            " AND visits > 0 GROUP BY date_key"
+        )
+    else:
+        keys, condition = _rollup_keys(fields)
+        rolled = (
+            f"SELECT {keys + ', ' if keys else ''}{sums} FROM daily_rollups"
+            f" WHERE site_id = {params.add(query.site_id, 'String')} AND {condition}"
+            f" AND day >= {_day(middle.start, params)} AND day < {_day(middle.end, params)}"
+            " AND visits > 0 GROUP BY field, value"  # rows of a value's pageviews alone are the hit side's
+        )
+    summed_query = dataclasses.replace(query, metrics=summed_metrics)
+    edges = [
+        session_part(dataclasses.replace(edge, query=summed_query), dialect, params, fields, sums=True)
+        for edge in _edges(plan, middle)
+    ]
+    means = {
+        "visits": "sum(visits) AS visits",
+        "avg_duration": "sum(avg_duration) / greatest(sum(visits), 1) AS avg_duration",
+        "bounce_rate": "sum(bounce_rate) / greatest(sum(visits), 1) AS bounce_rate",
+    }
+    return _summed(aliases, [rolled, *edges], [means[metric] for metric in query.session_metrics])

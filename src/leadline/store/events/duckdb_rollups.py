@@ -1,0 +1,234 @@
+"""Daily rollups of settled days in the DuckDB store: what long ranges sum instead of scanning every hit.
+
+A year of a busy site is millions of hits; its "last 12 months" report scanned them all (0.4-2 s at 10 M).
+Pageviews, visits, bounces and durations are sums, so they add up across days. Unique visitors do not, in
+general; here they do, exactly, because a visitor id lives at most two consecutive UTC days: it is a hash
+with the day's salt, and a session (at most 24 hours) that began yesterday keeps yesterday's id
+(collect/sessions.py). So the ids of days d..e, each id in at most two consecutive days' sets, number
+
+    sum over d..e of |ids of the day| - sum over d..e-1 of |ids of the day that are also the next day's|
+
+(inclusion-exclusion, exact when no id spans more than two consecutive days); the same holds per field
+value, for the (visitor, value) pairs. Each row holds one (site, UTC day, field, value): its pageviews, its
+distinct visitors and those also seen the next day, and the visits that started that day with that entry
+value, with their bounces and durations. Field 0 is the whole site (value '').
+
+Rollups are rebuilt in the transaction that settles a day's sessions (duckdb_compaction), from the same hits
+and settled sessions, so they are exactly as valid as the settled sessions: a day is used only while it is
+settled and not pending again (query/rollups.py). The day before a rebuilt run is rebuilt too: its count of
+visitors also seen the next day depends on the next day's hits.
+
+Hits that do not keep the two-day rule (visitor ids made elsewhere: a test's, an import's) would make the
+sums wrong: the rebuild looks for any visitor of the rebuilt days whose pageviews span more than two UTC days,
+and marks the site unsummable for good; its reports then scan the hits as before.
+
+Date-grouped reports (pageviews and visits by day, month or year, in any time zone with whole-hour offsets)
+sum `hourly_rollups`: the site's pageviews by UTC hour, and visits by the UTC hour they started in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+Run = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
+
+ROLLUPS_MIGRATION = """
+    CREATE TABLE daily_rollups (
+        site_id VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        field UTINYINT NOT NULL,
+        value VARCHAR NOT NULL,
+        pageviews UBIGINT NOT NULL,
+        visitors UBIGINT NOT NULL,
+        visitors_next_day UBIGINT NOT NULL,
+        visits UBIGINT NOT NULL,
+        bounces UBIGINT NOT NULL,
+        duration_us BIGINT NOT NULL
+    );
+    CREATE TABLE hourly_rollups (
+        site_id VARCHAR NOT NULL,
+        hour TIMESTAMP NOT NULL,
+        pageviews UBIGINT NOT NULL,
+        visits UBIGINT NOT NULL,
+        bounces UBIGINT NOT NULL,
+        duration_us BIGINT NOT NULL
+    );
+    CREATE TABLE unsummable_sites (site_id VARCHAR NOT NULL);
+    INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits
+        EXCEPT SELECT site_id, day FROM pending_days;
+"""
+
+# The fields rolled up, by their number in `daily_rollups.field`: the whole site, then every dimension a
+# report groups by but the exit page (a session's last pageview: not an attribute of a hit) and the event.
+ROLLUP_FIELDS: tuple[str, ...] = (
+    "",
+    "hostname",
+    "pathname",
+    "referrer_hostname",
+    "referrer",
+    "browser",
+    "country_code",
+    "region",
+    "city",
+    "device_type",
+    "operating_system",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "keyword",
+)
+
+# A field's value on a hits row, as query/compile.py's _dimension computes it ("referrer": host then path).
+_EXPRESSIONS = {
+    "": "''",
+    "referrer": "(CASE WHEN referrer_hostname = '' THEN '' ELSE concat(referrer_hostname, referrer_pathname) END)",
+}
+DAY = timedelta(days=1)
+# The settled sessions of the rebuilt days (parameters: site, first and end second): a join reads only those.
+SETTLED_OF_RUN = "(SELECT * FROM settled_sessions WHERE site_id = ? AND session_id >= ? AND session_id < ?)"
+
+
+def _values() -> str:
+    """The select list `f0, f1, ...` of every rolled-up field's value on a hits row."""
+    return ", ".join(f"{_EXPRESSIONS.get(name, name)} AS f{index}" for index, name in enumerate(ROLLUP_FIELDS))
+
+
+def _by_field(keys: str) -> tuple[str, str]:
+    """GROUP BY one grouping set per field (with `keys`), and the select items naming the field and its value."""
+    sets = ", ".join(f"({keys}, f{index})" for index in range(len(ROLLUP_FIELDS)))
+    field = " ".join(f"WHEN grouping(f{index}) = 0 THEN {index}" for index in range(len(ROLLUP_FIELDS)))
+    value = " ".join(f"WHEN grouping(f{index}) = 0 THEN f{index}" for index in range(len(ROLLUP_FIELDS)))
+    return f"GROUPING SETS ({sets})", f"CASE {field} END AS field, CASE {value} END AS value"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
+    """Replace the rollups of one site's UTC days `first` to `last` (inside the caller's transaction, after
+    their sessions were settled); False, and nothing written, when the site's visitor ids break the two-day
+    rule (it is then marked unsummable)."""
+    start, end = _midnight(first), _midnight(last) + DAY
+    run("DELETE FROM daily_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
+    run("DELETE FROM hourly_rollups WHERE site_id = ? AND hour >= ? AND hour < ?", [site_id, start, end])
+    if run("SELECT 1 FROM unsummable_sites WHERE site_id = ?", [site_id]):
+        return False
+    if _breaks_two_day_rule(run, site_id, start, end):
+        run("INSERT INTO unsummable_sites VALUES (?)", [site_id])
+        return False
+    by_field, field_and_value = _by_field("day")
+    by_visitor, visitor_field_and_value = _by_field("visitor_id")
+    # Pageviews of the days around, for each (field, value, visitor) the first and last day it was seen: a
+    # visitor's ids live at most two days, so a day either side shows every day of the ids seen in the run.
+    around = [site_id, start - DAY, end + DAY]
+    run(
+        f"""
+        INSERT INTO daily_rollups
+        WITH pageviews AS (
+            SELECT CAST(timestamp AS DATE) AS day, visitor_id, {_values()} FROM hits
+            WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ?
+        ),
+        counted AS (
+            SELECT day, {field_and_value}, count(*) AS pageviews FROM pageviews
+            WHERE day >= ? AND day <= ? GROUP BY {by_field}
+        ),
+        spans AS (
+            SELECT {visitor_field_and_value}, min(day) AS first_day, max(day) AS last_day FROM pageviews
+            GROUP BY {by_visitor}
+        ),
+        visitors AS (
+            SELECT day, field, value, count(*) AS visitors, count(*) FILTER (WHERE next_day) AS visitors_next_day
+            FROM (
+                SELECT first_day AS day, field, value, last_day > first_day AS next_day FROM spans
+                UNION ALL
+                SELECT last_day, field, value, false FROM spans WHERE last_day > first_day
+            ) AS seen
+            WHERE day >= ? AND day <= ? GROUP BY day, field, value
+        ),
+        sessions AS (
+            SELECT CAST(make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000) AS DATE) AS day,
+                   {field_and_value}, count(*) AS visits,
+                   count(*) FILTER (WHERE settled.pageviews = 1) AS bounces,
+                   sum(settled.duration_us) AS duration_us
+            FROM (SELECT session_id, visitor_id, {_values()} FROM hits
+                  WHERE site_id = ? AND entry AND session_id >= ? AND session_id < ?
+                    AND timestamp >= ? AND timestamp < ?) AS entries
+            INNER JOIN {SETTLED_OF_RUN} AS settled
+                ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
+            GROUP BY {by_field}
+        )
+        SELECT ?, day, field, value, coalesce(pageviews, 0), coalesce(visitors, 0), coalesce(visitors_next_day, 0),
+               coalesce(visits, 0), coalesce(bounces, 0), coalesce(duration_us, 0)
+        FROM counted FULL OUTER JOIN visitors USING (day, field, value) FULL OUTER JOIN sessions
+            USING (day, field, value)
+        """,
+        [
+            *around,
+            first,
+            last,
+            first,
+            last,
+            site_id,
+            _seconds(start),
+            _seconds(end),
+            start,
+            end + DAY,
+            site_id,
+            _seconds(start),
+            _seconds(end),
+            site_id,
+        ],
+    )
+    run(
+        f"""
+        INSERT INTO hourly_rollups
+        WITH counted AS (
+            SELECT date_trunc('hour', timestamp) AS hour, count(*) AS pageviews FROM hits
+            WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ? GROUP BY 1
+        ),
+        sessions AS (
+            SELECT date_trunc('hour', make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000)) AS hour,
+                   count(*) AS visits, count(*) FILTER (WHERE settled.pageviews = 1) AS bounces,
+                   sum(settled.duration_us) AS duration_us
+            FROM hits AS entries INNER JOIN {SETTLED_OF_RUN} AS settled
+                ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
+            WHERE entries.site_id = ? AND entries.entry AND entries.session_id >= ? AND entries.session_id < ?
+              AND entries.timestamp >= ? AND entries.timestamp < ?
+            GROUP BY 1
+        )
+        SELECT ?, hour, coalesce(pageviews, 0), coalesce(visits, 0), coalesce(bounces, 0), coalesce(duration_us, 0)
+        FROM counted FULL OUTER JOIN sessions USING (hour)
+        """,
+        [site_id, start, end, *[site_id, _seconds(start), _seconds(end)] * 2, start, end + DAY, site_id],
+    )
+    return True
+
+
+def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime) -> bool:
+    """Whether a visitor with pageviews in [start, end) has pageviews more than one UTC day apart, anywhere."""
+    rows = run(
+        """
+        SELECT 1 FROM hits
+        WHERE site_id = ? AND kind = 1 AND visitor_id IN (
+            SELECT visitor_id FROM hits WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ?
+        )
+        GROUP BY visitor_id
+        HAVING max(CAST(timestamp AS DATE)) - min(CAST(timestamp AS DATE)) > 1
+        LIMIT 1
+        """,
+        [site_id, site_id, start, end],
+    )
+    return bool(rows)
+
+
+def _seconds(moment: datetime) -> int:
+    return int((moment - datetime(1970, 1, 1)).total_seconds())
+
+
+# The tables holding a site's rollups, which its deletion empties (with the mark of an unsummable site).
+SITE_ROLLUP_TABLES = ("daily_rollups", "hourly_rollups", "unsummable_sites")

@@ -1,0 +1,205 @@
+"""Long windows read the rollups of settled days, and answer exactly what the hits say (the oracle).
+
+The settled middle of a window is summed from daily (and hourly) rollups, its edges computed from the hits;
+unique visitors add up because a visitor id lives at most two UTC days. These tests hold every such answer
+to the oracle: on generated traffic, after late hits, event wipes and site deletion, and on a site whose
+visitor ids break the two-day rule (whose reports then read the hits alone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadline.query.model import DATE_GROUPINGS, METRICS, Entity
+from leadline.query.parse import parse_report_query
+from leadline.query.plan import plan_query
+from leadline.query.rolled import rolled_middle, summable
+from leadline.store.events import Hit, HitKind
+from leadline.store.events.base import Params
+from leadline.store.events.duckdb_rollups import ROLLUP_FIELDS
+from tests.query.strategies import EVENTS, SPAN, TIMEZONES, traffic
+from tests.store.test_duckdb_compaction import (
+    EVERY_DAY_CLOSED,
+    NOW,
+    Stores,
+    assert_report_equals_oracle,
+    month_of_traffic,
+)
+
+ROLLED_FIELDS = ROLLUP_FIELDS[1:]
+PAGEVIEW_METRICS = METRICS[Entity.PAGEVIEW]
+
+
+@pytest.fixture(scope="module")
+def shared_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    built = Stores(tmp_path_factory.mktemp("rollups"))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> Iterator[Stores]:
+    built = Stores(tmp_path)
+    yield built
+    built.close()
+
+
+@st.composite
+def summable_params(draw: st.DrawFn, site_id: str, window_start: int, span: int) -> dict[str, str]:
+    """A pageview report without filters, grouped by a rolled-up field, by date, or not at all."""
+    metrics = draw(st.lists(st.sampled_from(PAGEVIEW_METRICS), min_size=1, unique=True))
+    params = {"entity": "pageview", "entity_id": site_id, "aggregates": ",".join(metrics)}
+    params["timezone"] = draw(st.sampled_from(TIMEZONES))
+    grouping = draw(st.sampled_from(["none", "field", "date"]))
+    if grouping == "field":
+        params["field_grouping"] = draw(st.sampled_from(ROLLED_FIELDS))
+        if draw(st.booleans()):
+            params["limit"] = str(draw(st.integers(1, 4)))
+    elif grouping == "date":
+        params["date_grouping"] = draw(st.sampled_from([name for name in DATE_GROUPINGS if name != "hour"]))
+    start = window_start + draw(st.integers(-2 * 3600, span // 3))
+    params["date_from"] = str(start)
+    params["date_to"] = str(start + draw(st.integers(86400, span)))
+    if draw(st.booleans()):
+        sortable = [*metrics, *(["date"] if grouping == "date" else [])]
+        params["sort_by"] = f"{draw(st.sampled_from(sortable))}:{draw(st.sampled_from(['asc', 'desc']))}"
+    return params
+
+
+def middle_days(stores: Stores, params: dict[str, str]) -> int:
+    """How many whole days of the report's window its statement sums from rollups (0: it reads the hits)."""
+    query = parse_report_query(params, site_timezone="UTC")
+    plan = plan_query(query, NOW)
+    middle = rolled_middle([plan], stores.events)
+    return 0 if middle is None else (middle.end - middle.start) // 86400
+
+
+def whole_days(params: dict[str, str]) -> int:
+    """The whole UTC days in a report's window (from date_from to date_to, inclusive to the second)."""
+    start, end = int(params["date_from"]), int(params["date_to"]) + 1
+    return max(end // 86400 - -(-start // 86400), 0)
+
+
+def late_copy(hits: list[Hit], days: int, visitor_offset: int) -> list[Hit]:
+    """The same traffic `days` later from other visitors (ids of other days are other ids, as salts make them)."""
+    shift = days * 86400
+    return [
+        dataclasses.replace(
+            hit,
+            visitor_id=hit.visitor_id + visitor_offset,
+            timestamp=hit.timestamp + timedelta(seconds=shift),
+            session_id=hit.session_id + shift,
+        )
+        for hit in hits
+    ]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_summed_windows_equal_the_oracle_after_compaction_and_late_hits(
+    shared_stores: Stores, data: st.DataObject
+) -> None:
+    stores = shared_stores
+    site_id = stores.new_site()
+    generated = data.draw(traffic(site_id))
+    # A second stretch of traffic four days on: windows of up to eight days, several of them whole.
+    hits = generated.hits + late_copy(generated.hits, 4, 50)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    queries = [data.draw(summable_params(site_id, generated.window_start, 2 * SPAN)) for _ in range(3)]
+    for params in queries:
+        assert_report_equals_oracle(stores, params, hits)
+        query = parse_report_query(params, site_timezone="UTC")
+        if summable(query, plan_query(query, NOW)):
+            assert middle_days(stores, params) == whole_days(params)
+
+    # Late hits into settled days: those days are read from the hits until they are settled again.
+    more = data.draw(traffic(site_id))
+    late = late_copy(more.hits, (generated.window_start - more.window_start) // 86400, 100)
+    stores.events.insert_hits(late)
+    for params in queries:
+        assert_report_equals_oracle(stores, params, hits + late)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    for params in queries:
+        assert_report_equals_oracle(stores, params, hits + late)
+
+
+TIMEZONE_REPORTS: list[dict[str, str]] = [
+    {"aggregates": "visits,uniques,pageviews,avg_duration,bounce_rate"},
+    {"aggregates": "pageviews,visits,avg_duration,bounce_rate", "date_grouping": "day"},
+    {"aggregates": "pageviews,visits", "date_grouping": "month"},
+    {"aggregates": "pageviews,visits,uniques", "field_grouping": "pathname", "sort_by": "pageviews:desc"},
+    {"aggregates": "visits,uniques", "field_grouping": "referrer", "limit": "3"},
+    {"aggregates": "uniques,bounce_rate", "field_grouping": "browser", "sort_by": "uniques:asc"},
+]
+
+
+@pytest.mark.parametrize("timezone", TIMEZONES)
+def test_a_month_sums_its_settled_days_in_every_time_zone(shared_stores: Stores, timezone: str) -> None:
+    stores = shared_stores
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    # From mid-morning of the second day to the evening of the twentieth: edges of part days on both sides.
+    window = {"date_from": "1777714200", "date_to": "1779302700", "timezone": timezone}
+    for report in TIMEZONE_REPORTS:
+        params = {"entity": "pageview", "entity_id": site_id, **window, **report}
+        assert_report_equals_oracle(stores, params, hits)
+        query = parse_report_query(params, site_timezone="UTC")
+        if summable(query, plan_query(query, NOW)):
+            assert middle_days(stores, params) == 17
+
+
+def test_wiped_events_and_deleted_sites_leave_no_rollups_behind(stores: Stores) -> None:
+    wiped, kept = stores.new_site(), stores.new_site()
+    wiped_hits, kept_hits = month_of_traffic(wiped), month_of_traffic(kept)
+    stores.events.insert_hits(wiped_hits + kept_hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    totals = {"aggregates": "visits,uniques,pageviews,avg_duration,bounce_rate", "date_from": "1777000000"}
+
+    stores.events.delete_event_data(wiped, EVENTS["Purchase"])
+    remaining = [hit for hit in wiped_hits if not (hit.kind is HitKind.EVENT and hit.event_id == EVENTS["Purchase"])]
+    params = {"entity": "pageview", "entity_id": wiped, **totals}
+    # The wiped sessions' days are pending (their durations changed): read from the hits until settled again.
+    assert_report_equals_oracle(stores, params, remaining)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    assert middle_days(stores, params) > 20
+    assert_report_equals_oracle(stores, params, remaining)
+
+    stores.events.delete_site_data(wiped)
+    rows = stores.events.fetch(
+        "SELECT (SELECT count(*) FROM daily_rollups WHERE site_id = ?) + "
+        "(SELECT count(*) FROM hourly_rollups WHERE site_id = ?)",
+        Params("qmark", [wiped, wiped]),
+    )
+    assert rows[0][0] == 0
+    assert_report_equals_oracle(stores, params, [])
+    assert_report_equals_oracle(stores, {"entity": "pageview", "entity_id": kept, **totals}, kept_hits)
+
+
+def test_a_site_whose_visitor_ids_outlive_two_days_is_read_from_its_hits(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id)
+    # One visitor id on the first day and again a week later: not an id the collector makes.
+    returning = [
+        dataclasses.replace(hit, visitor_id=999_999, timestamp=hit.timestamp + timedelta(days=offset))
+        for offset in (0, 7)
+        for hit in hits[:1]
+    ]
+    returning = [dataclasses.replace(hit, session_id=int(hit.timestamp.timestamp())) for hit in returning]
+    stores.events.insert_hits(hits + returning)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+
+    params = {"entity": "pageview", "entity_id": site_id, "aggregates": "uniques,visits", "date_from": "1777000000"}
+    assert middle_days(stores, params) == 0
+    unsummable = stores.events.fetch("SELECT site_id FROM unsummable_sites", Params("qmark"))
+    assert unsummable == [(site_id,)]
+    assert_report_equals_oracle(stores, params, hits + returning)
