@@ -17,13 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadline.query.batch import run_reports, statements
 from leadline.query.model import DATE_GROUPINGS, METRICS, Entity
+from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
 from leadline.query.plan import plan_query
 from leadline.query.rolled import rolled_middle, summable
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import Params
 from leadline.store.events.duckdb_rollups import ROLLUP_FIELDS
+from tests.query.agreement import assert_same_answer
 from tests.query.strategies import EVENTS, SPAN, TIMEZONES, traffic
 from tests.store.test_duckdb_compaction import (
     EVERY_DAY_CLOSED,
@@ -203,3 +206,37 @@ def test_a_site_whose_visitor_ids_outlive_two_days_is_read_from_its_hits(stores:
     unsummable = stores.events.fetch("SELECT site_id FROM unsummable_sites", Params("qmark"))
     assert unsummable == [(site_id,)]
     assert_report_equals_oracle(stores, params, hits + returning)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_batch_of_panels_sums_the_rollups_and_each_answer_stays_the_oracles(
+    shared_stores: Stores, data: st.DataObject
+) -> None:
+    stores = shared_stores
+    site_id = stores.new_site()
+    generated = data.draw(traffic(site_id))
+    hits = generated.hits + late_copy(generated.hits, 4, 50)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    side = data.draw(st.sampled_from([("pageviews", "uniques"), ("visits", "avg_duration", "bounce_rate")]))
+    metrics = data.draw(st.lists(st.sampled_from(side), min_size=1, unique=True))
+    start = generated.window_start + data.draw(st.integers(-2 * 3600, SPAN // 2))
+    shared = {
+        "entity": "pageview",
+        "entity_id": site_id,
+        "aggregates": ",".join(metrics),
+        "timezone": data.draw(st.sampled_from(TIMEZONES)),
+        "date_from": str(start),
+        "date_to": str(start + data.draw(st.integers(2 * 86400, 2 * SPAN))),
+    }
+    fields = data.draw(st.lists(st.sampled_from(ROLLED_FIELDS), min_size=2, max_size=6, unique=True))
+    reports = [
+        shared | {"field_grouping": field} | ({"limit": "3"} if data.draw(st.booleans()) else {}) for field in fields
+    ]
+    queries = [parse_report_query(params, site_timezone="UTC") for params in reports]
+    assert len(statements(queries, stores.events.dialect)) == 1
+    assert middle_days(stores, reports[0]) == whole_days(reports[0])
+    answers = run_reports(queries, stores.events, stores.metadata, NOW)
+    for query, answer in zip(queries, answers, strict=True):
+        assert_same_answer(answer, expected_rows(query, hits, NOW))
