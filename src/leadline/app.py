@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import gc
+import importlib
+import sys
 from collections.abc import AsyncIterator
 
 from prometheus_client import CollectorRegistry
@@ -34,8 +37,14 @@ from leadline.rate_limiter import RateLimitUnavailableError
 from leadline.store.events.base import EventStoreUnavailableError, memory_bytes
 
 
-def create_app(settings: Settings | None = None, deployment: Deployment | None = None) -> Starlette:
-    """The whole Leadline application; settings come from the environment unless given."""
+def create_app(
+    settings: Settings | None = None, deployment: Deployment | None = None, *, serving_process: bool = False
+) -> Starlette:
+    """The whole Leadline application; settings come from the environment unless given.
+
+    `serving_process`: the app is all this process serves, for days (`leadline serve`): once started, it tunes
+    the interpreter for that (see `tune_interpreter_for_serving`).
+    """
     settings = settings or Settings()
     deployment = deployment or build_deployment(settings)
     configure_logging(settings.log_level)
@@ -53,6 +62,8 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
         scheduler.start()
         if admin is not None:
             admin.start()
+        if serving_process:
+            tune_interpreter_for_serving()
         try:
             yield
         finally:
@@ -105,6 +116,39 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.state.deployment = deployment
     app.state.collector = collector
     return app
+
+
+def create_served_app() -> Starlette:
+    """The application as `leadline serve` runs it (uvicorn's factory, in each worker process).
+
+    Not `create_app` itself: tests build many apps in one process, and a frozen heap is never collected.
+    """
+    return create_app(serving_process=True)
+
+
+SERVING_SWITCH_INTERVAL_SECONDS = 0.001
+# Modules a dependency imports on first use, under the GIL, while requests wait: DuckDB imports pandas (when it
+# is installed) on its first Arrow insert, the first flush of the spool, ~0.5 s of stalled requests.
+DEFERRED_IMPORTS = ("pandas",)
+
+
+def tune_interpreter_for_serving() -> None:
+    """Keep the garbage collector and the background threads from stalling the event loop.
+
+    Measured with bench/ingest.py under load, both stalled every request in flight for tens of milliseconds:
+    - The imported modules, the stores and the caches are ~150k objects that live as long as the process; a
+      full collection walked them all (80-180 ms). Frozen, a full collection walks only what came after.
+    - The spool flusher's thread (building Arrow arrays from the rows) takes the GIL from the event loop for a
+      whole switch interval at a time (5 ms by default), several times per flush. At 1 ms each wait is
+      shorter; the flush gets the same share of the GIL.
+    - DEFERRED_IMPORTS are imported now, before requests come, and frozen with the rest.
+    """
+    for name in DEFERRED_IMPORTS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    gc.collect()
+    gc.freeze()
+    sys.setswitchinterval(SERVING_SWITCH_INTERVAL_SECONDS)
 
 
 async def handle_event_store_unavailable(_request: Request, _error: Exception) -> Response:

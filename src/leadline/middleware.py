@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import secrets
+import os
+import random
 import time
 from typing import Protocol
 
@@ -14,6 +15,10 @@ from leadline.http_errors import error_response
 
 access_log = logging.getLogger("leadline.access")
 MAX_LOGGED_PATH = 200
+# Request ids need to be unique, not secret: a generator seeded once from the OS. `secrets` would ask the
+# kernel for every request, and that system call lets a background thread take the GIL from the event loop.
+_request_ids = random.Random(os.urandom(32))  # noqa: S311 - unique, not secret (see above)
+os.register_at_fork(after_in_child=lambda: _request_ids.seed(os.urandom(32)))  # no forked twin repeats ids
 
 
 class BodyTooLargeError(Exception):
@@ -89,7 +94,7 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
-        request_id = secrets.token_hex(8)
+        request_id = f"{_request_ids.getrandbits(64):016x}"
 
         async def recording_send(message: Message) -> None:
             nonlocal status

@@ -108,8 +108,10 @@ def test_the_region_goes_from_the_pipeline_through_the_spool_to_a_report(tmp_pat
     ]
 
 
-def test_the_lookup_memo_keeps_no_raw_address() -> None:
+def test_the_geolocator_keeps_nothing_keyed_by_address() -> None:
     geolocator = Geolocator()
-    geolocator.locate("81.2.69.142")
+    first = geolocator.locate("81.2.69.142")
     assert "81.2.69.142" not in repr(vars(geolocator))
-    assert geolocator.locate("81.2.69.142").country_code == "GB"  # answered from the memo alike
+    # Two visitors in one country share one remembered Place: the memo is keyed by places, not addresses.
+    assert geolocator.locate("81.2.69.7") is first
+    assert repr(vars(geolocator)).count("Place(") == 1

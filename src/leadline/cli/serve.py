@@ -53,7 +53,7 @@ def run_server(settings: Settings) -> None:
     # directory depends on it) also when the count came from --workers.
     os.environ["LEADLINE_WORKERS"] = str(settings.workers)
     uvicorn.run(
-        "leadline.app:create_app",
+        "leadline.app:create_served_app",
         factory=True,
         host=settings.host,
         port=settings.port,

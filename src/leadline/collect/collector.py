@@ -13,7 +13,7 @@ from leadline.collect.flusher import Flusher
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import Pipeline
 from leadline.collect.sessions import SESSION_IDLE_SECONDS
-from leadline.collect.spool import Spool, encode_row
+from leadline.collect.spool import Spool
 from leadline.collect.steps import StepParts, collection_steps
 from leadline.store.events import EventStore
 
@@ -32,7 +32,7 @@ class Collector:
         self._event_store = event_store
 
     def _append(self, hit: PendingHit) -> Awaitable[None] | None:
-        return self.spool.append(encode_row(hit.to_row()))
+        return self.spool.append_row(hit.to_row_tuple())
 
     async def start(self) -> None:
         """Replay what a previous run left in the spool, resume open sessions, then start accepting."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from leadline.collect.spool import Spool, decode_row, read_records
 from leadline.metrics import flush_durations, flush_failures
 from leadline.store.events import EventStore
+from leadline.store.events.base import HitRow
 
 logger = logging.getLogger("leadline.flusher")
 
@@ -63,7 +64,9 @@ class Flusher:
             started = time.perf_counter()
             segments = self._spool.closed_segments()
             for segment in segments:
-                rows = [decode_row(record) for record in read_records(segment)]
+                rows: Sequence[HitRow] | None = self._spool.kept_rows(segment)
+                if rows is None:
+                    rows = [decode_row(record) for record in read_records(segment)]
                 try:
                     # The segment name is the batch id: a segment stored before a crash is not stored twice.
                     newly_stored = self._event_store.insert_batch(segment.stem, rows)

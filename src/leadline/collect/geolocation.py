@@ -9,9 +9,7 @@ from typing import Any
 import iptocc
 import maxminddb
 
-from leadline.collect.client_address import address_key
-
-MEMO_SIZE = 65536
+PLACES_KEPT = 65536  # distinct places remembered (see Geolocator); a flood of new ones empties the memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,22 +20,20 @@ class Place:
 
 
 class Geolocator:
-    """Looks addresses up in memory; the address itself is never kept beyond the call."""
+    """Looks addresses up in memory; no address is kept, not even a hash of one.
 
-    def __init__(self, city_database: Path | None = None, memo_size: int = MEMO_SIZE) -> None:
+    Every lookup reads the databases (iptocc's answers in a fraction of a microsecond); what is remembered is
+    the Place objects by what they say, so that a hit costs no new object: the memo's keys are places, never
+    addresses.
+    """
+
+    def __init__(self, city_database: Path | None = None) -> None:
         self._city_reader: Any = maxminddb.open_database(str(city_database)) if city_database else None
-        self._memo_size = memo_size
-        self._places: dict[str, Place] = {}
+        self._places: dict[tuple[str, str, str], Place] = {}
 
     def locate(self, ip: str) -> Place:
-        """The place of `ip`; remembered under a keyed hash of the address, so no raw address stays in memory."""
-        key = address_key(ip)
-        place = self._places.get(key)
-        if place is None:
-            if len(self._places) >= self._memo_size:
-                self._places.clear()  # a flood of new addresses must not grow memory without bound
-            place = self._places[key] = self._locate(ip)
-        return place
+        """The place of `ip`."""
+        return self._locate(ip)
 
     def _locate(self, ip: str) -> Place:
         # iptocc knows only public ranges: private, loopback and malformed addresses have no country.
@@ -52,7 +48,13 @@ class Geolocator:
                 country = record.get("country", {}).get("iso_code", country) or country
                 region = _region_code(country, record.get("subdivisions"))
                 city = record.get("city", {}).get("names", {}).get("en", "") or ""
-        return Place(country_code=country.upper()[:2], region=region, city=city[:255])
+        found = (country, region, city)
+        place = self._places.get(found)
+        if place is None:
+            if len(self._places) >= PLACES_KEPT:
+                self._places.clear()
+            place = self._places[found] = Place(country_code=country.upper()[:2], region=region, city=city[:255])
+        return place
 
     def close(self) -> None:
         if self._city_reader is not None:

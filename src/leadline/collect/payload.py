@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import orjson
@@ -16,7 +16,7 @@ MAX_URL_LENGTH = 2048
 MAX_NAME_LENGTH = 255
 MAX_HOSTNAME_LENGTH = 253
 MAX_VALUE_CENTS = 10**12
-_FIELDS = {"site", "url", "referrer", "name", "value"}
+_FIELDS = frozenset({"site", "url", "referrer", "name", "value"})
 
 
 class PayloadError(ValueError):
@@ -30,8 +30,10 @@ class PageUrl:
     query: str
 
 
-@dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(NamedTuple):
+    """A checked body. A named tuple, not a frozen dataclass: it is made for every hit, and a frozen
+    dataclass's __init__ (one object.__setattr__ per field) took half of parse_payload's time."""
+
     site_id: str
     url: PageUrl
     referrer: str
@@ -71,6 +73,8 @@ def parse_page_url(raw_url: str) -> PageUrl:
 
 def _text(fields: dict[str, Any], name: str, limit: int, required: bool = False) -> str:
     value = fields.get(name, "")
+    if value.__class__ is str and len(value) <= limit and (value or not required) and "\x00" not in value:
+        return value  # the usual case, checked in one line (this runs four times per hit)
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -91,9 +95,8 @@ def parse_payload(body: bytes) -> Payload:
         raise PayloadError("body is not valid JSON") from error
     if not isinstance(fields, dict):
         raise PayloadError("body must be a JSON object")
-    unknown = fields.keys() - _FIELDS
-    if unknown:
-        raise PayloadError(f"unknown field {sorted(unknown)[0]!r}")
+    if not fields.keys() <= _FIELDS:  # a subset test builds no set on the way
+        raise PayloadError(f"unknown field {sorted(fields.keys() - _FIELDS)[0]!r}")
     site_id = _text(fields, "site", 64, required=True)
     if not looks_like_id(site_id):
         raise PayloadError("site is not a site id")
@@ -107,10 +110,4 @@ def parse_payload(body: bytes) -> Payload:
     if "name" in fields and not event_name:
         # A blank name must not silently turn an event into a pageview.
         raise PayloadError("name must not be blank (leave it out for a pageview)")
-    return Payload(
-        site_id=site_id,
-        url=url,
-        referrer=_text(fields, "referrer", MAX_URL_LENGTH),
-        event_name=event_name,
-        value=value,
-    )
+    return Payload(site_id, url, _text(fields, "referrer", MAX_URL_LENGTH), event_name, value)

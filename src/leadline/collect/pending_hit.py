@@ -61,6 +61,12 @@ class PendingHit:
         """The stored form as a row (see HitRow): everything but the IP and user agent."""
         return list(_ROW_VALUES(self))
 
+    def to_row_tuple(self) -> tuple[object, ...]:
+        """`to_row` as a tuple, which the spool keeps in memory: the garbage collector stops tracking tuples
+        of plain values, not lists."""
+        row: tuple[object, ...] = _ROW_VALUES(self)
+        return row
+
     def to_hit(self) -> Hit:
         """The stored form as a Hit."""
         return row_to_hit(self.to_row())

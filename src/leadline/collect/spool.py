@@ -11,6 +11,11 @@ The spool refuses what it cannot keep: past `max_bytes` of segments not yet stor
 down, say) or with less than `min_free_bytes` left on its disk, `full_reason()` says why, and the
 collector answers 503 instead of appending. Its size is counted in memory (written here, removed by the
 flusher) and the free space is read every sync tick, so the check costs the hot path two comparisons.
+
+Rows appended with `append_row` are also kept in memory, per segment, until the flusher has stored them
+(up to `kept_rows_limit` rows): reading a segment back and decoding it took the flusher's thread about as
+long as storing it, holding the GIL the event loop needs. The file stays the truth; the memory is a copy of
+what it holds, and a segment without one (a previous run's, or one past the limit) is read from disk.
 """
 
 import asyncio
@@ -115,6 +120,7 @@ class Spool:
         fsync_before_ack: bool = False,
         max_bytes: int | None = None,
         min_free_bytes: int = 0,
+        kept_rows_limit: int | None = None,
     ) -> None:
         self.directory = directory
         self.max_records = max_records
@@ -141,6 +147,11 @@ class Spool:
         self._wake = asyncio.Event()
         self._syncer: asyncio.Task[None] | None = None
         self._closed = False
+        # Rows of the open segment, then of retired segments by name (stem) until removed; see the module doc.
+        # By default a few segments' worth: what the flusher meets while the event store keeps up.
+        self.kept_rows_limit = 4 * max_records if kept_rows_limit is None else kept_rows_limit
+        self._open_rows: list[HitRow] | None = None  # None: this segment is not kept (no room, or bytes appended)
+        self._kept: dict[str, list[HitRow]] = {}  # the event loop adds segments, the flusher's `remove` takes them
 
     def recover(self) -> None:
         """Close segments left open by a crash: everything in them that was acknowledged is in the file."""
@@ -179,9 +190,25 @@ class Spool:
         size = segment.stat().st_size
         segment.unlink()
         self.removed_bytes += size
+        self._kept.pop(segment.stem, None)
+
+    def kept_rows(self, segment: Path) -> list[HitRow] | None:
+        """The rows of a closed segment as appended with `append_row`, if kept; None: read the file."""
+        return self._kept.get(segment.stem)
+
+    def append_row(self, row: HitRow) -> Awaitable[None] | None:
+        """`append` of the row's record (`encode_row`), keeping the row for the flusher while there is room.
+
+        Give a tuple of plain values (str, int, bool): the garbage collector stops tracking those, so the
+        rows kept add nothing to its work.
+        """
+        return self._append(encode_row(row), row)
 
     def append(self, record: bytes) -> Awaitable[None] | None:
         """Write `record` to the spool file; with `fsync_before_ack`, an awaitable that ends after its fsync."""
+        return self._append(record, None)
+
+    def _append(self, record: bytes, row: HitRow | None) -> Awaitable[None] | None:
         if self._closed:
             raise SpoolClosedError("the spool is closed")
         if self._fd is None:
@@ -203,6 +230,11 @@ class Spool:
         self._written_bytes += written
         self._records_in_segment += 1
         self._dirty = True
+        if self._open_rows is not None:
+            if row is not None:
+                self._open_rows.append(row)
+            else:  # a segment is kept whole or not at all: the flusher must never take part of it for all of it
+                self._open_rows = None
         if self._records_in_segment >= self.max_records:
             self._retire_segment()
         if not self.fsync_before_ack:
@@ -300,10 +332,16 @@ class Spool:
         self._records_in_segment = 0
         self._segment_bytes = 0
         self._segment_opened_at = time.monotonic()
+        # Decided once per segment, counting what the flusher has not taken yet (list(): it removes meanwhile).
+        kept = sum(len(rows) for rows in list(self._kept.values()))
+        self._open_rows = [] if kept + self.max_records <= self.kept_rows_limit else None
 
     def _retire_segment(self) -> None:
         if self._fd is None or self._path is None:
             return
+        if self._open_rows is not None:  # kept before the rename to .seg, so the flusher finds it with the file
+            self._kept[self._path.stem] = self._open_rows
+            self._open_rows = None
         self._retiring.append((self._fd, self._path))
         self._fd, self._path = None, None
         self._wake.set()
