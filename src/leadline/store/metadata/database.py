@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from leadline.store.files import create_private_file, ensure_private_directory
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Any fixed number, the same in every Leadline process: the advisory lock that serializes schema upgrades.
 MIGRATION_LOCK_KEY = 0x4C4541444C494E45  # "LEADLINE"
+# How long a SQLite connection waits for another's lock (its busy timeout, and the WAL switch's retries).
+SQLITE_BUSY_SECONDS = 30.0
 
 
 def make_engine(url: str) -> Engine:
@@ -31,12 +35,12 @@ def make_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         ensure_private_directory(Path(parsed.database).parent)
         create_private_file(Path(parsed.database))
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted rows (old salts, replaced secrets) are overwritten with zeros, not left in free pages.
@@ -44,6 +48,23 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """PRAGMA journal_mode=WAL, retried while another connection holds the lock it needs.
+
+    The switch of a new file answers "database is locked" at once, without waiting out the busy timeout, when
+    another process or thread opens the same file at that moment (servers starting together).
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def upgrade(engine: Engine) -> None:
