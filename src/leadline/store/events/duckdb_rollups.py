@@ -14,9 +14,10 @@ distinct visitors and those also seen the next day, and the visits that started 
 value, with their bounces and durations. Field 0 is the whole site (value '').
 
 Rollups are rebuilt in the transaction that settles a day's sessions (duckdb_compaction), from the same hits
-and settled sessions, so they are exactly as valid as the settled sessions: a day is used only while it is
-settled and not pending again (query/rollups.py). The day before a rebuilt run is rebuilt too: its count of
-visitors also seen the next day depends on the next day's hits.
+and settled sessions, so they are exactly as valid as the settled sessions. Compaction settles every day it
+compacts, so a day with hits is pending or settled: query/rolled.py sums the days not pending (a day without
+hits has no rows and sums to nothing). The day before a rebuilt run is rebuilt too: its count of visitors
+also seen the next day depends on the next day's hits.
 
 Hits that do not keep the two-day rule (visitor ids made elsewhere: a test's, an import's) would make the
 sums wrong: the rebuild looks for any visitor of the rebuilt days whose pageviews span more than two UTC days,
