@@ -28,14 +28,13 @@ from leadline.store.events.base import (
 from leadline.store.events.duckdb_compaction import (
     MARK_PENDING,
     PENDING_DAYS_MIGRATION,
-    SESSION_DAY,
     SETTLED_SESSIONS_MIGRATION,
     CompactionRun,
     compact_closed_days,
     mark_parameters,
 )
 from leadline.store.events.duckdb_readers import ReadCursors
-from leadline.store.events.duckdb_rollups import ROLLUPS_MIGRATION, SITE_ROLLUP_TABLES
+from leadline.store.events.duckdb_rollups import ROLLUPS_MIGRATION, SESSION_DAY, SITE_ROLLUP_TABLES
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.

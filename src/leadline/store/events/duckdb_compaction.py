@@ -29,18 +29,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from leadline.store.events.duckdb_rollups import Run, rebuild_rollups
-
-EPOCH = datetime(1970, 1, 1)
+from leadline.store.events.duckdb_rollups import DAY, SESSION_DAY, Run, midnight, rebuild_rollups, unix_seconds
 
 # Every (site, UTC day) stored before compaction existed waits for its first compaction.
 PENDING_DAYS_MIGRATION = """
     CREATE TABLE pending_days (site_id VARCHAR NOT NULL, day DATE NOT NULL);
     INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits;
 """
-
-# The UTC day a hit's session started on (a session id is its start second).
-SESSION_DAY = "CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE)"
 
 # Run inside the transaction that appends `incoming_hits`, with one parameter (`always_mark_before`, see
 # mark_parameters): the days its hits fall on, and the days their sessions started on, wait for (re)compaction.
@@ -122,8 +117,8 @@ def compact_days(run: Run, site_id: str, first: date, last: date, settle_before:
 
     duckdb.TransactionException when a concurrent delete touched the same rows (nothing changed then).
     """
-    start = datetime(first.year, first.month, first.day)
-    window = [site_id, start, datetime(last.year, last.month, last.day) + timedelta(days=1)]
+    start = midnight(first)
+    window = [site_id, start, midnight(last) + DAY]
     in_day = "site_id = ? AND timestamp >= ? AND timestamp < ?"
     run("BEGIN", [])
     try:
@@ -133,11 +128,11 @@ def compact_days(run: Run, site_id: str, first: date, last: date, settle_before:
         run(f"DELETE FROM hits WHERE {in_day}", window)
         run(f"INSERT INTO hits SELECT * FROM compacting ORDER BY {COMPACTED_ORDER}", [])
         run("DROP TABLE compacting", [])
-        settled_last = min(last, settle_before - timedelta(days=1))
+        settled_last = min(last, settle_before - DAY)
         if settled_last >= first:
             settle_sessions(run, site_id, first, settled_last)
             # From the day before: its visitors also seen the next day depend on the first day's hits.
-            rebuild_rollups(run, site_id, first - timedelta(days=1), settled_last)
+            rebuild_rollups(run, site_id, first - DAY, settled_last)
         run("DELETE FROM pending_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
         run("COMMIT", [])
     except BaseException:
@@ -149,9 +144,8 @@ def compact_days(run: Run, site_id: str, first: date, last: date, settle_before:
 def settle_sessions(run: Run, site_id: str, first: date, last: date) -> None:
     """Replace the settled sessions of one site's sessions started on UTC days `first` to `last` (inside the
     caller's transaction)."""
-    start = datetime(first.year, first.month, first.day)
-    end = datetime(last.year, last.month, last.day) + timedelta(days=1)
-    first_second, end_second = int((start - EPOCH).total_seconds()), int((end - EPOCH).total_seconds())
+    start, end = midnight(first), midnight(last) + DAY
+    first_second, end_second = unix_seconds(start), unix_seconds(end)
     started = "site_id = ? AND session_id >= ? AND session_id < ?"
     run(f"DELETE FROM settled_sessions WHERE {started}", [site_id, first_second, end_second])
     run("DELETE FROM settled_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])

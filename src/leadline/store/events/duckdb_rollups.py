@@ -34,6 +34,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 Run = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
+EPOCH = datetime(1970, 1, 1)
+DAY = timedelta(days=1)
+# The UTC day a hit's session started on (a session id is its start second).
+SESSION_DAY = "CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE)"
+
+
+def midnight(day: date) -> datetime:
+    """The first instant of a UTC day, as the store keeps instants (naive UTC)."""
+    return datetime(day.year, day.month, day.day)
+
+
+def unix_seconds(moment: datetime) -> int:
+    """A naive UTC instant as Unix seconds (a session id is its session's start second)."""
+    return int((moment - EPOCH).total_seconds())
+
 
 ROLLUPS_MIGRATION = """
     CREATE TABLE daily_rollups (
@@ -83,12 +98,11 @@ ROLLUP_FIELDS: tuple[str, ...] = (
     "keyword",
 )
 
-# A field's value on a hits row, as query/compile.py's _dimension computes it ("referrer": host then path).
+# A field's value on a hits row, as query/parts.py's _dimension computes it ("referrer": host then path).
 _EXPRESSIONS = {
     "": "''",
     "referrer": "(CASE WHEN referrer_hostname = '' THEN '' ELSE concat(referrer_hostname, referrer_pathname) END)",
 }
-DAY = timedelta(days=1)
 # The settled sessions of the rebuilt days (parameters: site, first and end second): a join reads only those.
 SETTLED_OF_RUN = "(SELECT * FROM settled_sessions WHERE site_id = ? AND session_id >= ? AND session_id < ?)"
 
@@ -106,15 +120,11 @@ def _by_field(keys: str) -> tuple[str, str]:
     return f"GROUPING SETS ({sets})", f"CASE {field} END AS field, CASE {value} END AS value"
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
-
-
 def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
     """Replace the rollups of one site's UTC days `first` to `last` (inside the caller's transaction, after
     their sessions were settled); False, and nothing written, when the site's visitor ids break the two-day
     rule (it is then marked unsummable)."""
-    start, end = _midnight(first), _midnight(last) + DAY
+    start, end = midnight(first), midnight(last) + DAY
     run("DELETE FROM daily_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
     run("DELETE FROM hourly_rollups WHERE site_id = ? AND hour >= ? AND hour < ?", [site_id, start, end])
     if run("SELECT 1 FROM unsummable_sites WHERE site_id = ?", [site_id]):
@@ -152,11 +162,10 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
             WHERE day >= ? AND day <= ? GROUP BY day, field, value
         ),
         sessions AS (
-            SELECT CAST(make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000) AS DATE) AS day,
-                   {field_and_value}, count(*) AS visits,
+            SELECT day, {field_and_value}, count(*) AS visits,
                    count(*) FILTER (WHERE settled.pageviews = 1) AS bounces,
                    sum(settled.duration_us) AS duration_us
-            FROM (SELECT session_id, visitor_id, {_values()} FROM hits
+            FROM (SELECT {SESSION_DAY} AS day, session_id, visitor_id, {_values()} FROM hits
                   WHERE site_id = ? AND entry AND session_id >= ? AND session_id < ?
                     AND timestamp >= ? AND timestamp < ?) AS entries
             INNER JOIN {SETTLED_OF_RUN} AS settled
@@ -175,13 +184,13 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
             first,
             last,
             site_id,
-            _seconds(start),
-            _seconds(end),
+            unix_seconds(start),
+            unix_seconds(end),
             start,
             end + DAY,
             site_id,
-            _seconds(start),
-            _seconds(end),
+            unix_seconds(start),
+            unix_seconds(end),
             site_id,
         ],
     )
@@ -205,7 +214,7 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
         SELECT ?, hour, coalesce(pageviews, 0), coalesce(visits, 0), coalesce(bounces, 0), coalesce(duration_us, 0)
         FROM counted FULL OUTER JOIN sessions USING (hour)
         """,
-        [site_id, start, end, *[site_id, _seconds(start), _seconds(end)] * 2, start, end + DAY, site_id],
+        [site_id, start, end, *[site_id, unix_seconds(start), unix_seconds(end)] * 2, start, end + DAY, site_id],
     )
     return True
 
@@ -225,10 +234,6 @@ def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime)
         [site_id, site_id, start, end],
     )
     return bool(rows)
-
-
-def _seconds(moment: datetime) -> int:
-    return int((moment - datetime(1970, 1, 1)).total_seconds())
 
 
 # The tables holding a site's rollups, which its deletion empties (with the mark of an unsummable site).
