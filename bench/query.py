@@ -37,14 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from leadline.config import Settings
 from leadline.deployment import Deployment, build_deployment
-from leadline.query.compile import compile_report
-from leadline.query.dialects import DIALECTS, Params
-from leadline.query.limits import UNBOUNDED
+from leadline.query.dialects import Params
 from leadline.query.model import ReportQuery
 from leadline.query.parse import parse_report_query
-from leadline.query.plan import plan_query
-from leadline.query.report import fetch_rows, run_report
-from leadline.query.shape import shape_rows
+from leadline.query.report import run_report
 from leadline.store.events.duckdb import DuckDBEventStore
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
@@ -402,16 +398,7 @@ def run_long_ranges(deployment: Deployment, site_id: str, missed: list[str]) -> 
                 return run_report(query, store, deployment.metadata)
 
             def hits_only_once(query: ReportQuery = query) -> object:
-                event = deployment.metadata.events.find_by_name(site_id, query.event_name or "")
-                plan = plan_query(
-                    query,
-                    datetime.now(UTC),
-                    event_id=(event.id if event else "") if query.event_name else None,
-                    earliest=None if query.date_from else (store.earliest_hit(site_id) or 0) - 86400,
-                )
-                compiled = compile_report(plan, DIALECTS[store.dialect])
-                rows = fetch_rows(compiled, store, UNBOUNDED)
-                return shape_rows(query, compiled.columns, rows)
+                return run_report(query, store, deployment.metadata, rollups=False)
 
             ours_times, ours = timed(ours_once, LONG_RANGE_REPETITIONS)
             hits_times, hits = timed(hits_only_once, HITS_ONLY_REPETITIONS)

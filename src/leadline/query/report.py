@@ -27,8 +27,12 @@ def run_report(
     now: datetime | None = None,
     *,
     limits: ReportLimits = UNBOUNDED,
+    rollups: bool = True,
 ) -> list[dict[str, str]]:
-    """The shaped answer to `query`. Past `limits`: ReportTooLargeError (a 400) or ReportTimeoutError (a 503)."""
+    """The shaped answer to `query`. Past `limits`: ReportTooLargeError (a 400) or ReportTimeoutError (a 503).
+
+    `rollups=False` reads every hit of the window, as if the store kept no rollups (bench/query.py compares).
+    """
     moment = now or datetime.now(UTC)
     event_id = None
     if query.entity is Entity.EVENT and query.event_name is not None:
@@ -36,7 +40,8 @@ def run_report(
         event_id = event.id if event is not None else ""
     earliest = first_countable_second(event_store, query, moment)
     plan = plan_query(query, moment, event_id=event_id, earliest=earliest, limits=limits)
-    compiled = compile_report(plan, DIALECTS[event_store.dialect], rolled_middle([plan], event_store))
+    middle = rolled_middle([plan], event_store) if rollups else None
+    compiled = compile_report(plan, DIALECTS[event_store.dialect], middle)
     rows = check_row_count(fetch_rows(compiled, event_store, limits), limits)
     shaped = shape_rows(query, compiled.columns, rows)
     if query.field_grouping == EVENT_GROUPING:

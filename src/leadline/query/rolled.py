@@ -129,7 +129,7 @@ def _key_aliases(fields: tuple[str, ...], by_date: bool) -> list[str]:
 def _edges(plan: QueryPlan, middle: Middle) -> list[QueryPlan]:
     """The plans of the window's left and right edges (either may be empty)."""
     return [
-        dataclasses.replace(plan, start=plan.start, end=middle.start),
+        dataclasses.replace(plan, end=middle.start),
         dataclasses.replace(plan, start=middle.end, end=plan.end),
     ]
 
