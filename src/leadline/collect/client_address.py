@@ -124,10 +124,7 @@ def client_address(headers: Iterable[tuple[bytes, bytes]], peer: str, policy: Cl
         return peer
     # Several header lines are one comma-separated list, in order (RFC 9110 §5.3).
     values = [value for name, value in headers if name == policy.header]
-    if len(values) == 1 and b"," not in values[0]:  # one proxy, one address: the usual case, without the lists
-        entries = [values[0].decode("latin-1").strip()]
-    else:
-        entries = [entry.strip() for entry in b",".join(values).decode("latin-1").split(",")]
+    entries = [entry.strip() for entry in b",".join(values).decode("latin-1").split(",")]
     found = peer
     for entry in reversed(entries):
         if not entry:
