@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadline.query.batch import run_reports, statements
-from leadline.query.model import DATE_GROUPINGS, DIMENSIONS, EXIT_DIMENSIONS, METRICS, Entity
+from leadline.query.model import DATE_GROUPINGS, DIMENSIONS, EVENT_GROUPING, EXIT_DIMENSIONS, METRICS, Entity
 from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
 from leadline.query.plan import plan_query
@@ -37,7 +37,6 @@ from tests.store.test_duckdb_compaction import (
 )
 
 ROLLED_FIELDS = ROLLUP_FIELDS[1:]
-PAGEVIEW_METRICS = METRICS[Entity.PAGEVIEW]
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +55,19 @@ def stores(tmp_path: Path) -> Iterator[Stores]:
 
 @st.composite
 def summable_params(draw: st.DrawFn, site_id: str, window_start: int, span: int) -> dict[str, str]:
-    """A pageview report without filters, grouped by a rolled-up field, by date, or not at all."""
-    metrics = draw(st.lists(st.sampled_from(PAGEVIEW_METRICS), min_size=1, unique=True))
-    params = {"entity": "pageview", "entity_id": site_id, "aggregates": ",".join(metrics)}
+    """A pageview report without filters, grouped by a rolled-up field, by date, or not at all; or an event
+    report without filters, of one event or by event."""
+    entity = draw(st.sampled_from([Entity.PAGEVIEW, Entity.PAGEVIEW, Entity.EVENT]))
+    metrics = draw(st.lists(st.sampled_from(METRICS[entity]), min_size=1, unique=True))
+    params = {"entity": entity.value, "aggregates": ",".join(metrics)}
     params["timezone"] = draw(st.sampled_from(TIMEZONES))
-    grouping = draw(st.sampled_from(["none", "field", "date"]))
+    if entity is Entity.EVENT:
+        params["site_id"] = site_id
+        grouping = draw(st.sampled_from(["event", *EVENTS]))
+        params |= {"field_grouping": EVENT_GROUPING} if grouping == "event" else {"entity_name": grouping}
+    else:
+        params["entity_id"] = site_id
+        grouping = draw(st.sampled_from(["none", "field", "date"]))
     if grouping == "field":
         params["field_grouping"] = draw(st.sampled_from(ROLLED_FIELDS))
         if draw(st.booleans()):
@@ -151,6 +158,8 @@ TIMEZONE_REPORTS: list[dict[str, str]] = [
     {"aggregates": "pageviews,visits,uniques", "field_grouping": "pathname", "sort_by": "pageviews:desc"},
     {"aggregates": "visits,uniques", "field_grouping": "referrer", "limit": "3"},
     {"aggregates": "uniques,bounce_rate", "field_grouping": "browser", "sort_by": "uniques:asc"},
+    {"entity": "event", "aggregates": "conversions,unique_conversions,value", "entity_name": "Purchase"},
+    {"entity": "event", "aggregates": "unique_conversions,conversions", "field_grouping": "event"},
 ]
 
 
@@ -164,7 +173,8 @@ def test_a_month_sums_its_settled_days_in_every_time_zone(shared_stores: Stores,
     # From mid-morning of the second day to the evening of the twentieth: edges of part days on both sides.
     window = {"date_from": "1777714200", "date_to": "1779302700", "timezone": timezone}
     for report in TIMEZONE_REPORTS:
-        params = {"entity": "pageview", "entity_id": site_id, **window, **report}
+        site = {"site_id": site_id} if report.get("entity") == "event" else {"entity": "pageview", "entity_id": site_id}
+        params = {**site, **window, **report}
         assert_report_equals_oracle(stores, params, hits)
         if rollups_can_answer(params):
             assert middle_days(stores, params) == 17
@@ -182,15 +192,22 @@ def test_wiped_events_and_deleted_sites_leave_no_rollups_behind(stores: Stores) 
     params = {"entity": "pageview", "entity_id": wiped, **totals}
     # The wiped sessions' days are pending (their durations changed): read from the hits until settled again.
     assert_report_equals_oracle(stores, params, remaining)
+    by_event = {"entity": "event", "site_id": wiped, "field_grouping": "event", **totals}
+    by_event["aggregates"] = "conversions,unique_conversions,value"
+    assert_report_equals_oracle(stores, by_event, remaining)
     stores.events.compact_closed_days(EVERY_DAY_CLOSED)
     assert middle_days(stores, params) > 20
     assert_report_equals_oracle(stores, params, remaining)
+    assert_report_equals_oracle(stores, by_event, remaining)
+    purchases = {key: value for key, value in by_event.items() if key != "field_grouping"}
+    assert_report_equals_oracle(stores, purchases | {"entity_name": "Purchase"}, remaining)
 
     stores.events.delete_site_data(wiped)
     rows = stores.events.fetch(
         "SELECT (SELECT count(*) FROM daily_rollups WHERE site_id = ?) + "
-        "(SELECT count(*) FROM hourly_rollups WHERE site_id = ?)",
-        Params("qmark", [wiped, wiped]),
+        "(SELECT count(*) FROM hourly_rollups WHERE site_id = ?) + "
+        "(SELECT count(*) FROM event_rollups WHERE site_id = ?)",
+        Params("qmark", [wiped, wiped, wiped]),
     )
     assert rows[0][0] == 0
     assert_report_equals_oracle(stores, params, [])

@@ -6,7 +6,8 @@ Tests hold every engine's answers against this module, so these definitions are 
   date_to, or one after now: now). Dates group by wall-clock time in the query's timezone (hour, day, month, year).
 - pageviews: pageview hits in the window. uniques: distinct visitor ids among them.
 - conversions: completions of the event in the window; unique_conversions: distinct visitors completing;
-  value: the sum of their values in cents.
+  value: the sum of their values in cents. Grouped by event (no event named), every event's, keyed by its id
+  (the report names it).
 - A session is the hits sharing (visitor id, session id); its session id is the second it started.
   visits: sessions that start in the window and have at least one pageview. A session is grouped and
   filtered by its entry pageview (its first pageview) and dated by its start.
@@ -32,7 +33,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from leadline.query.model import Entity, Filter, ReportQuery
+from leadline.query.model import EVENT_GROUPING, Entity, Filter, ReportQuery
 from leadline.query.timezones import local_naive
 from leadline.store.events import Hit, HitKind
 
@@ -68,6 +69,8 @@ def _value(hit: Hit, field: str, exits: dict[tuple[int, int], str]) -> str:
         return exits.get((hit.visitor_id, hit.session_id), "")
     if field == "referrer":
         return hit.referrer_hostname + hit.referrer_pathname if hit.referrer_hostname else ""
+    if field == EVENT_GROUPING:
+        return hit.event_id
     value: str = getattr(hit, field)
     return value
 
@@ -109,7 +112,7 @@ def expected_rows(
         for hit in site_hits:
             if hit.kind is not wanted_kind or not start <= _unix(hit) < end:
                 continue
-            if wanted_kind is HitKind.EVENT and hit.event_id != (event_id or ""):
+            if wanted_kind is HitKind.EVENT and query.event_name is not None and hit.event_id != (event_id or ""):
                 continue
             if all(_holds(item, _value(hit, item.field, exits)) for item in query.filters):
                 counted[_key(query, _unix(hit), hit, exits)].append(hit)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
-from leadline.query.model import EXIT_DIMENSIONS, Entity, ReportQuery
+from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, Entity, ReportQuery
 from leadline.query.parts import (
     HITS,
     batch_member,
@@ -57,9 +57,12 @@ class Middle:
 def summable(query: ReportQuery, plan: QueryPlan) -> bool:
     """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field or
     not at all, or by day, month or year (in a time zone whose offsets change only at whole hours) for the
-    metrics that add up by hour (all but unique visitors)."""
-    if query.entity is not Entity.PAGEVIEW or query.filters:
+    metrics that add up by hour (all but unique visitors); event metrics without filters, of one event or by
+    event."""
+    if query.filters:
         return False
+    if query.entity is Entity.EVENT:
+        return query.date_grouping is None and query.field_grouping in (None, EVENT_GROUPING)
     if query.field_grouping is not None and (
         query.field_grouping in EXIT_DIMENSIONS or query.field_grouping not in ROLLUP_FIELDS
     ):
@@ -142,8 +145,10 @@ def _summed(aliases: list[str], inner: list[str], totals: list[str]) -> str:
 
 
 def rolled_hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...], middle: Middle) -> str:
-    """Pageviews and unique visitors: the middle's rollups plus the edges' hits."""
+    """Pageviews and unique visitors (or an event's metrics): the middle's rollups plus the edges' hits."""
     query = plan.query
+    if query.entity is Entity.EVENT:
+        return _rolled_event_part(plan, params, middle)
     aliases = _key_aliases(fields, query.date_grouping is not None)
     if query.date_grouping is not None:  # pageviews only (summable): hours of the middle, then the edges
         hours = (
@@ -234,3 +239,47 @@ def rolled_session_part(
         "bounce_rate": "sum(bounce_rate) / greatest(sum(visits), 1) AS bounce_rate",
     }
     return _summed(aliases, [rolled, *edges], [means[metric] for metric in query.session_metrics])
+
+
+def _rolled_event_part(plan: QueryPlan, params: Params, middle: Middle) -> str:
+    """Completions, visitors completing and value, of one event or by event: as `rolled_hit_part` counts
+    pageviews and unique visitors, from `event_rollups` and the edges' event hits."""
+    query = plan.query
+    by_event = query.field_grouping == EVENT_GROUPING
+    key = "event_id AS field_key, " if by_event else ""
+    group = " GROUP BY field_key" if by_event else ""
+
+    def of_the_event() -> str:  # a new placeholder each time: they are positional, in the statement's order
+        return "" if by_event else f" AND event_id = {params.add(plan.event_id or '', 'String')}"
+
+    def in_edges() -> str:
+        before, after = timestamp_param(params, middle.start), timestamp_param(params, middle.end)
+        return f"timestamp < {before} OR timestamp >= {after}"
+
+    last_day = _day(middle.end - DAY, params)
+    rolled = (
+        f"SELECT {key}sum(completions) AS conversions,"
+        f" sum(visitors) - coalesce(sum(visitors_next_day) FILTER (WHERE day < {last_day}), 0) AS unique_conversions,"
+        f" sum(value) AS value FROM event_rollups WHERE site_id = {params.add(query.site_id, 'String')}{of_the_event()}"
+        f" AND day >= {_day(middle.start, params)} AND day < {_day(middle.end, params)}{group}"
+    )
+    outside_middle = (
+        f"last_seen < {timestamp_param(params, middle.start)} OR first_seen >= {timestamp_param(params, middle.end)}"
+    )
+    per_visitor = (
+        f"SELECT {key}count(*) FILTER (WHERE {in_edges()}) AS edge_conversions,"
+        f" sum(value) FILTER (WHERE {in_edges()}) AS edge_value, min(timestamp) AS first_seen,"
+        f" max(timestamp) AS last_seen FROM {HITS} WHERE site_id = {params.add(query.site_id, 'String')}"
+        f" AND kind = {HitKind.EVENT:d}{of_the_event()}"
+        f" AND timestamp >= {timestamp_param(params, plan.start)} AND timestamp < {timestamp_param(params, plan.end)}"
+        f" AND (timestamp < {timestamp_param(params, middle.start + DAY)}"
+        f" OR timestamp >= {timestamp_param(params, middle.end - DAY)})"
+        f" GROUP BY {'field_key, ' if by_event else ''}visitor_id"
+    )
+    edge_counts = (
+        f"SELECT {'field_key, ' if by_event else ''}sum(edge_conversions) AS conversions,"
+        f" count(*) FILTER (WHERE {outside_middle}) AS unique_conversions, sum(edge_value) AS value"
+        f" FROM ({per_visitor}) AS visitors{group}"
+    )
+    wanted = [f"sum({metric}) AS {metric}" for metric in query.hit_metrics]
+    return _summed(["field_key"] if by_event else [], [rolled, edge_counts], wanted)

@@ -34,7 +34,12 @@ from leadline.store.events.duckdb_compaction import (
     mark_parameters,
 )
 from leadline.store.events.duckdb_readers import ReadCursors
-from leadline.store.events.duckdb_rollups import ROLLUPS_MIGRATION, SESSION_DAY, SITE_ROLLUP_TABLES
+from leadline.store.events.duckdb_rollups import (
+    EVENT_ROLLUPS_MIGRATION,
+    ROLLUPS_MIGRATION,
+    SESSION_DAY,
+    SITE_ROLLUP_TABLES,
+)
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
@@ -101,6 +106,8 @@ MIGRATIONS: tuple[str, ...] = (
     SETTLED_SESSIONS_MIGRATION,
     # Settled days are rolled up by compaction (duckdb_rollups); every stored day waits for it again.
     ROLLUPS_MIGRATION,
+    # Settled days' events are rolled up too (duckdb_rollups); every stored day waits for compaction again.
+    EVENT_ROLLUPS_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.

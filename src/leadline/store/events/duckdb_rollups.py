@@ -20,11 +20,14 @@ hits has no rows and sums to nothing). The day before a rebuilt run is rebuilt t
 also seen the next day depends on the next day's hits.
 
 Hits that do not keep the two-day rule (visitor ids made elsewhere: a test's, an import's) would make the
-sums wrong: the rebuild looks for any visitor of the rebuilt days whose pageviews span more than two UTC days,
+sums wrong: the rebuild looks for any visitor of the rebuilt days whose hits span more than two UTC days,
 and marks the site unsummable for good; its reports then scan the hits as before.
 
 Date-grouped reports (pageviews and visits by day, month or year, in any time zone with whole-hour offsets)
 sum `hourly_rollups`: the site's pageviews by UTC hour, and visits by the UTC hour they started in.
+
+Events are rolled up alike in `event_rollups`, per (site, UTC day, event): completions, distinct visitors
+completing it (and those also completing it the next day), and the summed value.
 """
 
 from __future__ import annotations
@@ -72,6 +75,23 @@ ROLLUPS_MIGRATION = """
         duration_us BIGINT NOT NULL
     );
     CREATE TABLE unsummable_sites (site_id VARCHAR NOT NULL);
+    INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits
+        EXCEPT SELECT site_id, day FROM pending_days;
+"""
+
+# Events of settled days, per (site, UTC day, event): completions, distinct visitors completing (and those of
+# them also completing it the next day: the same two-day sums as pageviews') and the summed value. Every
+# stored day waits for compaction again, which rolls up its events.
+EVENT_ROLLUPS_MIGRATION = """
+    CREATE TABLE event_rollups (
+        site_id VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        event_id VARCHAR NOT NULL,
+        completions UBIGINT NOT NULL,
+        visitors UBIGINT NOT NULL,
+        visitors_next_day UBIGINT NOT NULL,
+        value HUGEINT NOT NULL
+    );
     INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits
         EXCEPT SELECT site_id, day FROM pending_days;
 """
@@ -127,6 +147,7 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
     start, end = midnight(first), midnight(last) + DAY
     run("DELETE FROM daily_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
     run("DELETE FROM hourly_rollups WHERE site_id = ? AND hour >= ? AND hour < ?", [site_id, start, end])
+    run("DELETE FROM event_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
     if run("SELECT 1 FROM unsummable_sites WHERE site_id = ?", [site_id]):
         return False
     if _breaks_two_day_rule(run, site_id, start, end):
@@ -216,16 +237,51 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
         """,
         [site_id, start, end, *[site_id, unix_seconds(start), unix_seconds(end)] * 2, start, end + DAY, site_id],
     )
+    _rebuild_event_rollups(run, site_id, first, last)
     return True
 
 
+def _rebuild_event_rollups(run: Run, site_id: str, first: date, last: date) -> None:
+    """The event rows of `rebuild_rollups`: completions and value per day and event, and its visitors counted as
+    the pageviews' are (the first and last day each (event, visitor) was seen, from a day either side)."""
+    run(
+        """
+        INSERT INTO event_rollups
+        WITH completions AS (
+            SELECT CAST(timestamp AS DATE) AS day, event_id, visitor_id, value FROM hits
+            WHERE site_id = ? AND kind = 2 AND timestamp >= ? AND timestamp < ?
+        ),
+        counted AS (
+            SELECT day, event_id, count(*) AS completions, sum(value) AS value FROM completions
+            WHERE day >= ? AND day <= ? GROUP BY day, event_id
+        ),
+        spans AS (
+            SELECT event_id, min(day) AS first_day, max(day) AS last_day FROM completions GROUP BY event_id, visitor_id
+        ),
+        visitors AS (
+            SELECT day, event_id, count(*) AS visitors, count(*) FILTER (WHERE next_day) AS visitors_next_day
+            FROM (
+                SELECT first_day AS day, event_id, last_day > first_day AS next_day FROM spans
+                UNION ALL
+                SELECT last_day, event_id, false FROM spans WHERE last_day > first_day
+            ) AS seen
+            WHERE day >= ? AND day <= ? GROUP BY day, event_id
+        )
+        SELECT ?, day, event_id, completions, visitors, visitors_next_day, value
+        FROM counted INNER JOIN visitors USING (day, event_id)
+        """,
+        [site_id, midnight(first) - DAY, midnight(last) + 2 * DAY, first, last, first, last, site_id],
+    )
+
+
 def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime) -> bool:
-    """Whether a visitor with pageviews in [start, end) has pageviews more than one UTC day apart, anywhere."""
+    """Whether a visitor with hits in [start, end) has hits (pageviews or events) more than one UTC day apart,
+    anywhere."""
     rows = run(
         """
         SELECT 1 FROM hits
-        WHERE site_id = ? AND kind = 1 AND visitor_id IN (
-            SELECT visitor_id FROM hits WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ?
+        WHERE site_id = ? AND visitor_id IN (
+            SELECT visitor_id FROM hits WHERE site_id = ? AND timestamp >= ? AND timestamp < ?
         )
         GROUP BY visitor_id
         HAVING max(CAST(timestamp AS DATE)) - min(CAST(timestamp AS DATE)) > 1
@@ -237,4 +293,4 @@ def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime)
 
 
 # The tables holding a site's rollups, which its deletion empties (with the mark of an unsummable site).
-SITE_ROLLUP_TABLES = ("daily_rollups", "hourly_rollups", "unsummable_sites")
+SITE_ROLLUP_TABLES = ("daily_rollups", "hourly_rollups", "event_rollups", "unsummable_sites")
