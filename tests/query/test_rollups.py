@@ -239,6 +239,24 @@ def test_a_site_whose_visitor_ids_outlive_two_days_is_read_from_its_hits(stores:
     assert_report_equals_oracle(stores, params, hits + returning)
 
 
+def test_a_site_whose_visitor_id_begins_sessions_on_two_days_is_read_from_its_hits(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id)
+    # One visitor id beginning a session on each of two consecutive days: within two days, but a new session
+    # on the second day would have the second day's id.
+    first = dataclasses.replace(hits[0], visitor_id=999_999, entry=True, kind=HitKind.PAGEVIEW, event_id="")
+    returning = [
+        dataclasses.replace(first, timestamp=moment, session_id=int(moment.timestamp()))
+        for moment in (first.timestamp + timedelta(hours=2), first.timestamp + timedelta(days=1))
+    ]
+    stores.events.insert_hits(hits + returning)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+
+    params = {"entity": "pageview", "entity_id": site_id, "aggregates": "uniques,visits", "date_from": "1777000000"}
+    assert middle_days(stores, params) == 0
+    assert_report_equals_oracle(stores, params, hits + returning)
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_batch_of_panels_sums_the_rollups_and_each_answer_stays_the_oracles(

@@ -8,11 +8,15 @@ computed from the hits, as any report is, and added.
 
 Unique visitors of the whole window, exactly: the middle's by inclusion-exclusion over its days (a visitor
 id lives at most two consecutive UTC days, so each id counts once: its days' counts minus the count of ids
-also seen the next day); then the edges' ids that the middle does not hold. An id of the left edge is in
-the middle only if it is seen on the middle's first day, one of the right edge only if seen on its last
-day: the edges' hits are read with that one day beside them, and an id counts there if it has no hit in
-the middle day (its last hit before the middle starts, or its first after it ends). No id is in both edges:
-they are more than a day apart.
+also seen the next day); then the edges' ids that the middle does not hold. No id is in both edges: they
+are more than a day apart. An id of the left edge is in the middle only if it is seen on the middle's first
+day, one of the right edge only if seen on its last day; and an id's sessions all begin on one UTC day (the
+day of its salt: a session begun yesterday keeps yesterday's id, a new one gets today's). So an id of the
+left edge can be on the middle's first day only in sessions begun before that day, and an id of the right
+edge on the middle's last day only if its right-edge hits are of sessions begun before the right edge: the
+statement reads the edges' hits and just those hits of the middle days beside them (a few sessions that
+cross midnight), and counts an edge's (key, visitor) pair only if the middle has no hit of it. The store
+checks both rules when it rolls a site up, and has its reports read the hits of a site that breaks them.
 
 Which days are settled is read when the report runs (`rolled_middle`), so the statement then reads the
 middle's rollups and the edges' hits in one snapshot; a day that turns pending meanwhile (a late hit) is
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -168,8 +173,6 @@ def rolled_hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: t
         f" AND day >= {_day(middle.start, params)} AND day < {_day(middle.end, params)}"
         " AND pageviews > 0 GROUP BY field, value"  # rows of a value's visits alone are the session side's
     )
-    # The edges' hits with the middle's first and last day beside them: per (key, visitor) the first and last
-    # hit tell whether the middle holds the id (see the module's docstring).
     pairs = field_keys(fields, "", "''")
     pair_aliases = [item.rsplit(" AS ", 1)[1] for item in pairs]
     visitor_keys = ", ".join([*pair_aliases, "visitor_id"])
@@ -177,27 +180,18 @@ def rolled_hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: t
         grouping = "GROUPING SETS (" + ", ".join(f"({alias}, visitor_id)" for alias in pair_aliases) + ")"
     else:
         grouping = visitor_keys
-    # Placeholders are positional: each is made in the order it appears in the statement's text.
-    outside_middle = (
-        f"last_seen < {timestamp_param(params, middle.start)} OR first_seen >= {timestamp_param(params, middle.end)}"
-    )
-    middle_start, middle_end = timestamp_param(params, middle.start), timestamp_param(params, middle.end)
-    in_edges = f"timestamp < {middle_start} OR timestamp >= {middle_end}"
+    rows = _edge_rows(plan, params, middle, HitKind.PAGEVIEW, ", ".join([*pairs, "visitor_id"]), lambda: "")
     per_visitor = (
-        f"SELECT {', '.join([*pairs, *batch_member(fields)])}{', ' if pairs else ''}"
-        f"count(*) FILTER (WHERE {in_edges}) AS edge_pageviews,"
-        " min(timestamp) AS first_seen, max(timestamp) AS last_seen"
-        f" FROM {HITS} WHERE site_id = {params.add(query.site_id, 'String')} AND kind = {HitKind.PAGEVIEW:d}"
-        f" AND timestamp >= {timestamp_param(params, plan.start)} AND timestamp < {timestamp_param(params, plan.end)}"
-        f" AND (timestamp < {timestamp_param(params, middle.start + DAY)}"
-        f" OR timestamp >= {timestamp_param(params, middle.end - DAY)})"
-        f" GROUP BY {grouping}"
+        f"SELECT {', '.join([*pair_aliases, *batch_member(fields)])}{', ' if pairs else ''}"
+        "count(*) FILTER (WHERE edge) AS edge_pageviews, bool_or(NOT edge) AS in_middle"
+        f" FROM ({rows}) AS edge_rows GROUP BY {grouping}"
     )
     edge_aliases = [*pair_aliases, *(["batch_member"] if len(fields) > 1 else [])]
     edge_group = f" GROUP BY {', '.join(edge_aliases)}" if edge_aliases else ""
     edge_counts = (
         f"SELECT {', '.join([*edge_aliases, 'sum(edge_pageviews) AS pageviews'])},"
-        f" count(*) FILTER (WHERE {outside_middle}) AS uniques FROM ({per_visitor}) AS visitors{edge_group}"
+        " count(*) FILTER (WHERE edge_pageviews > 0 AND NOT in_middle) AS uniques"
+        f" FROM ({per_visitor}) AS visitors{edge_group}"
     )
     wanted = [f"sum({metric}) AS {metric}" for metric in query.hit_metrics]
     return _summed(aliases, [rolled, edge_counts], wanted)
@@ -252,10 +246,6 @@ def _rolled_event_part(plan: QueryPlan, params: Params, middle: Middle) -> str:
     def of_the_event() -> str:  # a new placeholder each time: they are positional, in the statement's order
         return "" if by_event else f" AND event_id = {params.add(plan.event_id or '', 'String')}"
 
-    def in_edges() -> str:
-        before, after = timestamp_param(params, middle.start), timestamp_param(params, middle.end)
-        return f"timestamp < {before} OR timestamp >= {after}"
-
     last_day = _day(middle.end - DAY, params)
     rolled = (
         f"SELECT {key}sum(completions) AS conversions,"
@@ -263,23 +253,50 @@ def _rolled_event_part(plan: QueryPlan, params: Params, middle: Middle) -> str:
         f" sum(value) AS value FROM event_rollups WHERE site_id = {params.add(query.site_id, 'String')}{of_the_event()}"
         f" AND day >= {_day(middle.start, params)} AND day < {_day(middle.end, params)}{group}"
     )
-    outside_middle = (
-        f"last_seen < {timestamp_param(params, middle.start)} OR first_seen >= {timestamp_param(params, middle.end)}"
-    )
+    rows = _edge_rows(plan, params, middle, HitKind.EVENT, f"{key}visitor_id, value", of_the_event)
     per_visitor = (
-        f"SELECT {key}count(*) FILTER (WHERE {in_edges()}) AS edge_conversions,"
-        f" sum(value) FILTER (WHERE {in_edges()}) AS edge_value, min(timestamp) AS first_seen,"
-        f" max(timestamp) AS last_seen FROM {HITS} WHERE site_id = {params.add(query.site_id, 'String')}"
-        f" AND kind = {HitKind.EVENT:d}{of_the_event()}"
-        f" AND timestamp >= {timestamp_param(params, plan.start)} AND timestamp < {timestamp_param(params, plan.end)}"
-        f" AND (timestamp < {timestamp_param(params, middle.start + DAY)}"
-        f" OR timestamp >= {timestamp_param(params, middle.end - DAY)})"
+        f"SELECT {'field_key, ' if by_event else ''}"
+        "count(*) FILTER (WHERE edge) AS edge_conversions, sum(value) FILTER (WHERE edge) AS edge_value,"
+        f" bool_or(NOT edge) AS in_middle FROM ({rows}) AS edge_rows"
         f" GROUP BY {'field_key, ' if by_event else ''}visitor_id"
     )
     edge_counts = (
         f"SELECT {'field_key, ' if by_event else ''}sum(edge_conversions) AS conversions,"
-        f" count(*) FILTER (WHERE {outside_middle}) AS unique_conversions, sum(edge_value) AS value"
-        f" FROM ({per_visitor}) AS visitors{group}"
+        " count(*) FILTER (WHERE edge_conversions > 0 AND NOT in_middle) AS unique_conversions,"
+        f" sum(edge_value) AS value FROM ({per_visitor}) AS visitors{group}"
     )
     wanted = [f"sum({metric}) AS {metric}" for metric in query.hit_metrics]
     return _summed(["field_key"] if by_event else [], [rolled, edge_counts], wanted)
+
+
+def _edge_rows(
+    plan: QueryPlan, params: Params, middle: Middle, kind: HitKind, selected: str, condition: Callable[[], str]
+) -> str:
+    """The hits of kind `kind` (and `condition`, a function making its placeholders) in the window's edges
+    (`edge` true), and those of the middle's days beside them that may be an edge visitor's (`edge` false): on
+    the middle's first day, hits of sessions begun before it; on its last day, hits of the visitors whose
+    sessions begun that day go on into the right edge (see the module's docstring)."""
+
+    def rows(edge: bool, start: int, end: int, more: Callable[[], str] = lambda: "") -> str:
+        # Placeholders are positional: each is made in the order it appears in the statement's text.
+        return (
+            f"SELECT {selected}, {str(edge).lower()} AS edge FROM {HITS}"
+            f" WHERE site_id = {params.add(plan.query.site_id, 'String')} AND kind = {kind:d}{condition()}"
+            f" AND timestamp >= {timestamp_param(params, start)} AND timestamp < {timestamp_param(params, end)}"
+            f"{more()}"
+        )
+
+    def begun_before_the_middle() -> str:
+        return f" AND session_id < {params.add(middle.start, 'UInt64')}"
+
+    def going_on_into_the_right_edge() -> str:
+        visitors = rows(False, middle.end, plan.end, lambda: f" AND session_id < {params.add(middle.end, 'UInt64')}")
+        return f" AND visitor_id IN (SELECT visitor_id FROM ({visitors}) AS going_on)"
+
+    parts = [
+        rows(True, plan.start, middle.start),
+        rows(True, middle.end, plan.end),
+        rows(False, middle.start, middle.start + DAY, begun_before_the_middle),
+        rows(False, middle.end - DAY, middle.end, going_on_into_the_right_edge),
+    ]
+    return " UNION ALL ".join(parts)

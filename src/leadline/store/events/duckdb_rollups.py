@@ -275,8 +275,8 @@ def _rebuild_event_rollups(run: Run, site_id: str, first: date, last: date) -> N
 
 
 def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime) -> bool:
-    """Whether a visitor with hits in [start, end) has hits (pageviews or events) more than one UTC day apart,
-    anywhere."""
+    """Whether a visitor id with hits in [start, end) has hits (pageviews or events) more than one UTC day
+    apart, or sessions begun on two UTC days, anywhere (query/rolled.py relies on both rules)."""
     rows = run(
         """
         SELECT 1 FROM hits
@@ -285,6 +285,7 @@ def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime)
         )
         GROUP BY visitor_id
         HAVING max(CAST(timestamp AS DATE)) - min(CAST(timestamp AS DATE)) > 1
+            OR count(DISTINCT session_id // 86400) > 1
         LIMIT 1
         """,
         [site_id, site_id, start, end],
