@@ -308,8 +308,8 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     # As a file from before the migrations of compaction, settled sessions and rollups.
     before = MIGRATIONS.index(PENDING_DAYS_MIGRATION)
     store.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
-    tables = ("pending_days", "settled_sessions", "settled_days", "daily_rollups", "hourly_rollups", "event_rollups")
-    tables += ("unsummable_sites",)
+    tables = ["pending_days", "settled_sessions", "settled_days", "daily_rollups", "hourly_rollups", "event_rollups"]
+    tables.append("unsummable_sites")
     for table in tables:
         store.fetch(f"DROP TABLE {table}", Params("qmark"))
     store.close()
