@@ -181,6 +181,7 @@ def rolled_hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: t
     else:
         grouping = visitor_keys
     rows = _edge_rows(plan, params, middle, HitKind.PAGEVIEW, ", ".join([*pairs, "visitor_id"]), lambda: "")
+    # Per (key, visitor): its pageviews in the edges, and whether the middle holds the pair already.
     per_visitor = (
         f"SELECT {', '.join([*pair_aliases, *batch_member(fields)])}{', ' if pairs else ''}"
         "count(*) FILTER (WHERE edge) AS edge_pageviews, bool_or(NOT edge) AS in_middle"
