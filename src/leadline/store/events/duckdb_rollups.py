@@ -20,8 +20,9 @@ hits has no rows and sums to nothing). The day before a rebuilt run is rebuilt t
 also seen the next day depends on the next day's hits.
 
 Hits that do not keep the two-day rule (visitor ids made elsewhere: a test's, an import's) would make the
-sums wrong: the rebuild looks for any visitor of the rebuilt days whose hits span more than two UTC days,
-and marks the site unsummable for good; its reports then scan the hits as before.
+sums wrong: the rebuild looks for any visitor of the rebuilt days whose hits span more than two UTC days, or
+who begins sessions on two UTC days (which the reports' edges rely on: query/rolled.py), and marks the site
+unsummable for good; its reports then scan the hits as before.
 
 Date-grouped reports (pageviews and visits by day, month or year, in any time zone with whole-hour offsets)
 sum `hourly_rollups`: the site's pageviews by UTC hour, and visits by the UTC hour they started in.
