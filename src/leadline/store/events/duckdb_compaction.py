@@ -29,7 +29,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from leadline.store.events.duckdb_rollups import DAY, SESSION_DAY, Run, midnight, rebuild_rollups, unix_seconds
+from leadline.store.events.duckdb_rollups import (
+    DAY,
+    MARK_EVERY_STORED_DAY,
+    SESSION_DAY,
+    Run,
+    midnight,
+    rebuild_rollups,
+    unix_seconds,
+)
 
 # Every (site, UTC day) stored before compaction existed waits for its first compaction.
 PENDING_DAYS_MIGRATION = """
@@ -56,7 +64,7 @@ MARK_PENDING = f"""
 # rows instead of grouping every hit by session (the costly part of a dashboard: 70 % of its totals report).
 # A day's sessions are settled by the compaction that rewrites it; `settled_days` says which (site, UTC day of
 # the session's start) are; a day counts as settled only while no pending mark is visible for it (query/compile.py).
-SETTLED_SESSIONS_MIGRATION = """
+SETTLED_SESSIONS_MIGRATION = f"""
     CREATE TABLE settled_sessions (
         site_id VARCHAR NOT NULL,
         session_id UBIGINT NOT NULL,
@@ -66,8 +74,7 @@ SETTLED_SESSIONS_MIGRATION = """
         exit_pathname VARCHAR
     );
     CREATE TABLE settled_days (site_id VARCHAR NOT NULL, day DATE NOT NULL);
-    INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits
-        EXCEPT SELECT site_id, day FROM pending_days;
+    {MARK_EVERY_STORED_DAY}
 """
 
 # A session's hits lie within a day of its start (collect/sessions.py): a day's sessions end before this many

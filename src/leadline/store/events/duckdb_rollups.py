@@ -54,7 +54,13 @@ def unix_seconds(moment: datetime) -> int:
     return int((moment - EPOCH).total_seconds())
 
 
-ROLLUPS_MIGRATION = """
+# A migration's last statement when what it adds is built by compaction: every stored day waits for it again.
+MARK_EVERY_STORED_DAY = (
+    "INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits"
+    " EXCEPT SELECT site_id, day FROM pending_days;"
+)
+
+ROLLUPS_MIGRATION = f"""
     CREATE TABLE daily_rollups (
         site_id VARCHAR NOT NULL,
         day DATE NOT NULL,
@@ -76,14 +82,13 @@ ROLLUPS_MIGRATION = """
         duration_us BIGINT NOT NULL
     );
     CREATE TABLE unsummable_sites (site_id VARCHAR NOT NULL);
-    INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits
-        EXCEPT SELECT site_id, day FROM pending_days;
+    {MARK_EVERY_STORED_DAY}
 """
 
 # Events of settled days, per (site, UTC day, event): completions, distinct visitors completing (and those of
 # them also completing it the next day: the same two-day sums as pageviews') and the summed value. Every
 # stored day waits for compaction again, which rolls up its events.
-EVENT_ROLLUPS_MIGRATION = """
+EVENT_ROLLUPS_MIGRATION = f"""
     CREATE TABLE event_rollups (
         site_id VARCHAR NOT NULL,
         day DATE NOT NULL,
@@ -93,8 +98,7 @@ EVENT_ROLLUPS_MIGRATION = """
         visitors_next_day UBIGINT NOT NULL,
         value HUGEINT NOT NULL
     );
-    INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits
-        EXCEPT SELECT site_id, day FROM pending_days;
+    {MARK_EVERY_STORED_DAY}
 """
 
 # The fields rolled up, by their number in `daily_rollups.field`: the whole site, then every dimension a
