@@ -181,19 +181,9 @@ def rolled_hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: t
     else:
         grouping = visitor_keys
     rows = _edge_rows(plan, params, middle, HitKind.PAGEVIEW, ", ".join([*pairs, "visitor_id"]), lambda: "")
-    # Per (key, visitor): its pageviews in the edges, and whether the middle holds the pair already.
-    per_visitor = (
-        f"SELECT {', '.join([*pair_aliases, *batch_member(fields)])}{', ' if pairs else ''}"
-        "count(*) FILTER (WHERE edge) AS edge_pageviews, bool_or(NOT edge) AS in_middle"
-        f" FROM ({rows}) AS edge_rows GROUP BY {grouping}"
-    )
     edge_aliases = [*pair_aliases, *(["batch_member"] if len(fields) > 1 else [])]
-    edge_group = f" GROUP BY {', '.join(edge_aliases)}" if edge_aliases else ""
-    edge_counts = (
-        f"SELECT {', '.join([*edge_aliases, 'sum(edge_pageviews) AS pageviews'])},"
-        " count(*) FILTER (WHERE edge_pageviews > 0 AND NOT in_middle) AS uniques"
-        f" FROM ({per_visitor}) AS visitors{edge_group}"
-    )
+    keys_of_pairs = [*pair_aliases, *batch_member(fields)]
+    edge_counts = _edge_counts(rows, keys_of_pairs, grouping, edge_aliases, ("pageviews", "uniques"), value=False)
     wanted = [f"sum({metric}) AS {metric}" for metric in query.hit_metrics]
     return _summed(aliases, [rolled, edge_counts], wanted)
 
@@ -255,19 +245,32 @@ def _rolled_event_part(plan: QueryPlan, params: Params, middle: Middle) -> str:
         f" AND day >= {_day(middle.start, params)} AND day < {_day(middle.end, params)}{group}"
     )
     rows = _edge_rows(plan, params, middle, HitKind.EVENT, f"{key}visitor_id, value", of_the_event)
-    per_visitor = (
-        f"SELECT {'field_key, ' if by_event else ''}"
-        "count(*) FILTER (WHERE edge) AS edge_conversions, sum(value) FILTER (WHERE edge) AS edge_value,"
-        f" bool_or(NOT edge) AS in_middle FROM ({rows}) AS edge_rows"
-        f" GROUP BY {'field_key, ' if by_event else ''}visitor_id"
-    )
-    edge_counts = (
-        f"SELECT {'field_key, ' if by_event else ''}sum(edge_conversions) AS conversions,"
-        " count(*) FILTER (WHERE edge_conversions > 0 AND NOT in_middle) AS unique_conversions,"
-        f" sum(edge_value) AS value FROM ({per_visitor}) AS visitors{group}"
-    )
+    keys = ["field_key"] if by_event else []
+    grouping = ", ".join([*keys, "visitor_id"])
+    edge_counts = _edge_counts(rows, keys, grouping, keys, ("conversions", "unique_conversions"), value=True)
     wanted = [f"sum({metric}) AS {metric}" for metric in query.hit_metrics]
-    return _summed(["field_key"] if by_event else [], [rolled, edge_counts], wanted)
+    return _summed(keys, [rolled, edge_counts], wanted)
+
+
+def _edge_counts(
+    rows: str, keys: list[str], grouping: str, group_keys: list[str], names: tuple[str, str], *, value: bool
+) -> str:
+    """Per key (`group_keys`) of the edges' rows (`_edge_rows`, with `keys` selected per visitor and grouped by
+    `grouping`): the edges' hits, and the (key, visitor) pairs the middle does not hold, named `names`; with
+    `value`, the edges' summed value too."""
+    # Per (key, visitor): its hits in the edges, and whether the middle holds the pair already.
+    per_visitor = (
+        f"SELECT {''.join(f'{key}, ' for key in keys)}count(*) FILTER (WHERE edge) AS edge_hits,"
+        f"{' sum(value) FILTER (WHERE edge) AS edge_value,' if value else ''} bool_or(NOT edge) AS in_middle"
+        f" FROM ({rows}) AS edge_rows GROUP BY {grouping}"
+    )
+    counted, unique = names
+    group = f" GROUP BY {', '.join(group_keys)}" if group_keys else ""
+    return (
+        f"SELECT {''.join(f'{key}, ' for key in group_keys)}sum(edge_hits) AS {counted},"
+        f" count(*) FILTER (WHERE edge_hits > 0 AND NOT in_middle) AS {unique}"
+        f"{', sum(edge_value) AS value' if value else ''} FROM ({per_visitor}) AS visitors{group}"
+    )
 
 
 def _edge_rows(
