@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from leadline.store.metadata.records import Site
 from tests.browser.harness import StaticSite
@@ -76,8 +76,10 @@ def test_a_private_site_refuses_a_wrong_password_and_admits_the_right_one(
     assert guest_page.locator("[data-metric=uniques]").count() == 0
     guest_page.fill("input[name=password]", PASSWORD)
     guest_page.click("button[type=submit]")
+    # The form posts to the page's own address, so the address bar cannot tell the new page from the old:
+    # wait for the dashboard itself.
+    expect(guest_page.locator("[data-metric=uniques]")).to_have_count(1)
     assert guest_page.url == share_url(dashboard_server, site)
-    assert guest_page.locator("[data-metric=uniques]").count() == 1
     [admission] = [cookie for cookie in guest_page.context.cookies() if cookie["name"] == "leadline_share"]
     assert admission["path"] == f"/share/{site.id}" and admission["httpOnly"] and admission["sameSite"] == "Lax"
     assert 23 * 3600 < admission["expires"] - time.time() <= 24 * 3600
