@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from leadline.query.bucketed import Bucket, bucketed_hit_part
 from leadline.query.dialects import Dialect, Params, Setup
 from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, SortKey
 from leadline.query.parts import hit_part, session_part, unsettled_from_setup
@@ -23,13 +24,16 @@ class CompiledQuery:
     setup: tuple[Setup, ...] = ()  # statements the store runs first, in the same snapshot (EventStore.fetch)
 
 
-def compile_report(plan: QueryPlan, dialect: Dialect, middle: Middle | None = None) -> CompiledQuery:
-    """The statement answering `plan`; with a `middle` (query/rolled.py), one that sums its rollups."""
+def compile_report(
+    plan: QueryPlan, dialect: Dialect, middle: Middle | None = None, buckets: list[Bucket] | None = None
+) -> CompiledQuery:
+    """The statement answering `plan`; with a `middle` (query/rolled.py), one that sums its rollups; with
+    `buckets` (query/bucketed.py), one that counts its unique visitors bucket by bucket."""
     query = plan.query
     params = dialect.params()
     key_columns = [*(["date_key"] if query.date_grouping else []), *(["field_key"] if query.field_grouping else [])]
     fields = (query.field_grouping,) if query.field_grouping else ()
-    parts = _parts(plan, dialect, params, fields, middle)
+    parts = _parts(plan, dialect, params, fields, middle, buckets)
     if len(parts) == 1:
         source = f"({parts[0]}) AS answer"
     elif key_columns:
@@ -49,13 +53,20 @@ def compile_report(plan: QueryPlan, dialect: Dialect, middle: Middle | None = No
 
 
 def _parts(
-    plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...], middle: Middle | None
+    plan: QueryPlan,
+    dialect: Dialect,
+    params: Params,
+    fields: tuple[str, ...],
+    middle: Middle | None,
+    buckets: list[Bucket] | None = None,
 ) -> list[str]:
     """The hit side and the session side the query asks for, from the hits or (with a middle) the rollups."""
     query = plan.query
     parts = []
     if query.hit_metrics:
-        if middle is None:
+        if buckets is not None:
+            parts.append(bucketed_hit_part(plan, dialect, params, middle, buckets))
+        elif middle is None:
             parts.append(hit_part(plan, dialect, params, fields))
         else:
             parts.append(rolled_hit_part(plan, dialect, params, fields, middle))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from leadline.query.bucketed import planned_buckets, without_uniques
 from leadline.query.compile import CompiledQuery, compile_report
 from leadline.query.dialects import DIALECTS
 from leadline.query.errors import ReportTimeoutError, ReportTooLargeError
@@ -40,8 +41,11 @@ def run_report(
         event_id = event.id if event is not None else ""
     earliest = first_countable_second(event_store, query, moment)
     plan = plan_query(query, moment, event_id=event_id, earliest=earliest, limits=limits)
-    middle = rolled_middle([plan], event_store) if rollups else None
-    compiled = compile_report(plan, DIALECTS[event_store.dialect], middle)
+    buckets = planned_buckets(plan, event_store) if rollups else None
+    # Counted bucket by bucket, unique visitors leave the other metrics to sum by hour from the rollups.
+    summed = plan if buckets is None else without_uniques(plan)
+    middle = rolled_middle([summed], event_store) if rollups and summed is not None else None
+    compiled = compile_report(plan, DIALECTS[event_store.dialect], middle, buckets)
     rows = check_row_count(fetch_rows(compiled, event_store, limits), limits)
     shaped = shape_rows(query, compiled.columns, rows)
     if query.field_grouping == EVENT_GROUPING:

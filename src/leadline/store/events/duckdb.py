@@ -215,8 +215,12 @@ class DuckDBEventStore:
 
     def _append(self, rows: Sequence[HitRow]) -> None:
         # Arrow batches: DuckDB takes hundreds of thousands of rows a second this way (~2.5k row by row).
-        by_column = zip(*rows, strict=True)
-        columns = [pa.array(values, type=field.type) for values, field in zip(by_column, HIT_ARROW_SCHEMA, strict=True)]
+        # Column by column in Python, not zip(*rows): that transposes a whole segment in one C call, holding the
+        # GIL the event loop waits for as long as it runs (4 ms for 5,000 rows, 77 ms when a collection fell in it).
+        width = len(HIT_ARROW_SCHEMA)
+        if any(len(row) != width for row in rows):
+            raise ValueError(f"a hit row has other than {width} columns")
+        columns = [pa.array([row[index] for row in rows], type=field.type) for index, field in enumerate(HIT_ARROW_SCHEMA)]
         batch = pa.Table.from_arrays(columns, schema=HIT_ARROW_SCHEMA)
         self._connection.register("incoming_hits", batch)
         try:
