@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadline.query.batch import run_reports, statements
+from leadline.query.bucketed import planned_buckets
 from leadline.query.model import DATE_GROUPINGS, DIMENSIONS, EVENT_GROUPING, EXIT_DIMENSIONS, METRICS, Entity
 from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
@@ -178,6 +179,46 @@ def test_a_month_sums_its_settled_days_in_every_time_zone(shared_stores: Stores,
         assert_report_equals_oracle(stores, params, hits)
         if rollups_can_answer(params):
             assert middle_days(stores, params) == 17
+
+
+BUCKETED_REPORTS: list[dict[str, str]] = [
+    {"aggregates": "uniques", "date_grouping": "month"},
+    {"aggregates": "pageviews,uniques,visits,avg_duration,bounce_rate", "date_grouping": "month"},
+    {"aggregates": "uniques,pageviews", "date_grouping": "month", "sort_by": "uniques:desc", "limit": "2"},
+    {"aggregates": "bounce_rate,uniques", "date_grouping": "year"},
+]
+
+
+def longest_bucket_middle(stores: Stores, params: dict[str, str]) -> int:
+    """The most whole days one bucket of the report sums from rollups (0: it reads the hits)."""
+    query = parse_report_query(params, site_timezone="UTC")
+    buckets = planned_buckets(plan_query(query, NOW), stores.events) or []
+    return max(((bucket.middle.end - bucket.middle.start) // 86400 for bucket in buckets if bucket.middle), default=0)
+
+
+@pytest.mark.parametrize("timezone", TIMEZONES)
+def test_unique_visitors_by_month_sum_each_months_settled_days_in_every_time_zone(
+    shared_stores: Stores, timezone: str
+) -> None:
+    stores = shared_stores
+    site_id = stores.new_site()
+    # May 2026 and, from other visitors, 27 days later: traffic across the end of May in every zone.
+    may = month_of_traffic(site_id)
+    hits = may + late_copy(may, 27, 10**6)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    # From April 25 to June 30: a part month, May whole, and June with its last days empty.
+    window = {"entity": "pageview", "entity_id": site_id, "date_from": "1777075200", "date_to": "1782863999"}
+    for report in BUCKETED_REPORTS:
+        params = {**window, "timezone": timezone, **report}
+        assert_report_equals_oracle(stores, params, hits)
+        assert longest_bucket_middle(stores, params) >= 29  # May's whole UTC days, less one at most for the zone
+
+    # A late hit on May 10 turns that day pending: May is then read from the hits from that day on.
+    late = late_copy(may[:40], 9, 2 * 10**6)
+    stores.events.insert_hits(late)
+    for report in BUCKETED_REPORTS:
+        assert_report_equals_oracle(stores, {**window, "timezone": timezone, **report}, hits + late)
 
 
 def test_wiped_events_and_deleted_sites_leave_no_rollups_behind(stores: Stores) -> None:

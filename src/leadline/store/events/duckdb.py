@@ -220,7 +220,9 @@ class DuckDBEventStore:
         width = len(HIT_ARROW_SCHEMA)
         if any(len(row) != width for row in rows):
             raise ValueError(f"a hit row has other than {width} columns")
-        columns = [pa.array([row[index] for row in rows], type=field.type) for index, field in enumerate(HIT_ARROW_SCHEMA)]
+        columns = [
+            pa.array([row[index] for row in rows], type=field.type) for index, field in enumerate(HIT_ARROW_SCHEMA)
+        ]
         batch = pa.Table.from_arrays(columns, schema=HIT_ARROW_SCHEMA)
         self._connection.register("incoming_hits", batch)
         try:
