@@ -19,14 +19,22 @@ from hypothesis import strategies as st
 
 from leadline.query.batch import run_reports, statements
 from leadline.query.bucketed import planned_buckets
-from leadline.query.model import DATE_GROUPINGS, DIMENSIONS, EVENT_GROUPING, EXIT_DIMENSIONS, METRICS, Entity
+from leadline.query.model import (
+    DATE_GROUPINGS,
+    DIMENSIONS,
+    EVENT_GROUPING,
+    EXIT_DIMENSIONS,
+    METRICS,
+    SESSION_METRICS,
+    Entity,
+)
 from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
 from leadline.query.plan import plan_query
 from leadline.query.rolled import rolled_middle, summable
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import Params
-from leadline.store.events.duckdb_rollups import ROLLUP_FIELDS
+from leadline.store.events.duckdb_rollups import EXIT_ROLLUP_FIELD, ROLLUP_FIELDS
 from tests.query.agreement import assert_same_answer
 from tests.query.strategies import EVENTS, SPAN, TIMEZONES, traffic
 from tests.store.test_duckdb_compaction import (
@@ -71,6 +79,10 @@ def summable_params(draw: st.DrawFn, site_id: str, window_start: int, span: int)
         grouping = draw(st.sampled_from(["none", "field", "date"]))
     if grouping == "field":
         params["field_grouping"] = draw(st.sampled_from(ROLLED_FIELDS))
+        sessions_only = [metric for metric in metrics if metric in SESSION_METRICS]
+        if sessions_only and draw(st.booleans()):  # exit pages are rolled up for the session metrics
+            metrics = sessions_only
+            params |= {"field_grouping": EXIT_ROLLUP_FIELD, "aggregates": ",".join(metrics)}
         if draw(st.booleans()):
             params["limit"] = str(draw(st.integers(1, 4)))
     elif grouping == "date":
@@ -159,6 +171,7 @@ TIMEZONE_REPORTS: list[dict[str, str]] = [
     {"aggregates": "pageviews,visits,uniques", "field_grouping": "pathname", "sort_by": "pageviews:desc"},
     {"aggregates": "visits,uniques", "field_grouping": "referrer", "limit": "3"},
     {"aggregates": "uniques,bounce_rate", "field_grouping": "browser", "sort_by": "uniques:asc"},
+    {"aggregates": "visits,avg_duration,bounce_rate", "field_grouping": "exit_pathname", "limit": "4"},
     {"entity": "event", "aggregates": "conversions,unique_conversions,value", "entity_name": "Purchase"},
     {"entity": "event", "aggregates": "unique_conversions,conversions", "field_grouping": "event"},
 ]
@@ -255,9 +268,10 @@ def test_wiped_events_and_deleted_sites_leave_no_rollups_behind(stores: Stores) 
     assert_report_equals_oracle(stores, {"entity": "pageview", "entity_id": kept, **totals}, kept_hits)
 
 
-def test_every_dimension_but_the_exit_page_is_rolled_up() -> None:
+def test_every_dimension_is_rolled_up_and_the_exit_page_for_sessions() -> None:
     # The store cannot import the query layer's allow-list: this keeps its own list the same.
     assert set(ROLLED_FIELDS) == set(DIMENSIONS) - set(EXIT_DIMENSIONS)
+    assert (EXIT_ROLLUP_FIELD,) == EXIT_DIMENSIONS
 
 
 def test_a_site_whose_visitor_ids_outlive_two_days_is_read_from_its_hits(stores: Stores) -> None:

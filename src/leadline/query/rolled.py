@@ -44,7 +44,7 @@ from leadline.query.parts import (
 )
 from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import EventStore, HitKind
-from leadline.store.events.duckdb_rollups import ROLLUP_FIELDS
+from leadline.store.events.duckdb_rollups import FIELD_NUMBERS
 
 # A middle shorter than this is not worth a second table: the report reads the hits alone.
 MIN_ROLLED_DAYS = 1
@@ -60,17 +60,17 @@ class Middle:
 
 
 def summable(query: ReportQuery, plan: QueryPlan) -> bool:
-    """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field or
-    not at all, or by day, month or year (in a time zone whose offsets change only at whole hours) for the
+    """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field (the
+    exit page for the session metrics only) or not at all, or by day, month or year (in a time zone whose offsets change only at whole hours) for the
     metrics that add up by hour (all but unique visitors); event metrics without filters, of one event or by
     event."""
     if query.filters:
         return False
     if query.entity is Entity.EVENT:
         return query.date_grouping is None and query.field_grouping in (None, EVENT_GROUPING)
-    if query.field_grouping is not None and (
-        query.field_grouping in EXIT_DIMENSIONS or query.field_grouping not in ROLLUP_FIELDS
-    ):
+    if query.field_grouping is not None and query.field_grouping not in FIELD_NUMBERS:
+        return False
+    if query.field_grouping in EXIT_DIMENSIONS and query.hit_metrics:  # exit pages are rolled up for sessions only
         return False
     if query.date_grouping is None:
         return True
@@ -113,7 +113,7 @@ def _day(seconds: int, params: Params) -> str:
 def _rollup_keys(fields: tuple[str, ...]) -> tuple[str, str]:
     """The select items naming a rollup row's keys like the hits parts' (field_key, or field_0.. and
     batch_member), and its WHERE condition on `field`."""
-    numbers = [ROLLUP_FIELDS.index(name) for name in fields] or [0]
+    numbers = [FIELD_NUMBERS[name] for name in fields] or [0]
     condition = f"field IN ({', '.join(str(number) for number in numbers)})"
     if len(fields) == 1:
         return "value AS field_key", condition

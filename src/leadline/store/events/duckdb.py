@@ -36,6 +36,7 @@ from leadline.store.events.duckdb_compaction import (
 from leadline.store.events.duckdb_readers import ReadCursors
 from leadline.store.events.duckdb_rollups import (
     EVENT_ROLLUPS_MIGRATION,
+    EXIT_ROLLUPS_MIGRATION,
     ROLLUPS_MIGRATION,
     SESSION_DAY,
     SITE_ROLLUP_TABLES,
@@ -108,6 +109,8 @@ MIGRATIONS: tuple[str, ...] = (
     ROLLUPS_MIGRATION,
     # Settled days' events are rolled up too (duckdb_rollups); every stored day waits for compaction again.
     EVENT_ROLLUPS_MIGRATION,
+    # And their sessions' exit pages (duckdb_rollups); every stored day waits for compaction again.
+    EXIT_ROLLUPS_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.

@@ -101,8 +101,9 @@ EVENT_ROLLUPS_MIGRATION = f"""
     {MARK_EVERY_STORED_DAY}
 """
 
-# The fields rolled up, by their number in `daily_rollups.field`: the whole site, then every dimension a
-# report groups by but the exit page (a session's last pageview: not an attribute of a hit) and the event.
+# The fields of hits rolled up, by their number in `daily_rollups.field`: the whole site, then every dimension a
+# report groups by but the exit page (a session's last pageview: not an attribute of a hit, see EXIT_FIELD_NUMBER)
+# and the event.
 ROLLUP_FIELDS: tuple[str, ...] = (
     "",
     "hostname",
@@ -122,6 +123,19 @@ ROLLUP_FIELDS: tuple[str, ...] = (
     "utm_term",
     "keyword",
 )
+
+# The exit page's number in `daily_rollups.field`, after the hits' fields: its rows hold the visits, bounces and
+# durations of the sessions that ended on each page (from the settled sessions), and no pageviews or visitors
+# (those are of hits, which have no exit page of their own).
+EXIT_ROLLUP_FIELD = "exit_pathname"
+EXIT_FIELD_NUMBER = len(ROLLUP_FIELDS)
+# Every field's number in `daily_rollups.field`.
+FIELD_NUMBERS: dict[str, int] = {name: number for number, name in enumerate(ROLLUP_FIELDS)} | {
+    EXIT_ROLLUP_FIELD: EXIT_FIELD_NUMBER
+}
+
+# Every stored day waits for compaction again, which rolls up its sessions' exit pages too.
+EXIT_ROLLUPS_MIGRATION = MARK_EVERY_STORED_DAY
 
 # A field's value on a hits row, as query/parts.py's _dimension computes it ("referrer": host then path).
 _EXPRESSIONS = {
@@ -219,6 +233,20 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
             unix_seconds(end),
             site_id,
         ],
+    )
+    run(
+        f"""
+        INSERT INTO daily_rollups
+        SELECT ?, {SESSION_DAY.replace("session_id", "entries.session_id")} AS day, {EXIT_FIELD_NUMBER},
+               coalesce(settled.exit_pathname, '') AS exit_page,
+               0, 0, 0, count(*), count(*) FILTER (WHERE settled.pageviews = 1), sum(settled.duration_us)
+        FROM hits AS entries INNER JOIN {SETTLED_OF_RUN} AS settled
+            ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
+        WHERE entries.site_id = ? AND entries.entry AND entries.session_id >= ? AND entries.session_id < ?
+          AND entries.timestamp >= ? AND entries.timestamp < ?
+        GROUP BY day, exit_page
+        """,
+        [site_id, *[site_id, unix_seconds(start), unix_seconds(end)] * 2, start, end + DAY],
     )
     run(
         f"""
