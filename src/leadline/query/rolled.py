@@ -61,9 +61,9 @@ class Middle:
 
 def summable(query: ReportQuery, plan: QueryPlan) -> bool:
     """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field (the
-    exit page for the session metrics only) or not at all, or by day, month or year (in a time zone whose offsets change only at whole hours) for the
-    metrics that add up by hour (all but unique visitors); event metrics without filters, of one event or by
-    event."""
+    exit page for the session metrics only) or not at all, or by day, month or year (in a time zone whose
+    offsets change only at whole hours) for the metrics that add up by hour (all but unique visitors, which
+    query/bucketed.py counts by month or year); event metrics without filters, of one event or by event."""
     if query.filters:
         return False
     if query.entity is Entity.EVENT:
