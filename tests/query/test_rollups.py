@@ -80,7 +80,8 @@ def summable_params(draw: st.DrawFn, site_id: str, window_start: int, span: int)
     if grouping == "field":
         params["field_grouping"] = draw(st.sampled_from(ROLLED_FIELDS))
         sessions_only = [metric for metric in metrics if metric in SESSION_METRICS]
-        if sessions_only and draw(st.booleans()):  # exit pages are rolled up for the session metrics
+        by_exit_page: bool = draw(st.booleans())
+        if sessions_only and by_exit_page:  # exit pages are rolled up for the session metrics
             metrics = sessions_only
             params |= {"field_grouping": EXIT_ROLLUP_FIELD, "aggregates": ",".join(metrics)}
         if draw(st.booleans()):
