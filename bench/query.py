@@ -152,6 +152,27 @@ REPORTS = [
         top("browser", "visits"),
     ),
     Report(
+        "unique visitors by month",  # the dashboard's chart beyond three months
+        {"aggregates": "uniques", "date_grouping": "month"},
+        f"""
+        SELECT strftime(date_trunc('month', timezone('{TIMEZONE}', timestamp AT TIME ZONE 'UTC')), '%Y-%m'),
+               count(DISTINCT visitor_id)
+        FROM hits WHERE {PAGEVIEWS_IN_RANGE} GROUP BY 1 ORDER BY 1""",
+    ),
+    Report(
+        "exit pages",
+        {"aggregates": "visits", "field_grouping": "exit_pathname", "sort_by": "visits:desc", "limit": "10"},
+        """
+        WITH s AS (
+            SELECT count(*) FILTER (WHERE kind = 1) AS pageviews,
+                   arg_max(pathname, timestamp) FILTER (WHERE kind = 1) AS exit_page
+            FROM hits
+            WHERE site_id = $site AND session_id >= $start_s AND session_id < $end_s
+              AND timestamp >= $start AND timestamp < $end_plus_day
+            GROUP BY visitor_id, session_id)
+        SELECT exit_page, count(*) FROM s WHERE pageviews > 0 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10""",
+    ),
+    Report(
         "event conversions",
         {"entity": "event", "entity_name": "Purchase", "aggregates": "conversions,unique_conversions,value"},
         """

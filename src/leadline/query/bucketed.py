@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
 from leadline.query.model import Entity, ReportQuery
@@ -145,7 +145,7 @@ def planned_buckets(plan: QueryPlan, event_store: EventStore) -> list[Bucket] | 
     return _middles(windows, [int(day) for day in pending or []])
 
 
-def _date(seconds: int) -> object:
+def _date(seconds: int) -> date:
     return datetime.fromtimestamp(seconds, UTC).date()
 
 
