@@ -136,7 +136,9 @@ def test_the_migration_copies_every_row_and_every_days_hits(source: Source, migr
     assert len(site["days"]) >= DEMO_DAYS and all(day["source"] == day["target"] for day in site["days"])
     for name in ("accounts", "api_keys", "sites", "events", "milestones", "integration_clients", "signing_keys"):
         assert tables[name]["source"] == tables[name]["copied"] == tables[name]["target"] >= 1, name
-    assert tables["publications"]["copied"] == tables["publication_rows"]["copied"] == len(DATASETS)
+    # The fixture's own publications at least; the source server's publisher may have added closed days meanwhile.
+    for name in ("publications", "publication_rows"):
+        assert tables[name]["source"] == tables[name]["copied"] == tables[name]["target"] >= len(DATASETS), name
 
 
 def test_a_second_migration_copies_nothing(migrated: Target) -> None:
