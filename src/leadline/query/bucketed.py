@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
 from leadline.query.model import Entity, ReportQuery
 from leadline.query.parts import hit_part
 from leadline.query.plan import DAY, QueryPlan
-from leadline.query.rolled import MIN_ROLLED_DAYS, Middle, rolled_hit_part
+from leadline.query.rolled import Middle, pending_days, rolled_hit_part, settled_middle
 from leadline.store.events import EventStore
 
 UNIQUES = "uniques"
@@ -112,41 +112,21 @@ def bucket_windows(plan: QueryPlan) -> list[tuple[datetime, int, int]] | None:
     return windows
 
 
-def _middles(windows: list[tuple[datetime, int, int]], pending: list[int]) -> list[Bucket]:
-    buckets = []
-    for key, start, end in windows:
-        first_day, end_day = math.ceil(start / DAY), end // DAY
-        last_day = min([day for day in pending if first_day <= day < end_day], default=end_day)
-        middle = Middle(first_day * DAY, last_day * DAY) if last_day - first_day >= MIN_ROLLED_DAYS else None
-        buckets.append(Bucket(key, start, end, middle))
-    return buckets
-
-
 def planned_buckets(plan: QueryPlan, event_store: EventStore) -> list[Bucket] | None:
     """The buckets of a report whose unique visitors the rollups can count bucket by bucket, each with the
     middle its rollups hold now; None when the report reads the hits alone (see rolled_middle for why)."""
-    dialect = DIALECTS[event_store.dialect]
-    if not dialect.rollups or not bucketable(plan.query):
+    if not DIALECTS[event_store.dialect].rollups or not bucketable(plan.query):
         return None
     windows = bucket_windows(plan)
     if not windows:
         return None
-    params = dialect.params()
-    site = plan.query.site_id
-    sql = (
-        f"SELECT EXISTS (SELECT 1 FROM unsummable_sites WHERE site_id = {params.add(site, 'String')}),"
-        f" (SELECT list(DISTINCT day - DATE '1970-01-01') FROM pending_days"
-        f" WHERE site_id = {params.add(site, 'String')}"
-        f" AND day >= {params.add(_date(plan.start), 'Date')} AND day <= {params.add(_date(plan.end), 'Date')})"
-    )
-    ((unsummable, pending),) = event_store.fetch(sql, params)
-    if unsummable:
+    pending = pending_days(event_store, plan.query.site_id, plan.start // DAY, plan.end // DAY + 1)
+    if pending is None:
         return None
-    return _middles(windows, [int(day) for day in pending or []])
-
-
-def _date(seconds: int) -> date:
-    return datetime.fromtimestamp(seconds, UTC).date()
+    return [
+        Bucket(key, start, end, settled_middle(math.ceil(start / DAY), end // DAY, pending))
+        for key, start, end in windows
+    ]
 
 
 def bucketed_hit_part(

@@ -90,20 +90,34 @@ def rolled_middle(plans: list[QueryPlan], event_store: EventStore) -> Middle | N
     first_day, end_day = math.ceil(plan.start / DAY), plan.end // DAY
     if end_day - first_day < MIN_ROLLED_DAYS:
         return None
+    pending = pending_days(event_store, plan.query.site_id, first_day, end_day)
+    if pending is None:
+        return None
+    return settled_middle(first_day, end_day, pending)
+
+
+def pending_days(event_store: EventStore, site_id: str, first_day: int, end_day: int) -> list[int] | None:
+    """The site's pending days (numbered from 1970-01-01) in [first_day, end_day), or None when the site's
+    visitor ids break the two-day rule (its reports read the hits alone)."""
+    dialect = DIALECTS[event_store.dialect]
     params = dialect.params()
-    # Every day with hits is pending or settled (compaction settles each day it compacts): a day not pending
-    # is settled, or has no hits at all and sums to nothing.
     sql = (
-        f"SELECT EXISTS (SELECT 1 FROM unsummable_sites WHERE site_id = {params.add(plan.query.site_id, 'String')}),"
-        f" (SELECT min(day - DATE '1970-01-01') FROM pending_days"
-        f" WHERE site_id = {params.add(plan.query.site_id, 'String')}"
+        f"SELECT EXISTS (SELECT 1 FROM unsummable_sites WHERE site_id = {params.add(site_id, 'String')}),"
+        f" (SELECT list(DISTINCT day - DATE '1970-01-01') FROM pending_days"
+        f" WHERE site_id = {params.add(site_id, 'String')}"
         f" AND day >= {_day(first_day * DAY, params)} AND day < {_day(end_day * DAY, params)})"
     )
-    ((unsummable, first_unsettled),) = event_store.fetch(sql, params)
-    last_day = end_day if first_unsettled is None else int(first_unsettled)
-    if unsummable or last_day - first_day < MIN_ROLLED_DAYS:
-        return None
-    return Middle(first_day * DAY, last_day * DAY)
+    ((unsummable, pending),) = event_store.fetch(sql, params)
+    return None if unsummable else [int(day) for day in pending or []]
+
+
+def settled_middle(first_day: int, end_day: int, pending: list[int]) -> Middle | None:
+    """The whole days from `first_day` up to the first pending one (or `end_day`), if at least MIN_ROLLED_DAYS.
+
+    Every day with hits is pending or settled (compaction settles each day it compacts): a day not pending is
+    settled, or has no hits at all and sums to nothing."""
+    last_day = min([day for day in pending if first_day <= day < end_day], default=end_day)
+    return Middle(first_day * DAY, last_day * DAY) if last_day - first_day >= MIN_ROLLED_DAYS else None
 
 
 def _day(seconds: int, params: Params) -> str:
