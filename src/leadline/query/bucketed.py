@@ -1,14 +1,14 @@
 """Unique visitors by month or year from the rollups: each bucket counted as a window of its own.
 
 Unique visitors do not add up across hours or days, so a report of them by date cannot sum the hourly rollups
-as the other metrics do (query/rolled.py), and read every hit of its window instead: 0.7-0.8 s for the last 12
+as the other metrics do (query/rolled.py), and read every hit of its window instead: 0.8-1.2 s for the last 12
 months of a 10 M-hit site, the dashboard's default chart for that range. But a month (or a year) in any time
 zone is a window of its own, from one local midnight to another, and a window's unique visitors are summed
 exactly from the rollups of its whole UTC days plus the part days at its edges (`rolled_hit_part`). So the
 report is one statement holding one such window per bucket: each reads the hits of its edges only.
 
 A bucket is a contiguous range of instants only where the wall clock does not go back across its boundary: a
-report whose zone turns its clocks back within a day of a bucket's boundary is read from the hits, as before.
+report whose zone turns its clocks back across a bucket's boundary is read from the hits, as before.
 """
 
 from __future__ import annotations
