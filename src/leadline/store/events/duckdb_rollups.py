@@ -40,8 +40,15 @@ from typing import Any
 Run = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
 EPOCH = datetime(1970, 1, 1)
 DAY = timedelta(days=1)
+
+
 # The UTC day a hit's session started on (a session id is its start second).
-SESSION_DAY = "CAST(make_timestamp(CAST(session_id AS BIGINT) * 1000000) AS DATE)"
+def session_day(session_id: str) -> str:
+    """The UTC day a session started on, from its id (its first second)."""
+    return f"CAST(make_timestamp(CAST({session_id} AS BIGINT) * 1000000) AS DATE)"
+
+
+SESSION_DAY = session_day("session_id")
 
 
 def midnight(day: date) -> datetime:
@@ -144,6 +151,17 @@ _EXPRESSIONS = {
 }
 # The settled sessions of the rebuilt days (parameters: site, first and end second): a join reads only those.
 SETTLED_OF_RUN = "(SELECT * FROM settled_sessions WHERE site_id = ? AND session_id >= ? AND session_id < ?)"
+# The entry pageviews of the sessions begun in the rebuilt days, each beside its settled session (`settled`):
+# a FROM ... WHERE clause whose parameters are `settled_entries_parameters`.
+SETTLED_ENTRIES = f"""hits AS entries INNER JOIN {SETTLED_OF_RUN} AS settled
+            ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
+        WHERE entries.site_id = ? AND entries.entry AND entries.session_id >= ? AND entries.session_id < ?
+          AND entries.timestamp >= ? AND entries.timestamp < ?"""
+
+
+def settled_entries_parameters(site_id: str, start: datetime, end: datetime) -> list[object]:
+    """The parameters of SETTLED_ENTRIES for the days [start, end): a session's hits lie within a day of its start."""
+    return [*[site_id, unix_seconds(start), unix_seconds(end)] * 2, start, end + DAY]
 
 
 def _values() -> str:
@@ -237,16 +255,13 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
     run(
         f"""
         INSERT INTO daily_rollups
-        SELECT ?, {SESSION_DAY.replace("session_id", "entries.session_id")} AS day, {EXIT_FIELD_NUMBER},
+        SELECT ?, {session_day("entries.session_id")} AS day, {EXIT_FIELD_NUMBER},
                coalesce(settled.exit_pathname, '') AS exit_page,
                0, 0, 0, count(*), count(*) FILTER (WHERE settled.pageviews = 1), sum(settled.duration_us)
-        FROM hits AS entries INNER JOIN {SETTLED_OF_RUN} AS settled
-            ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
-        WHERE entries.site_id = ? AND entries.entry AND entries.session_id >= ? AND entries.session_id < ?
-          AND entries.timestamp >= ? AND entries.timestamp < ?
+        FROM {SETTLED_ENTRIES}
         GROUP BY day, exit_page
         """,
-        [site_id, *[site_id, unix_seconds(start), unix_seconds(end)] * 2, start, end + DAY],
+        [site_id, *settled_entries_parameters(site_id, start, end)],
     )
     run(
         f"""
@@ -259,16 +274,13 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
             SELECT date_trunc('hour', make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000)) AS hour,
                    count(*) AS visits, count(*) FILTER (WHERE settled.pageviews = 1) AS bounces,
                    sum(settled.duration_us) AS duration_us
-            FROM hits AS entries INNER JOIN {SETTLED_OF_RUN} AS settled
-                ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
-            WHERE entries.site_id = ? AND entries.entry AND entries.session_id >= ? AND entries.session_id < ?
-              AND entries.timestamp >= ? AND entries.timestamp < ?
+            FROM {SETTLED_ENTRIES}
             GROUP BY 1
         )
         SELECT ?, hour, coalesce(pageviews, 0), coalesce(visits, 0), coalesce(bounces, 0), coalesce(duration_us, 0)
         FROM counted FULL OUTER JOIN sessions USING (hour)
         """,
-        [site_id, start, end, *[site_id, unix_seconds(start), unix_seconds(end)] * 2, start, end + DAY, site_id],
+        [site_id, start, end, *settled_entries_parameters(site_id, start, end), site_id],
     )
     _rebuild_event_rollups(run, site_id, first, last)
     return True
