@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import user_agents
-
 from leadline.collect.agents import AgentMemo
 
 
@@ -32,6 +30,10 @@ _BROWSER_FAMILIES = {
 
 def describe_device(user_agent: str) -> Device:
     """Parsing takes about a millisecond: the collector asks DEVICES, its memo by agent key, instead."""
+    # Imported on first use: it compiles 600 rules (about a second), which every CLI command paid at start.
+    # The collector calls this once as it starts, so no visitor's request pays it.
+    import user_agents
+
     parsed = user_agents.parse(user_agent)
     if parsed.is_tablet:
         device_type = "tablet"
