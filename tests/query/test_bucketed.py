@@ -1,10 +1,10 @@
-"""Date buckets as windows: each month or year of a report is the instants between two local midnights."""
+"""Date buckets as windows: each day, month or year of a report is the instants between two local midnights."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from leadline.query.bucketed import bucket_windows, bucketable
+from leadline.query.bucketed import bucket_windows, bucketable, countable_from_rollups
 from leadline.query.parse import parse_report_query
 from leadline.query.plan import QueryPlan, plan_query
 
@@ -28,6 +28,16 @@ def test_months_in_new_york_begin_at_its_midnights_and_the_window_clips_the_firs
     ]
 
 
+def test_days_in_berlin_are_23_hours_long_on_the_day_its_clocks_go_forward() -> None:
+    span = {"date_from": "1774652400", "date_to": "1774821599", "timezone": "Europe/Berlin"}  # Mar 28 .. 29, local
+    windows = bucket_windows(plan({"aggregates": "uniques", "date_grouping": "day", **span}))
+    march_29 = int(datetime(2026, 3, 28, 23, tzinfo=UTC).timestamp())
+    assert windows == [
+        (datetime(2026, 3, 28), 1774652400, march_29),
+        (datetime(2026, 3, 29), march_29, march_29 + 23 * 3600),
+    ]
+
+
 def test_a_year_is_one_bucket_from_the_windows_start() -> None:
     span = {"date_from": "1777075200", "date_to": "1782863999", "timezone": "Asia/Kolkata"}
     windows = bucket_windows(plan({"aggregates": "uniques", "date_grouping": "year", **span}))
@@ -48,12 +58,32 @@ def test_a_clock_going_back_across_a_boundary_leaves_the_report_to_the_hits() ->
     ]
 
 
-def test_only_unique_visitors_of_pageviews_by_month_or_year_without_filters_or_fields_are_bucketed() -> None:
+def test_only_unique_visitors_of_pageviews_by_day_month_or_year_without_filters_or_fields_are_bucketed() -> None:
     def query(**params: str) -> bool:
         merged = {"entity": "pageview", "entity_id": "SITE", "aggregates": "uniques", **params}
         return bucketable(parse_report_query(merged, site_timezone="UTC"))
 
     assert query(date_grouping="month") and query(date_grouping="year", aggregates="visits,uniques")
-    assert not query(date_grouping="day") and not query(date_grouping="month", aggregates="pageviews")
+    assert query(date_grouping="day", aggregates="pageviews,uniques")
+    assert not query(date_grouping="hour") and not query(date_grouping="month", aggregates="pageviews")
     assert not query(date_grouping="month", field_grouping="pathname")
     assert not query(date_grouping="month", filters='[{"field": "pathname", "operator": "is", "value": "/"}]')
+
+
+MAY_10 = 1778371200  # 2026-05-10 00:00 UTC
+MAY_10_DAY = MAY_10 // 86400
+
+
+def test_a_window_is_counted_from_the_visitor_hours_when_its_ends_are_on_hours_and_its_days_settled() -> None:
+    # A New York day: 04:00 UTC to 04:00 UTC the next day.
+    assert countable_from_rollups(MAY_10 + 4 * 3600, MAY_10 + 28 * 3600, pending=[])
+    # One whole UTC day, and a month's worth of them.
+    assert countable_from_rollups(MAY_10, MAY_10 + 86400, pending=[])
+    assert countable_from_rollups(MAY_10 - 9 * 86400, MAY_10 + 21 * 86400, pending=[MAY_10_DAY + 21])
+    # A Kolkata day begins at half past: its ends' hours hold visitors outside it.
+    assert not countable_from_rollups(MAY_10 - 5 * 3600 - 1800, MAY_10 + 19 * 3600 - 1800, pending=[])
+    # Part of one UTC day: visitors seen before and after it but not within it are in its hours' firsts and lasts.
+    assert not countable_from_rollups(MAY_10 + 3600, MAY_10 + 7200, pending=[])
+    # A pending day anywhere in it, its last one included (a late hit there changes the day before's crossings).
+    assert not countable_from_rollups(MAY_10 + 4 * 3600, MAY_10 + 28 * 3600, pending=[MAY_10_DAY + 1])
+    assert not countable_from_rollups(MAY_10 + 4 * 3600, MAY_10 + 28 * 3600, pending=[MAY_10_DAY])

@@ -309,7 +309,7 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     before = MIGRATIONS.index(PENDING_DAYS_MIGRATION)
     store.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
     tables = ["pending_days", "settled_sessions", "settled_days", "daily_rollups", "hourly_rollups", "event_rollups"]
-    tables.append("unsummable_sites")
+    tables += ["unsummable_sites", "visitor_hours", "visitor_crossings"]
     for table in tables:
         store.fetch(f"DROP TABLE {table}", Params("qmark"))
     store.close()
@@ -322,6 +322,8 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     assert rolled_days == len({hit.timestamp.date() for hit in hits})
     event_days = upgraded.fetch("SELECT count(DISTINCT day) FROM event_rollups", Params("qmark"))[0][0]
     assert event_days == len({hit.timestamp.date() for hit in hits if hit.kind is HitKind.EVENT})
+    hours = upgraded.fetch("SELECT count(DISTINCT CAST(hour AS DATE)) FROM visitor_hours", Params("qmark"))[0][0]
+    assert hours == len({hit.timestamp.date() for hit in hits if hit.kind is HitKind.PAGEVIEW})
     upgraded.close()
 
 

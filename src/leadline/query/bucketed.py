@@ -1,11 +1,27 @@
-"""Unique visitors by month or year from the rollups: each bucket counted as a window of its own.
+"""Unique visitors by day, month or year from the rollups: each bucket counted as a window of its own.
 
 Unique visitors do not add up across hours or days, so a report of them by date cannot sum the hourly rollups
 as the other metrics do (query/rolled.py), and read every hit of its window instead: 0.8-1.2 s for the last 12
-months of a 10 M-hit site, the dashboard's default chart for that range. But a month (or a year) in any time
-zone is a window of its own, from one local midnight to another, and a window's unique visitors are summed
-exactly from the rollups of its whole UTC days plus the part days at its edges (`rolled_hit_part`). So the
-report is one statement holding one such window per bucket: each reads the hits of its edges only.
+months of a 10 M-hit site, the dashboard's default chart for that range. But a day, month or year in any time
+zone is a window of its own, from one local midnight to another, and such a window's unique visitors are
+counted from rollups alone when its ends fall on whole UTC hours and every UTC day it touches is settled.
+
+A visitor id lives at most two consecutive UTC days (store/events/duckdb_rollups.py). Split the window at UTC
+midnights into parts: a suffix of its first day (from its start), whole days, and a prefix of its last day (up to
+its end). An id is in at most two consecutive parts, so the window's ids number the parts' ids less the ids of
+each two consecutive parts. The store keeps, per UTC hour, how many of the day's ids were first seen that day
+in that hour, and how many last seen (`visitor_hours`): a suffix's ids are those last seen at or after its start,
+a prefix's those first seen before its end, a whole day's either. And per pair of hours, how many ids were last
+seen on a day in the one and first seen the next day in the other (`visitor_crossings`): the ids shared by two
+consecutive parts are exactly those crossing from an hour of the window into an hour of the window. So a
+bucket [start, end) counts
+
+    sum of lasts in [start, last midnight) + sum of firsts in [last midnight, end)
+    - sum of crossings last seen at or after start and first seen the next day before end
+
+where `last midnight` begins the UTC day of the bucket's last instant. One statement counts every such bucket.
+A bucket that is not (its ends not on whole hours, or a day in it pending) is a window of its own in the
+statement: its whole settled UTC days from the daily rollups, its edges from the hits (`rolled_hit_part`).
 
 A bucket is a contiguous range of instants only where the wall clock does not go back across its boundary: a
 report whose zone turns its clocks back across a bucket's boundary is read from the hits, as before.
@@ -16,32 +32,38 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
 from leadline.query.model import Entity, ReportQuery
 from leadline.query.parts import hit_part
 from leadline.query.plan import DAY, QueryPlan
-from leadline.query.rolled import Middle, pending_days, rolled_hit_part, settled_middle
+from leadline.query.rolled import HOUR, Middle, pending_days, rolled_hit_part, settled_middle
 from leadline.store.events import EventStore
 
 UNIQUES = "uniques"
-BUCKETED_GROUPINGS = ("month", "year")
+BUCKETED_GROUPINGS = ("day", "month", "year")
+# More buckets than this reading all their hits (neither counted from the rollups nor with a rolled-up middle):
+# the report reads its window's hits once, grouped, which costs less than as many windows of them.
+MAX_HIT_BUCKETS = 8
 
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
     """One date bucket of a report: its key (the local start, as the engine's truncation names it), the
-    instants of the report's window it holds [start, end), and the whole UTC days it sums from rollups."""
+    instants of the report's window it holds [start, end), and how its unique visitors are counted: from the
+    visitor-hour rollups alone (`from_rollups`), else its whole settled UTC days (`middle`) from the daily
+    rollups and the rest from the hits, else all from the hits."""
 
     key: datetime
     start: int
     end: int
     middle: Middle | None
+    from_rollups: bool = False
 
 
 def bucketable(query: ReportQuery) -> bool:
-    """Unique visitors (with other metrics or not) of pageviews by month or year, without filters or fields."""
+    """Unique visitors (with other metrics or not) of pageviews by day, month or year, without filters or fields."""
     return (
         query.entity is Entity.PAGEVIEW
         and query.date_grouping in BUCKETED_GROUPINGS
@@ -80,6 +102,8 @@ def _first_instant_at(plan: QueryPlan, local: int) -> int | None:
 
 
 def _next_bucket(key: datetime, grouping: str) -> datetime:
+    if grouping == "day":
+        return key + timedelta(days=1)
     if grouping == "year":
         return key.replace(year=key.year + 1)
     return key.replace(year=key.year + key.month // 12, month=key.month % 12 + 1)
@@ -93,7 +117,9 @@ def bucket_windows(plan: QueryPlan) -> list[tuple[datetime, int, int]] | None:
         return None
     first_offset = next(offset for since, offset in reversed(plan.offsets) if since <= plan.start)
     first_local = datetime.fromtimestamp(plan.start + first_offset, UTC).replace(tzinfo=None)
-    key = first_local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    key = first_local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if grouping != "day":
+        key = key.replace(day=1)
     if grouping == "year":
         key = key.replace(month=1)
     if _first_instant_at(plan, _local_seconds(key)) is None:
@@ -113,8 +139,9 @@ def bucket_windows(plan: QueryPlan) -> list[tuple[datetime, int, int]] | None:
 
 
 def planned_buckets(plan: QueryPlan, event_store: EventStore) -> list[Bucket] | None:
-    """The buckets of a report whose unique visitors the rollups can count bucket by bucket, each with the
-    middle its rollups hold now; None when the report reads the hits alone (see rolled_middle for why)."""
+    """The buckets of a report whose unique visitors the rollups can count bucket by bucket, each with how it
+    is counted now; None when the report reads the hits alone (see rolled_middle for why), or when more than
+    MAX_HIT_BUCKETS buckets would read all their hits."""
     if not DIALECTS[event_store.dialect].rollups or not bucketable(plan.query):
         return None
     windows = bucket_windows(plan)
@@ -123,10 +150,29 @@ def planned_buckets(plan: QueryPlan, event_store: EventStore) -> list[Bucket] | 
     pending = pending_days(event_store, plan.query.site_id, plan.start // DAY, plan.end // DAY + 1)
     if pending is None:
         return None
-    return [
-        Bucket(key, start, end, settled_middle(math.ceil(start / DAY), end // DAY, pending))
+    buckets = [
+        Bucket(
+            key,
+            start,
+            end,
+            settled_middle(math.ceil(start / DAY), end // DAY, pending),
+            countable_from_rollups(start, end, pending),
+        )
         for key, start, end in windows
     ]
+    if sum(1 for bucket in buckets if not bucket.from_rollups and bucket.middle is None) > MAX_HIT_BUCKETS:
+        return None
+    return buckets
+
+
+def countable_from_rollups(start: int, end: int, pending: list[int]) -> bool:
+    """Whether the window [start, end)'s unique visitors are counted from the visitor-hour rollups alone: its
+    ends on whole UTC hours, every UTC day it touches settled, and more than one day touched unless it is one
+    whole day (the ids seen within one part of a day are not a sum of its hours' firsts or lasts)."""
+    first_day, last_day = start // DAY, (end - 1) // DAY
+    if start % HOUR or end % HOUR or any(first_day <= day <= last_day for day in pending):
+        return False
+    return first_day < last_day or (start % DAY == 0 and end % DAY == 0)
 
 
 def bucketed_hit_part(
@@ -145,6 +191,8 @@ def bucketed_hit_part(
             other_side = rolled_hit_part(other_plan, dialect, params, (), middle)
     counted = []
     for bucket in buckets:
+        if bucket.from_rollups:
+            continue
         key = f"CAST({params.add(bucket.key, 'DateTime64(6)')} AS TIMESTAMP)"
         window = _window(plan, bucket)
         if bucket.middle is None:
@@ -152,6 +200,9 @@ def bucketed_hit_part(
         else:
             part = rolled_hit_part(window, dialect, params, (), bucket.middle)
         counted.append(f"SELECT {key} AS date_key, uniques FROM ({part}) AS bucket")
+    summed = [bucket for bucket in buckets if bucket.from_rollups]
+    if summed:
+        counted.append(_counted_from_rollups(plan, params, summed))
     uniques = f"SELECT date_key, uniques FROM ({' UNION ALL '.join(counted)}) AS buckets WHERE uniques > 0"
     if not others:
         return uniques
@@ -165,3 +216,37 @@ def _window(plan: QueryPlan, bucket: Bucket) -> QueryPlan:
     """The plan of one bucket's unique visitors: an ungrouped report of its window."""
     query = dataclasses.replace(plan.query, metrics=(UNIQUES,), date_grouping=None, sort=(), limit=None)
     return dataclasses.replace(plan, query=query, start=bucket.start, end=bucket.end, row_limit=None)
+
+
+def _counted_from_rollups(plan: QueryPlan, params: Params, buckets: list[Bucket]) -> str:
+    """date_key and uniques of each of `buckets` (countable from rollups), by the module docstring's sum."""
+    site = plan.query.site_id
+
+    def buckets_table() -> str:  # a new placeholder each time: they are positional, in the statement's order
+        keys = params.add([bucket.key for bucket in buckets], "Array(DateTime64(6))")
+        starts = params.add([_instant(bucket.start) for bucket in buckets], "Array(DateTime64(6))")
+        ends = params.add([_instant(bucket.end) for bucket in buckets], "Array(DateTime64(6))")
+        return (
+            f"(SELECT unnest(CAST({keys} AS TIMESTAMP[])) AS date_key, unnest(CAST({starts} AS TIMESTAMP[])) AS starts,"
+            f" unnest(CAST({ends} AS TIMESTAMP[])) AS ends) AS windows"
+        )
+
+    seen = (
+        "SELECT date_key, sum(CASE WHEN hour < date_trunc('day', ends - INTERVAL 1 MICROSECOND) THEN lasts"
+        f" ELSE firsts END) AS visitors FROM {buckets_table()} INNER JOIN visitor_hours"
+        f" ON site_id = {params.add(site, 'String')} AND hour >= starts AND hour < ends GROUP BY date_key"
+    )
+    shared = (
+        f"SELECT date_key, -sum(visitors) AS visitors FROM {buckets_table()} INNER JOIN visitor_crossings"
+        f" ON site_id = {params.add(site, 'String')} AND last_hour >= starts AND next_first_hour < ends"
+        " GROUP BY date_key"
+    )
+    return (
+        f"SELECT date_key, CAST(sum(visitors) AS BIGINT) AS uniques FROM (({seen}) UNION ALL ({shared})) AS parts"
+        " GROUP BY date_key"
+    )
+
+
+def _instant(seconds: int) -> datetime:
+    """Unix seconds as the store keeps instants (naive UTC)."""
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)

@@ -40,6 +40,7 @@ from leadline.store.events.duckdb_rollups import (
     ROLLUPS_MIGRATION,
     SESSION_DAY,
     SITE_ROLLUP_TABLES,
+    VISITOR_HOURS_MIGRATION,
 )
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
@@ -111,6 +112,8 @@ MIGRATIONS: tuple[str, ...] = (
     EVENT_ROLLUPS_MIGRATION,
     # And their sessions' exit pages (duckdb_rollups); every stored day waits for compaction again.
     EXIT_ROLLUPS_MIGRATION,
+    # And their visitors' first and last hours (duckdb_rollups); every stored day waits for compaction again.
+    VISITOR_HOURS_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.

@@ -29,6 +29,12 @@ sum `hourly_rollups`: the site's pageviews by UTC hour, and visits by the UTC ho
 
 Events are rolled up alike in `event_rollups`, per (site, UTC day, event): completions, distinct visitors
 completing it (and those also completing it the next day), and the summed value.
+
+Unique visitors of a window that begins or ends inside a UTC day (a local day, month or year elsewhere than in
+UTC) are counted from `visitor_hours` and `visitor_crossings` (query/bucketed.py): per UTC hour, how many of the
+day's visitors (by pageviews) were first seen that day in it and how many last seen; and per pair of hours, how
+many visitors were last seen on a day in the one and first seen the next day in the other. A day's crossings
+depend on the next day's hits, as its visitors also seen the next day do.
 """
 
 from __future__ import annotations
@@ -104,6 +110,25 @@ EVENT_ROLLUPS_MIGRATION = f"""
         visitors UBIGINT NOT NULL,
         visitors_next_day UBIGINT NOT NULL,
         value HUGEINT NOT NULL
+    );
+    {MARK_EVERY_STORED_DAY}
+"""
+
+# Per UTC hour, the visitors first and last seen in it on its day; per pair of hours on consecutive days, the
+# visitors last seen in the one and first seen in the other (see the module docstring). Every stored day waits
+# for compaction again, which builds them.
+VISITOR_HOURS_MIGRATION = f"""
+    CREATE TABLE visitor_hours (
+        site_id VARCHAR NOT NULL,
+        hour TIMESTAMP NOT NULL,
+        firsts UBIGINT NOT NULL,
+        lasts UBIGINT NOT NULL
+    );
+    CREATE TABLE visitor_crossings (
+        site_id VARCHAR NOT NULL,
+        last_hour TIMESTAMP NOT NULL,
+        next_first_hour TIMESTAMP NOT NULL,
+        visitors UBIGINT NOT NULL
     );
     {MARK_EVERY_STORED_DAY}
 """
@@ -185,6 +210,8 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
     run("DELETE FROM daily_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
     run("DELETE FROM hourly_rollups WHERE site_id = ? AND hour >= ? AND hour < ?", [site_id, start, end])
     run("DELETE FROM event_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
+    run("DELETE FROM visitor_hours WHERE site_id = ? AND hour >= ? AND hour < ?", [site_id, start, end])
+    run("DELETE FROM visitor_crossings WHERE site_id = ? AND last_hour >= ? AND last_hour < ?", [site_id, start, end])
     if run("SELECT 1 FROM unsummable_sites WHERE site_id = ?", [site_id]):
         return False
     if _breaks_two_day_rule(run, site_id, start, end):
@@ -283,7 +310,43 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
         [site_id, start, end, *settled_entries_parameters(site_id, start, end), site_id],
     )
     _rebuild_event_rollups(run, site_id, first, last)
+    _rebuild_visitor_hours(run, site_id, start, end)
     return True
+
+
+def _rebuild_visitor_hours(run: Run, site_id: str, start: datetime, end: datetime) -> None:
+    """The `visitor_hours` of the days [start, end), and their `visitor_crossings` (from the next day's hits too)."""
+    # Each visitor's first and last pageview hour on each UTC day, of the days and the one after them.
+    spans = """spans AS (
+            SELECT CAST(timestamp AS DATE) AS day, visitor_id, date_trunc('hour', min(timestamp)) AS first_hour,
+                   date_trunc('hour', max(timestamp)) AS last_hour
+            FROM hits WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ?
+            GROUP BY day, visitor_id
+        )"""
+    run(
+        f"""
+        INSERT INTO visitor_hours
+        WITH {spans}
+        SELECT ?, hour, sum(firsts), sum(lasts) FROM (
+            SELECT first_hour AS hour, 1 AS firsts, 0 AS lasts FROM spans
+            UNION ALL
+            SELECT last_hour, 0, 1 FROM spans
+        ) AS ends
+        GROUP BY hour
+        """,
+        [site_id, start, end, site_id],
+    )
+    run(
+        f"""
+        INSERT INTO visitor_crossings
+        WITH {spans}
+        SELECT ?, seen.last_hour, next.first_hour, count(*)
+        FROM spans AS seen INNER JOIN spans AS next ON next.visitor_id = seen.visitor_id AND next.day = seen.day + 1
+        WHERE seen.day < ?
+        GROUP BY seen.last_hour, next.first_hour
+        """,
+        [site_id, start, end + DAY, site_id, end.date()],
+    )
 
 
 def _rebuild_event_rollups(run: Run, site_id: str, first: date, last: date) -> None:
@@ -339,4 +402,11 @@ def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime)
 
 
 # The tables holding a site's rollups, which its deletion empties (with the mark of an unsummable site).
-SITE_ROLLUP_TABLES = ("daily_rollups", "hourly_rollups", "event_rollups", "unsummable_sites")
+SITE_ROLLUP_TABLES = (
+    "daily_rollups",
+    "hourly_rollups",
+    "event_rollups",
+    "visitor_hours",
+    "visitor_crossings",
+    "unsummable_sites",
+)
