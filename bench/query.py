@@ -152,6 +152,14 @@ REPORTS = [
         top("browser", "visits"),
     ),
     Report(
+        "unique visitors by day",  # the dashboard's chart up to three months
+        {"aggregates": "uniques", "date_grouping": "day"},
+        f"""
+        SELECT strftime(date_trunc('day', timezone('{TIMEZONE}', timestamp AT TIME ZONE 'UTC')), '%Y-%m-%d'),
+               count(DISTINCT visitor_id)
+        FROM hits WHERE {PAGEVIEWS_IN_RANGE} GROUP BY 1 ORDER BY 1""",
+    ),
+    Report(
         "unique visitors by month",  # the dashboard's chart beyond three months
         {"aggregates": "uniques", "date_grouping": "month"},
         f"""
