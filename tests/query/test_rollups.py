@@ -9,6 +9,7 @@ visitor ids break the two-day rule (whose reports then read the hits alone).
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -31,12 +32,12 @@ from leadline.query.model import (
 from leadline.query.oracle import expected_rows
 from leadline.query.parse import parse_report_query
 from leadline.query.plan import plan_query
-from leadline.query.rolled import rolled_middle, summable
+from leadline.query.rolled import rolled_filter, rolled_middle, summable
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import Params
 from leadline.store.events.duckdb_rollups import EXIT_ROLLUP_FIELD, ROLLUP_FIELDS, SITE_ROLLUP_TABLES
 from tests.query.agreement import assert_same_answer
-from tests.query.strategies import EVENTS, SPAN, TIMEZONES, traffic
+from tests.query.strategies import EVENTS, SPAN, TIMEZONES, VALUES, traffic
 from tests.store.test_duckdb_compaction import (
     EVERY_DAY_CLOSED,
     NOW,
@@ -64,8 +65,8 @@ def stores(tmp_path: Path) -> Iterator[Stores]:
 
 @st.composite
 def summable_params(draw: st.DrawFn, site_id: str, window_start: int, span: int) -> dict[str, str]:
-    """A pageview report without filters, grouped by a rolled-up field, by date, or not at all; or an event
-    report without filters, of one event or by event."""
+    """A pageview report without filters, grouped by a rolled-up field, by date, or not at all (then perhaps
+    with one "is" filter on a rolled-up field); or an event report without filters, of one event or by event."""
     entity = draw(st.sampled_from([Entity.PAGEVIEW, Entity.PAGEVIEW, Entity.EVENT]))
     metrics = draw(st.lists(st.sampled_from(METRICS[entity]), min_size=1, unique=True))
     params = {"entity": entity.value, "aggregates": ",".join(metrics)}
@@ -88,6 +89,9 @@ def summable_params(draw: st.DrawFn, site_id: str, window_start: int, span: int)
             params["limit"] = str(draw(st.integers(1, 4)))
     elif grouping == "date":
         params["date_grouping"] = draw(st.sampled_from([name for name in DATE_GROUPINGS if name != "hour"]))
+    elif entity is Entity.PAGEVIEW and draw(st.booleans()):
+        field = draw(st.sampled_from(ROLLED_FIELDS))
+        params["filters"] = one_filter(field, draw(st.sampled_from(VALUES[field])))
     start = window_start + draw(st.integers(-2 * 3600, span // 3))
     params["date_from"] = str(start)
     params["date_to"] = str(start + draw(st.integers(86400, span)))
@@ -165,6 +169,10 @@ def test_summed_windows_equal_the_oracle_after_compaction_and_late_hits(
         assert_report_equals_oracle(stores, params, hits + late)
 
 
+def one_filter(field: str, value: str, operator: str = "is") -> str:
+    return json.dumps([{"field": field, "operator": operator, "value": value}])
+
+
 TIMEZONE_REPORTS: list[dict[str, str]] = [
     {"aggregates": "visits,uniques,pageviews,avg_duration,bounce_rate"},
     {"aggregates": "pageviews,visits,avg_duration,bounce_rate", "date_grouping": "day"},
@@ -173,6 +181,9 @@ TIMEZONE_REPORTS: list[dict[str, str]] = [
     {"aggregates": "visits,uniques", "field_grouping": "referrer", "limit": "3"},
     {"aggregates": "uniques,bounce_rate", "field_grouping": "browser", "sort_by": "uniques:asc"},
     {"aggregates": "visits,avg_duration,bounce_rate", "field_grouping": "exit_pathname", "limit": "4"},
+    {"aggregates": "pageviews,uniques,visits,avg_duration,bounce_rate", "filters": one_filter("pathname", "/pricing")},
+    {"aggregates": "uniques,bounce_rate", "filters": one_filter("referrer", "news.ycombinator.com/item")},
+    {"aggregates": "visits,pageviews", "filters": one_filter("country_code", "NO SUCH COUNTRY")},
     {"entity": "event", "aggregates": "conversions,unique_conversions,value", "entity_name": "Purchase"},
     {"entity": "event", "aggregates": "unique_conversions,conversions", "field_grouping": "event"},
 ]
@@ -356,3 +367,20 @@ def test_a_batch_of_panels_sums_the_rollups_and_each_answer_stays_the_oracles(
     answers = run_reports(queries, stores.events, stores.metadata, NOW)
     for query, answer in zip(queries, answers, strict=True):
         assert_same_answer(answer, expected_rows(query, hits, NOW))
+
+
+def test_only_pageview_totals_with_one_is_filter_on_a_rolled_up_field_are_summed_filtered() -> None:
+    def rolled(**params: str) -> bool:
+        query = parse_report_query({"entity": "pageview", "entity_id": "SITE", **params}, site_timezone="UTC")
+        return rolled_filter(query) is not None
+
+    pricing = one_filter("pathname", "/pricing")
+    assert rolled(aggregates="visits,uniques", filters=pricing)
+    assert rolled(aggregates="pageviews", filters=one_filter("referrer", "t.co/"))
+    # Another operator, the exit page (not an attribute of a hit), two filters, or a grouping: read from the hits.
+    assert not rolled(aggregates="visits", filters=one_filter("pathname", "/pricing", operator="is not"))
+    assert not rolled(aggregates="visits", filters=one_filter("exit_pathname", "/pricing"))
+    two = json.dumps([*json.loads(pricing), {"field": "browser", "operator": "is", "value": "Chrome"}])
+    assert not rolled(aggregates="visits", filters=two)
+    assert not rolled(aggregates="visits", filters=pricing, field_grouping="browser")
+    assert not rolled(aggregates="visits", filters=pricing, date_grouping="month")

@@ -10,7 +10,7 @@ from leadline.query.dialects import Dialect, Params, Setup
 from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, SortKey
 from leadline.query.parts import hit_part, session_part, unsettled_from_setup
 from leadline.query.plan import QueryPlan
-from leadline.query.rolled import Middle, rolled_hit_part, rolled_session_part
+from leadline.query.rolled import Middle, rolled_filtered_part, rolled_hit_part, rolled_session_part
 
 # A row number past any answer's length: the cut of a batch member without a limit.
 UNLIMITED_ROWS = 2**62
@@ -68,11 +68,17 @@ def _parts(
             parts.append(bucketed_hit_part(plan, dialect, params, middle, buckets))
         elif middle is None:
             parts.append(hit_part(plan, dialect, params, fields))
+        elif query.filters:  # totals with one rolled-up filter (rolled.rolled_filter)
+            parts.append(rolled_filtered_part(rolled_hit_part, plan, dialect, params, middle, query.hit_metrics))
         else:
             parts.append(rolled_hit_part(plan, dialect, params, fields, middle))
     if query.session_metrics:
         if middle is None:
             parts.append(session_part(plan, dialect, params, fields))
+        elif query.filters:
+            parts.append(
+                rolled_filtered_part(rolled_session_part, plan, dialect, params, middle, query.session_metrics)
+            )
         else:
             parts.append(rolled_session_part(plan, dialect, params, fields, middle))
     return parts

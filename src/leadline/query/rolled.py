@@ -30,9 +30,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
-from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, Entity, ReportQuery
+from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, Entity, Filter, ReportQuery
 from leadline.query.parts import (
     HITS,
     batch_member,
@@ -63,9 +64,10 @@ def summable(query: ReportQuery, plan: QueryPlan) -> bool:
     """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field (the
     exit page for the session metrics only) or not at all, or by day, month or year (in a time zone whose
     offsets change only at whole hours) for the metrics that add up by hour (all but unique visitors, which
-    query/bucketed.py counts by month or year); event metrics without filters, of one event or by event."""
+    query/bucketed.py counts by day, month or year); pageview totals with one "is" filter on a rolled-up field
+    (`rolled_filter`); event metrics without filters, of one event or by event."""
     if query.filters:
-        return False
+        return rolled_filter(query) is not None
     if query.entity is Entity.EVENT:
         return query.date_grouping is None and query.field_grouping in (None, EVENT_GROUPING)
     if query.field_grouping is not None and query.field_grouping not in FIELD_NUMBERS:
@@ -77,6 +79,22 @@ def summable(query: ReportQuery, plan: QueryPlan) -> bool:
     if query.date_grouping == "hour" or query.field_grouping is not None or "uniques" in query.metrics:
         return False
     return all(since % HOUR == 0 and offset % HOUR == 0 for since, offset in plan.offsets)
+
+
+def rolled_filter(query: ReportQuery) -> Filter | None:
+    """The filter of pageview totals filtered by one value of a rolled-up field (not the exit page), or None.
+
+    Such totals are the row of that value in the same report grouped by the field: its pageviews and unique
+    visitors are those of the hits with the value, its visits those of the sessions entered with it, as the
+    filter counts them (query/parts.py). So the rollups answer them (`rolled_filtered_part`)."""
+    if query.entity is not Entity.PAGEVIEW or query.field_grouping is not None or query.date_grouping is not None:
+        return None
+    if len(query.filters) != 1:
+        return None
+    (item,) = query.filters
+    if item.operator != "is" or item.field not in FIELD_NUMBERS or item.field in EXIT_DIMENSIONS:
+        return None
+    return item
 
 
 def rolled_middle(plans: list[QueryPlan], event_store: EventStore) -> Middle | None:
@@ -238,6 +256,28 @@ def rolled_session_part(
         "bounce_rate": "sum(bounce_rate) / greatest(sum(visits), 1) AS bounce_rate",
     }
     return _summed(aliases, [rolled, *edges], [means[metric] for metric in query.session_metrics])
+
+
+class RolledPart(Protocol):
+    def __call__(
+        self, plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...], middle: Middle
+    ) -> str: ...
+
+
+def rolled_filtered_part(
+    part: RolledPart, plan: QueryPlan, dialect: Dialect, params: Params, middle: Middle, metrics: tuple[str, ...]
+) -> str:
+    """`metrics` of filtered totals (see rolled_filter) from `part` (rolled_hit_part or rolled_session_part):
+    the row of the filter's value in the report grouped by its field, or NULLs (counted as 0) without one."""
+    item = rolled_filter(plan.query)
+    if item is None:
+        raise ValueError("not totals with one rolled-up filter")
+    grouped = dataclasses.replace(plan, query=dataclasses.replace(plan.query, field_grouping=item.field))
+    rows = part(grouped, dialect, params, (item.field,), middle)
+    # After the rows' SQL: placeholders are positional, in the order they appear in the statement's text.
+    value = params.add(item.value, "String")
+    selected = ", ".join(f"max({metric}) AS {metric}" for metric in metrics)
+    return f"SELECT {selected} FROM ({rows}) AS by_value WHERE field_key = {value}"
 
 
 def _rolled_event_part(plan: QueryPlan, params: Params, middle: Middle) -> str:
