@@ -2,8 +2,9 @@
 
 Loads 10 M hits for one site over a year (plus four smaller sites, one with 1 M hits) into the embedded
 DuckDB store with the synthetic traffic generator, then times, over many repetitions, the reports a
-dashboard shows for the last 30 days: totals; pageviews by day; top pages; top referrers; countries;
-browsers; an event's conversions. For each it prints p50/p95 of Leadline's query layer and of the same
+dashboard shows for the last 30 days: totals (and of one page, as a filter asks); pageviews by day; top pages;
+top referrers; countries; browsers; unique visitors by day and by month (the chart); exit pages; an event's
+conversions. For each it prints p50/p95 of Leadline's query layer and of the same
 answer written by hand directly in DuckDB SQL (the answers are checked equal), their ratio, bytes per
 hit on disk, and how the p50s grow from the 1 M-hit site to the 10 M-hit one.
 Then it compacts every closed day (the store's background job, run to the end) and measures again: bytes
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import shutil
 import statistics
 import sys
@@ -106,6 +108,21 @@ REPORTS = [
                (SELECT count(*) FROM hits WHERE {PAGEVIEWS_IN_RANGE}),
                avg(duration) FILTER (WHERE pageviews > 0),
                avg(CASE WHEN pageviews = 1 THEN 1.0 ELSE 0.0 END) FILTER (WHERE pageviews > 0)
+        FROM s""",
+    ),
+    Report(
+        "totals of one page",  # the dashboard's cards once a page is clicked (a filter)
+        {
+            "aggregates": "visits,uniques,pageviews,avg_duration,bounce_rate",
+            "filters": json.dumps([{"field": "pathname", "operator": "is", "value": "/pricing"}]),
+        },
+        f"""
+        WITH s AS ({SESSIONS.format(column="pathname")})
+        SELECT count(*) FILTER (WHERE pageviews > 0 AND entry = '/pricing'),
+               (SELECT count(DISTINCT visitor_id) FROM hits WHERE {PAGEVIEWS_IN_RANGE} AND pathname = '/pricing'),
+               (SELECT count(*) FROM hits WHERE {PAGEVIEWS_IN_RANGE} AND pathname = '/pricing'),
+               avg(duration) FILTER (WHERE pageviews > 0 AND entry = '/pricing'),
+               avg(CASE WHEN pageviews = 1 THEN 1.0 ELSE 0.0 END) FILTER (WHERE pageviews > 0 AND entry = '/pricing')
         FROM s""",
     ),
     Report(
