@@ -259,6 +259,8 @@ def rolled_session_part(
 
 
 class RolledPart(Protocol):
+    """rolled_hit_part or rolled_session_part: one side of a report, its middle summed from the rollups."""
+
     def __call__(
         self, plan: QueryPlan, dialect: Dialect, params: Params, fields: tuple[str, ...], middle: Middle
     ) -> str: ...
