@@ -327,6 +327,32 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     upgraded.close()
 
 
+def test_the_rollup_state_a_report_reads_first_follows_every_write(tmp_path: Path) -> None:
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    # A second store of the same file in this process: DuckDB hands both the same database.
+    twin = DuckDBEventStore(tmp_path / "events.duckdb")
+    hits = month_of_traffic("A", days=8)
+    days = {(hit.timestamp - datetime(1970, 1, 1)).days for hit in hits}
+    store.insert_hits(hits)
+    assert store.rollup_state("A").pending >= days and not store.rollup_state("A").unsummable
+    store.compact_closed_days(EVERY_DAY_CLOSED)
+    assert store.rollup_state("A").pending == frozenset()
+    # A late hit, stored through the other store of the file: its day is pending at once for both.
+    late = dataclasses.replace(hits[0], visitor_id=10**9, timestamp=hits[0].timestamp + timedelta(minutes=1))
+    twin.insert_hits([late])
+    late_day = (late.timestamp - datetime(1970, 1, 1)).days
+    assert late_day in store.rollup_state("A").pending and late_day in twin.rollup_state("A").pending
+    store.compact_closed_days(EVERY_DAY_CLOSED)
+    assert store.rollup_state("A").pending == frozenset()
+    # An event wipe reopens the days of its completions.
+    wiped = [hit for hit in hits if hit.kind is HitKind.EVENT and hit.event_id == EVENTS["Purchase"]]
+    assert wiped
+    store.delete_event_data("A", EVENTS["Purchase"])
+    assert {(hit.timestamp - datetime(1970, 1, 1)).days for hit in wiped} <= twin.rollup_state("A").pending
+    twin.close()
+    store.close()
+
+
 def test_sessions_of_closed_days_are_settled_and_a_late_hit_reopens_its_sessions_day(stores: Stores) -> None:
     site_id = stores.new_site()
     hits = month_of_traffic(site_id)

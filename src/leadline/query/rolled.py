@@ -45,6 +45,7 @@ from leadline.query.parts import (
 )
 from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import EventStore, HitKind
+from leadline.store.events.base import rollup_state
 from leadline.store.events.duckdb_rollups import FIELD_NUMBERS
 
 # A middle shorter than this is not worth a second table: the report reads the hits alone.
@@ -116,17 +117,11 @@ def rolled_middle(plans: list[QueryPlan], event_store: EventStore) -> Middle | N
 
 def pending_days(event_store: EventStore, site_id: str, first_day: int, end_day: int) -> list[int] | None:
     """The site's pending days (numbered from 1970-01-01) in [first_day, end_day), or None when the site's
-    visitor ids break the two-day rule (its reports read the hits alone)."""
-    dialect = DIALECTS[event_store.dialect]
-    params = dialect.params()
-    sql = (
-        f"SELECT EXISTS (SELECT 1 FROM unsummable_sites WHERE site_id = {params.add(site_id, 'String')}),"
-        f" (SELECT list(DISTINCT day - DATE '1970-01-01') FROM pending_days"
-        f" WHERE site_id = {params.add(site_id, 'String')}"
-        f" AND day >= {_day(first_day * DAY, params)} AND day < {_day(end_day * DAY, params)})"
-    )
-    ((unsummable, pending),) = event_store.fetch(sql, params)
-    return None if unsummable else [int(day) for day in pending or []]
+    visitor ids break the two-day rule (its reports read the hits alone) or the store keeps no rollups."""
+    state = rollup_state(event_store, site_id)
+    if state is None or state.unsummable:
+        return None
+    return sorted(day for day in state.pending if first_day <= day < end_day)
 
 
 def settled_middle(first_day: int, end_day: int, pending: list[int]) -> Middle | None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pyarrow as pa
 
@@ -190,6 +190,21 @@ def compact_closed_days(store: EventStore, closed_before: date) -> object:
     `DuckDBEventStore.compact_closed_days`); other engines keep their own layout and skip it."""
     compact = getattr(store, "compact_closed_days", None)
     return None if compact is None else compact(closed_before)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupState:
+    """What a report summing a site's rollups must know first: whether the site is unsummable (its reports
+    read the hits alone), and its pending days (numbered from 1970-01-01), whose rollups are not valid."""
+
+    unsummable: bool
+    pending: frozenset[int]
+
+
+def rollup_state(store: EventStore, site_id: str) -> RollupState | None:
+    """The site's rollup state if the store keeps rollups (DuckDB: `DuckDBEventStore.rollup_state`), else None."""
+    state = getattr(store, "rollup_state", None)
+    return None if state is None else cast(RollupState, state(site_id))
 
 
 def memory_bytes(store: EventStore) -> int | None:

@@ -22,6 +22,7 @@ from leadline.store.events.base import (
     HitKind,
     HitRow,
     Params,
+    RollupState,
     Setup,
     hit_to_row,
 )
@@ -129,6 +130,27 @@ DELETE_RETRY_SECONDS = 0.1
 BATCH_MEMORY = timedelta(days=7)
 
 
+class WriteCounts:
+    """Committed writes to each database file this process has open, counted: a value read from the file after
+    the n-th write holds until the next. By path, as DuckDB hands every connection to one file in a process the
+    same database (two stores of one file count together); no other process can write to an open file."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def count(self, path: str) -> int:
+        with self._lock:
+            return self._counts.get(path, 0)
+
+    def add(self, path: str) -> None:
+        with self._lock:
+            self._counts[path] = self._counts.get(path, 0) + 1
+
+
+WRITES = WriteCounts()
+
+
 class DuckDBEventStore:
     dialect = "duckdb"
 
@@ -154,6 +176,9 @@ class DuckDBEventStore:
         self._figures_lock = threading.Lock()
         self._readers = ReadCursors(self._connection, READ_CURSORS)
         self._closed = False
+        self._path = str(path.resolve())
+        # Each site's rollup state, with the count of writes it was read after (see rollup_state).
+        self._rollup_states: dict[str, tuple[int, RollupState]] = {}
         self._migrate()
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
@@ -171,6 +196,7 @@ class DuckDBEventStore:
                     self._run(part)
                 self._run("INSERT INTO leadline_schema VALUES (?)", [number])
                 self._run("COMMIT")
+                WRITES.add(self._path)  # most mark every stored day pending
 
     def insert_hits(self, hits: Sequence[Hit]) -> None:
         if not hits:
@@ -183,6 +209,7 @@ class DuckDBEventStore:
             except BaseException:
                 self._run("ROLLBACK")
                 raise
+            WRITES.add(self._path)
 
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -204,6 +231,7 @@ class DuckDBEventStore:
             except BaseException:
                 self._run("ROLLBACK")
                 raise
+            WRITES.add(self._path)
         return True
 
     def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float, bool]]:
@@ -244,6 +272,25 @@ class DuckDBEventStore:
             raise ValueError("DuckDB takes positional parameters")
         statements = [(setup_sql, setup_params.positional) for setup_sql, setup_params in setup]
         return self._readers.fetch(sql, params.positional, timeout_seconds, statements)
+
+    def rollup_state(self, site_id: str) -> RollupState:
+        """The site's rollup state as of the last write (query/rolled.py asks it before each report that may sum
+        rollups): read again only after a write, as a dashboard asks it for a dozen reports at a time."""
+        writes = WRITES.count(self._path)
+        cached = self._rollup_states.get(site_id)
+        if cached is not None and cached[0] == writes:
+            return cached[1]
+        # Read after counting: a write meanwhile makes this state newer than `writes` says, so it is read again.
+        ((unsummable, pending),) = self._readers.fetch(
+            "SELECT EXISTS (SELECT 1 FROM unsummable_sites WHERE site_id = ?),"
+            " (SELECT list(DISTINCT day - DATE '1970-01-01') FROM pending_days WHERE site_id = ?)",
+            [site_id, site_id],
+            None,
+            [],
+        )
+        state = RollupState(bool(unsummable), frozenset(int(day) for day in pending or []))
+        self._rollup_states[site_id] = (writes, state)
+        return state
 
     def earliest_hit(self, site_id: str) -> int | None:
         # ORDER BY … LIMIT 1 rather than min(): DuckDB skips row groups whose zone map cannot beat the best so
@@ -319,6 +366,7 @@ class DuckDBEventStore:
                     except BaseException:
                         self._run("ROLLBACK")
                         raise
+                    WRITES.add(self._path)
                     return
                 except duckdb.TransactionException:
                     if time.monotonic() > deadline:
@@ -361,6 +409,8 @@ class DuckDBEventStore:
 
             def run(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
                 rows: list[tuple[Any, ...]] = compactor.execute(sql, list(params)).fetchall()
+                if sql == "COMMIT":  # a run of days settled (or a site found unsummable)
+                    WRITES.add(self._path)
                 return rows
 
             return compact_closed_days(lambda: not self._closed, run, closed_before)
