@@ -44,6 +44,8 @@ def panel_params(draw: st.DrawFn, site_id: str, window_start: int) -> list[dict[
     shared = {"entity": "pageview", "entity_id": site_id, "aggregates": ",".join(metrics)}
     shared["timezone"] = draw(st.sampled_from(TIMEZONES))
     shared |= {key: base[key] for key in ("date_from", "date_to", "filters") if key in base}
+    if draw(st.booleans()):  # the default order, asked for by name (as the dashboard's panels do)
+        shared["sort_by"] = f"{metrics[0]}:desc"
     fields = draw(st.lists(st.sampled_from(ENTRY_FIELDS), min_size=2, max_size=6, unique=True))
     reports = []
     for field in fields:
@@ -89,6 +91,15 @@ def test_reports_alike_but_for_their_field_run_as_one_statement_with_a_grouping_
     assert "GROUPING SETS ((field_0), (field_1), (field_2))" in compiled.sql
     assert compiled.sql.count("FROM hits") == 1
     assert compiled.columns == ("batch_member", "field_key", "visits")
+
+
+def test_a_sort_that_is_the_default_order_anyway_does_not_keep_a_report_from_its_batch() -> None:
+    params = {"entity": "pageview", "entity_id": "SITE", "aggregates": "visits,bounce_rate"}
+    unsorted = batch_key(parse_report_query(params | {"field_grouping": "browser"}, "UTC"))
+    by_visits = batch_key(parse_report_query(params | {"field_grouping": "city", "sort_by": "visits:desc"}, "UTC"))
+    assert unsorted is not None and by_visits == unsorted
+    by_bounces = parse_report_query(params | {"field_grouping": "city", "sort_by": "bounce_rate:desc"}, "UTC")
+    assert batch_key(by_bounces) is None
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from leadline.query.compile import compile_batch
 from leadline.query.dialects import DIALECTS
 from leadline.query.limits import UNBOUNDED, ReportLimits
-from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, Entity, ReportQuery
+from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, Entity, ReportQuery, SortKey
 from leadline.query.plan import plan_query
 from leadline.query.report import check_row_count, fetch_rows, first_countable_second, run_report
 from leadline.query.rolled import rolled_middle
@@ -27,14 +27,23 @@ Answer = list[dict[str, str]]
 
 
 def batch_key(query: ReportQuery) -> ReportQuery | None:
-    """What `query` shares with the reports it can run with (itself without field grouping and limit), or None
-    when it runs alone: no field grouping (or by event or exit page), a date grouping, an explicit sort, or
-    metrics over both hits and sessions."""
+    """What `query` shares with the reports it can run with (itself without field grouping, limit and a sort
+    that is the default order anyway), or None when it runs alone: no field grouping (or by event or exit
+    page), a date grouping, another sort, or metrics over both hits and sessions."""
     if query.entity is not Entity.PAGEVIEW or query.field_grouping in (None, EVENT_GROUPING, *EXIT_DIMENSIONS):
         return None
-    if query.date_grouping is not None or query.sort or (query.hit_metrics and query.session_metrics):
+    if query.date_grouping is not None or (query.hit_metrics and query.session_metrics):
         return None
-    return dataclasses.replace(query, field_grouping=None, limit=None)
+    if query.sort and query.sort != default_sort(query):
+        return None
+    return dataclasses.replace(query, field_grouping=None, limit=None, sort=())
+
+
+def default_sort(query: ReportQuery) -> tuple[SortKey, ...]:
+    """A field grouping's default order as a sort: its first metric, largest first (ties by key either way).
+
+    The dashboard's panels ask for it by name (`sort_by=visits:desc`), as an API client would."""
+    return (SortKey(query.metrics[0], descending=True),)
 
 
 def statements(queries: Sequence[ReportQuery], engine: str) -> list[list[int]]:
@@ -73,7 +82,9 @@ def _run_batch(
     queries: list[ReportQuery], event_store: EventStore, now: datetime, limits: ReportLimits
 ) -> list[Answer]:
     earliest = first_countable_second(event_store, queries[0], now)
-    plans = [plan_query(query, now, earliest=earliest, limits=limits) for query in queries]
+    # Without their sort, which batch_key let through only where it is the default order a batch is cut in.
+    unsorted = [dataclasses.replace(query, sort=()) for query in queries]
+    plans = [plan_query(query, now, earliest=earliest, limits=limits) for query in unsorted]
     compiled = compile_batch(plans, DIALECTS[event_store.dialect], rolled_middle(plans, event_store))
     rows = fetch_rows(compiled, event_store, limits)
     by_member: list[list[Sequence[object]]] = [[] for _ in queries]
