@@ -97,6 +97,14 @@ def top(column: str, metric: str) -> str:
         FROM h FULL OUTER JOIN s USING (k) ORDER BY 2 DESC, 1 LIMIT 10"""
 
 
+def uniques_by(unit: str, key_format: str) -> str:
+    """Unique visitors by local `unit` (day or month), its key formatted as the report's date key."""
+    return f"""
+        SELECT strftime(date_trunc('{unit}', timezone('{TIMEZONE}', timestamp AT TIME ZONE 'UTC')), '{key_format}'),
+               count(DISTINCT visitor_id)
+        FROM hits WHERE {PAGEVIEWS_IN_RANGE} GROUP BY 1 ORDER BY 1"""
+
+
 REPORTS = [
     Report(
         "totals",
@@ -171,18 +179,12 @@ REPORTS = [
     Report(
         "unique visitors by day",  # the dashboard's chart up to three months
         {"aggregates": "uniques", "date_grouping": "day"},
-        f"""
-        SELECT strftime(date_trunc('day', timezone('{TIMEZONE}', timestamp AT TIME ZONE 'UTC')), '%Y-%m-%d'),
-               count(DISTINCT visitor_id)
-        FROM hits WHERE {PAGEVIEWS_IN_RANGE} GROUP BY 1 ORDER BY 1""",
+        uniques_by("day", "%Y-%m-%d"),
     ),
     Report(
         "unique visitors by month",  # the dashboard's chart beyond three months
         {"aggregates": "uniques", "date_grouping": "month"},
-        f"""
-        SELECT strftime(date_trunc('month', timezone('{TIMEZONE}', timestamp AT TIME ZONE 'UTC')), '%Y-%m'),
-               count(DISTINCT visitor_id)
-        FROM hits WHERE {PAGEVIEWS_IN_RANGE} GROUP BY 1 ORDER BY 1""",
+        uniques_by("month", "%Y-%m"),
     ),
     Report(
         "exit pages",

@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
 from leadline.query.model import Entity, ReportQuery
-from leadline.query.parts import hit_part
+from leadline.query.parts import hit_part, naive_utc
 from leadline.query.plan import DAY, QueryPlan
 from leadline.query.rolled import HOUR, Middle, pending_days, rolled_hit_part, settled_middle
 from leadline.store.events import EventStore
@@ -224,8 +224,8 @@ def _counted_from_rollups(plan: QueryPlan, params: Params, buckets: list[Bucket]
 
     def buckets_table() -> str:  # a new placeholder each time: they are positional, in the statement's order
         keys = params.add([bucket.key for bucket in buckets], "Array(DateTime64(6))")
-        starts = params.add([_instant(bucket.start) for bucket in buckets], "Array(DateTime64(6))")
-        ends = params.add([_instant(bucket.end) for bucket in buckets], "Array(DateTime64(6))")
+        starts = params.add([naive_utc(bucket.start) for bucket in buckets], "Array(DateTime64(6))")
+        ends = params.add([naive_utc(bucket.end) for bucket in buckets], "Array(DateTime64(6))")
         return (
             f"(SELECT unnest(CAST({keys} AS TIMESTAMP[])) AS date_key, unnest(CAST({starts} AS TIMESTAMP[])) AS starts,"
             f" unnest(CAST({ends} AS TIMESTAMP[])) AS ends) AS windows"
@@ -245,8 +245,3 @@ def _counted_from_rollups(plan: QueryPlan, params: Params, buckets: list[Bucket]
         f"SELECT date_key, CAST(sum(visitors) AS BIGINT) AS uniques FROM (({seen}) UNION ALL ({shared})) AS parts"
         " GROUP BY date_key"
     )
-
-
-def _instant(seconds: int) -> datetime:
-    """Unix seconds as the store keeps instants (naive UTC)."""
-    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)

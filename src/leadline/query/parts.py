@@ -46,8 +46,13 @@ def needs_session_stats(query: ReportQuery) -> bool:
     return bool({"avg_duration", "bounce_rate"} & set(query.session_metrics)) or uses_exit(query)
 
 
+def naive_utc(unix_seconds: int) -> datetime:
+    """Unix seconds as the stores keep instants (naive UTC)."""
+    return datetime.fromtimestamp(unix_seconds, UTC).replace(tzinfo=None)
+
+
 def timestamp_param(params: Params, unix_seconds: int) -> str:
-    return params.add(datetime.fromtimestamp(unix_seconds, UTC).replace(tzinfo=None), "DateTime64(6)")
+    return params.add(naive_utc(unix_seconds), "DateTime64(6)")
 
 
 def _offset(plan: QueryPlan, dialect: Dialect, params: Params, moment: str, as_seconds: bool) -> str:

@@ -186,6 +186,11 @@ class DuckDBEventStore:
         rows: list[tuple[Any, ...]] = self._connection.execute(sql, list(params)).fetchall()
         return rows
 
+    def _commit(self) -> None:
+        """COMMIT the open transaction, and count the write (WRITES: cached reads of the file are then stale)."""
+        self._run("COMMIT")
+        WRITES.add(self._path)
+
     def _migrate(self) -> None:
         with self._lock:
             self._run("CREATE TABLE IF NOT EXISTS leadline_schema (version INTEGER NOT NULL)")
@@ -195,8 +200,7 @@ class DuckDBEventStore:
                 for part in filter(str.strip, statement.split(";")):
                     self._run(part)
                 self._run("INSERT INTO leadline_schema VALUES (?)", [number])
-                self._run("COMMIT")
-                WRITES.add(self._path)  # most mark every stored day pending
+                self._commit()  # most mark every stored day pending
 
     def insert_hits(self, hits: Sequence[Hit]) -> None:
         if not hits:
@@ -205,11 +209,10 @@ class DuckDBEventStore:
             self._run("BEGIN")
             try:
                 self._append([hit_to_row(hit) for hit in hits])
-                self._run("COMMIT")
+                self._commit()
             except BaseException:
                 self._run("ROLLBACK")
                 raise
-            WRITES.add(self._path)
 
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -227,11 +230,10 @@ class DuckDBEventStore:
                     f"DELETE FROM stored_batches WHERE stored_at < ? AND {lasting}",
                     [now - BATCH_MEMORY, *LASTING_BATCH_PREFIXES],
                 )
-                self._run("COMMIT")
+                self._commit()
             except BaseException:
                 self._run("ROLLBACK")
                 raise
-            WRITES.add(self._path)
         return True
 
     def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float, bool]]:
@@ -362,11 +364,10 @@ class DuckDBEventStore:
                     try:
                         for sql, params in statements:
                             self._run(sql, params)
-                        self._run("COMMIT")
+                        self._commit()
                     except BaseException:
                         self._run("ROLLBACK")
                         raise
-                    WRITES.add(self._path)
                     return
                 except duckdb.TransactionException:
                     if time.monotonic() > deadline:
