@@ -7,6 +7,14 @@ Starts `leadline serve` (one worker, embedded stores) in a scratch directory, dr
 wrk (a separate load process; `apt-get install wrk`) for a fixed time per round, and prints throughput,
 p50/p99 latency, server CPU per hit, and the collector/bare ratio, each figure beside its target: the
 collector at >= 60 % of bare's throughput, with p99 <= 20 ms (issue 14). Exits 1 when a target is missed.
+
+Throughput is measured at saturation: every connection sends its next request as soon as the last is answered.
+Latency there is queueing: by Little's law the mean is connections / throughput (64 / 3,000 per second =
+21 ms), whatever the collector does, so a p99 at saturation says how fast the machine is, not how steady the
+collector is. The p99 target is therefore checked in a paced round after the saturated ones: each endpoint
+at the same fixed rate, half the collector's measured capacity (`--paced-load 0.5`), where a request waits
+only for its own work and for whatever stalls the server (a flush holding the GIL, a garbage collection).
+The saturated p99 is printed beside it.
 Other processes on the machine swing the absolute figures: compare ratios from one run, and read the load
 average it prints.
 
@@ -77,7 +85,7 @@ request = function()
   index = (index %% #requests) + 1
   return requests[index]
 end
-done = function(summary, latency, requests)
+%(pacing)sdone = function(summary, latency, requests)
   io.write(string.format("RESULT %%d %%d %%f %%f %%d\\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(99), summary.errors.status))
 end
@@ -93,6 +101,7 @@ class Round:
     p99_ms: float
     cpu_seconds: float
     bad_statuses: int
+    paced_at: float | None = None  # the rate asked of a paced round, per second; None: saturated
 
     @property
     def per_second(self) -> float:
@@ -101,6 +110,17 @@ class Round:
     @property
     def cpu_us_per_request(self) -> float:
         return self.cpu_seconds / self.requests * 1e6
+
+
+def pacing(rate: float | None, connections: int) -> str:
+    """wrk's `delay` hook for a paced round: each connection waits its share of the interval before sending.
+
+    The wait does not count in the latency wrk measures. A connection also waits for its answer, so the rate
+    reached is a little below `rate`: the round prints the rate it reached.
+    """
+    if rate is None:
+        return ""
+    return f"delay = function() return {max(1, round(connections * 1000 / rate))} end\n"
 
 
 def lua_list(values: list[str]) -> str:
@@ -194,6 +214,13 @@ def main() -> None:
         "for flamegraph.pl or speedscope); py-spy is in the dev extra",
     )
     parser.add_argument(
+        "--paced-load",
+        type=float,
+        default=0.5,
+        help="the rate of the paced rounds, where the p99 target is checked, as a share of the collector's "
+        "throughput at saturation",
+    )
+    parser.add_argument(
         "--stores",
         choices=["embedded", "server"],
         default="embedded",
@@ -227,7 +254,7 @@ def main() -> None:
     for workers, rounds in rounds_by_workers.items():
         if stores is not None:
             print(f"\n{workers} worker{'s' if workers > 1 else ''} on PostgreSQL, 2-shard ClickHouse and Redis:")
-        best_by_workers[workers] = report(rounds, missed)
+        best_by_workers[workers] = report(rounds, missed, args.connections)
     if 1 in best_by_workers and len(best_by_workers) > 1:
         print()
         one = best_by_workers[1]
@@ -280,56 +307,78 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
                 body |= {"name": "Signup", "value": 1999}
             bodies.append(json.dumps(body))
         agents = [template.format(v=v) for template in USER_AGENTS for v in range(1, 11)]
-        scripts = {}
-        for name, path in (("bare", "/api/bare"), ("collector", "/api/event")):
-            scripts[name] = data_dir.parent / f"{name}.lua"
-            scripts[name].write_text(
-                LUA_TEMPLATE % {"bodies": lua_list(bodies), "agents": lua_list(agents), "path": path}
-            )
-        for name in scripts:  # warm up both paths (caches, salts, first segment)
-            run_wrk(server, scripts[name], 2, args.connections)
+        paths = {"bare": "/api/bare", "collector": "/api/event"}
 
+        def script(name: str, rate: float | None = None) -> Path:
+            path = data_dir.parent / f"{name}{'' if rate is None else '-paced'}.lua"
+            values = {"bodies": lua_list(bodies), "agents": lua_list(agents), "path": paths[name]}
+            path.write_text(LUA_TEMPLATE % (values | {"pacing": pacing(rate, args.connections)}))
+            return path
+
+        def run_round(name: str, rate: float | None = None, profiled: bool = False) -> Round:
+            spy = start_profiler(server, args.profile, args.seconds) if profiled and args.profile else None
+            cpu_before = cpu_seconds(server.process.pid)
+            requests, seconds, p50, p99, bad = run_wrk(server, script(name, rate), args.seconds, args.connections)
+            cpu = cpu_seconds(server.process.pid) - cpu_before
+            if spy is not None:
+                spy.wait()
+            return Round(name, requests, seconds, p50, p99, cpu, bad, rate)
+
+        for name in paths:  # warm up both paths (caches, salts, first segment)
+            run_wrk(server, script(name), 2, args.connections)
         rounds: list[Round] = []
         for number in range(args.rounds):
-            for name in ("bare", "collector"):
-                profiled = args.profile is not None and number == 0 and name == "collector"
-                spy = start_profiler(server, args.profile, args.seconds) if profiled else None
-                cpu_before = cpu_seconds(server.process.pid)
-                requests, seconds, p50, p99, bad = run_wrk(server, scripts[name], args.seconds, args.connections)
-                rounds.append(
-                    Round(name, requests, seconds, p50, p99, cpu_seconds(server.process.pid) - cpu_before, bad)
-                )
-                if spy is not None:
-                    spy.wait()
+            for name in paths:
+                rounds.append(run_round(name, profiled=number == 0 and name == "collector"))
+        capacity = max(result.per_second for result in rounds if result.name == "collector")
+        for name in paths:
+            rounds.append(run_round(name, rate=args.paced_load * capacity))
         time.sleep(1.5)  # let the flusher store the last segment
     finally:
         server.stop()
     return rounds
 
 
-def report(rounds: list[Round], missed: list[str]) -> dict[str, Round]:
-    """Print the rounds and the targets; add the targets missed to `missed`; the best round of each endpoint."""
-    print(f"{'endpoint':<10} {'hits/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/hit':>11} {'non-2xx':>8}")
+def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str, Round]:
+    """Print the rounds and the targets; add the targets missed to `missed`; the best saturated round of each
+    endpoint."""
+    print(f"{'endpoint':<10} {'load':>10} {'hits/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/hit':>11} {'non-2xx':>8}")
     best: dict[str, Round] = {}
+    paced: dict[str, Round] = {}
     for result in rounds:
+        load = "saturated" if result.paced_at is None else f"{result.paced_at:.0f}/s"
         print(
-            f"{result.name:<10} {result.per_second:>9.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} "
+            f"{result.name:<10} {load:>10} {result.per_second:>9.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} "
             f"{result.cpu_us_per_request:>11.0f} {result.bad_statuses:>8}"
         )
-        if result.name not in best or result.per_second > best[result.name].per_second:
+        if result.paced_at is not None:
+            paced[result.name] = result
+        elif result.name not in best or result.per_second > best[result.name].per_second:
             best[result.name] = result
-    ratio = best["collector"].per_second / best["bare"].per_second
-    p99 = best["collector"].p99_ms
+    collector = best["collector"]
+    ratio = collector.per_second / best["bare"].per_second
     print()
-    ratio_ok, p99_ok = ratio >= TARGET_RATIO, p99 <= TARGET_P99_MS
+    ratio_ok = ratio >= TARGET_RATIO
     print(f"collector / bare throughput (best rounds): {ratio:.2f}  (target >= {TARGET_RATIO:.2f}){verdict(ratio_ok)}")
-    print(f"collector p99 (its best round): {p99:.2f} ms  (target <= {TARGET_P99_MS:.0f} ms){verdict(p99_ok)}")
-    collector_cpu, bare_cpu = best["collector"].cpu_us_per_request, best["bare"].cpu_us_per_request
+    if "collector" in paced:
+        p99 = paced["collector"].p99_ms
+        rate = paced["collector"].per_second
+        p99_ok = p99 <= TARGET_P99_MS
+        print(
+            f"collector p99 at {rate:.0f} hits/s (paced, about half its capacity): {p99:.2f} ms  "
+            f"(target <= {TARGET_P99_MS:.0f} ms){verdict(p99_ok)}; bare at the same rate: {paced['bare'].p99_ms:.2f} ms"
+        )
+        if not p99_ok:
+            missed.append("p99")
+    queueing = connections / collector.per_second * 1000
+    print(
+        f"collector p99 at saturation (its best round): {collector.p99_ms:.2f} ms; {connections} connections "
+        f"queue there, for a mean of {queueing:.1f} ms at its throughput (Little's law)"
+    )
+    collector_cpu, bare_cpu = collector.cpu_us_per_request, best["bare"].cpu_us_per_request
     print(f"CPU per hit: collector {collector_cpu:.0f} us, bare {bare_cpu:.0f} us ({bare_cpu / collector_cpu:.2f})")
     if not ratio_ok:
         missed.append("throughput ratio")
-    if not p99_ok:
-        missed.append("p99")
     if any(result.bad_statuses for result in rounds):
         missed.append("every answer 2xx")
     return best
