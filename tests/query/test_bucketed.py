@@ -74,14 +74,17 @@ MAY_10 = 1778371200  # 2026-05-10 00:00 UTC
 MAY_10_DAY = MAY_10 // 86400
 
 
-def test_a_window_is_counted_from_the_visitor_hours_when_its_ends_are_on_hours_and_its_days_settled() -> None:
+def test_a_window_is_counted_from_the_visitor_quarter_hours_when_its_ends_are_on_them_and_its_days_settled() -> None:
     # A New York day: 04:00 UTC to 04:00 UTC the next day.
     assert countable_from_rollups(MAY_10 + 4 * 3600, MAY_10 + 28 * 3600, pending=[])
     # One whole UTC day, and a month's worth of them.
     assert countable_from_rollups(MAY_10, MAY_10 + 86400, pending=[])
     assert countable_from_rollups(MAY_10 - 9 * 86400, MAY_10 + 21 * 86400, pending=[MAY_10_DAY + 21])
-    # A Kolkata day begins at half past: its ends' hours hold visitors outside it.
-    assert not countable_from_rollups(MAY_10 - 5 * 3600 - 1800, MAY_10 + 19 * 3600 - 1800, pending=[])
+    # A Kolkata day begins at half past the hour, a Kathmandu day at a quarter past: both on quarter hours.
+    assert countable_from_rollups(MAY_10 - 5 * 3600 - 1800, MAY_10 + 19 * 3600 - 1800, pending=[])
+    assert countable_from_rollups(MAY_10 - 5 * 3600 - 2700, MAY_10 + 19 * 3600 - 2700, pending=[])
+    # A window from 10:07 (a report's own date_from): its first quarter hour holds visitors outside it.
+    assert not countable_from_rollups(MAY_10 + 10 * 3600 + 420, MAY_10 + 34 * 3600, pending=[])
     # Part of one UTC day: visitors seen before and after it but not within it are in its hours' firsts and lasts.
     assert not countable_from_rollups(MAY_10 + 3600, MAY_10 + 7200, pending=[])
     # A pending day anywhere in it, its last one included (a late hit there changes the day before's crossings).

@@ -31,6 +31,7 @@ from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import Params
 from leadline.store.events.duckdb import MIGRATIONS, DuckDBEventStore
 from leadline.store.events.duckdb_compaction import CHUNK_DAYS, PENDING_DAYS_MIGRATION
+from leadline.store.events.duckdb_rollups import QUARTER_HOURS_MIGRATION
 from leadline.store.metadata.records import Account
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.metadata.tables import events
@@ -308,8 +309,8 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     # As a file from before the migrations of compaction, settled sessions and rollups.
     before = MIGRATIONS.index(PENDING_DAYS_MIGRATION)
     store.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
-    tables = ["pending_days", "settled_sessions", "settled_days", "daily_rollups", "hourly_rollups", "event_rollups"]
-    tables += ["unsummable_sites", "visitor_hours", "visitor_crossings"]
+    tables = ["pending_days", "settled_sessions", "settled_days", "daily_rollups", "quarter_hour_rollups"]
+    tables += ["event_rollups", "unsummable_sites", "visitor_quarter_hours", "visitor_crossings"]
     for table in tables:
         store.fetch(f"DROP TABLE {table}", Params("qmark"))
     store.close()
@@ -322,9 +323,53 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
     assert rolled_days == len({hit.timestamp.date() for hit in hits})
     event_days = upgraded.fetch("SELECT count(DISTINCT day) FROM event_rollups", Params("qmark"))[0][0]
     assert event_days == len({hit.timestamp.date() for hit in hits if hit.kind is HitKind.EVENT})
-    hours = upgraded.fetch("SELECT count(DISTINCT CAST(hour AS DATE)) FROM visitor_hours", Params("qmark"))[0][0]
-    assert hours == len({hit.timestamp.date() for hit in hits if hit.kind is HitKind.PAGEVIEW})
+    visitor_days = "SELECT count(DISTINCT CAST(quarter_hour AS DATE)) FROM visitor_quarter_hours"
+    assert upgraded.fetch(visitor_days, Params("qmark"))[0][0] == len(
+        {hit.timestamp.date() for hit in hits if hit.kind is HitKind.PAGEVIEW}
+    )
     upgraded.close()
+
+
+# The rollups by the hour of a file from before QUARTER_HOURS_MIGRATION.
+HOURLY_ROLLUP_TABLES = """
+    CREATE TABLE hourly_rollups (site_id VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, pageviews UBIGINT NOT NULL,
+        visits UBIGINT NOT NULL, bounces UBIGINT NOT NULL, duration_us BIGINT NOT NULL);
+    CREATE TABLE visitor_hours (site_id VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, firsts UBIGINT NOT NULL,
+        lasts UBIGINT NOT NULL);
+    CREATE TABLE visitor_crossings (site_id VARCHAR NOT NULL, last_hour TIMESTAMP NOT NULL,
+        next_first_hour TIMESTAMP NOT NULL, visitors UBIGINT NOT NULL)
+"""
+
+
+def test_a_store_rolled_up_by_the_hour_is_rolled_up_again_by_the_quarter_hour(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id, days=8)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    # As a file of the version before: every day settled, and rolled up by the hour.
+    before = MIGRATIONS.index(QUARTER_HOURS_MIGRATION)
+    stores.events.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    for table in ("quarter_hour_rollups", "visitor_quarter_hours", "visitor_crossings"):
+        stores.events.fetch(f"DROP TABLE {table}", Params("qmark"))
+    for statement in HOURLY_ROLLUP_TABLES.split(";"):
+        stores.events.fetch(statement, Params("qmark"))
+    stores.events.close()
+    stores.reopen_events()
+
+    tables = {row[0] for row in stores.events.fetch("SELECT table_name FROM duckdb_tables()", Params("qmark"))}
+    assert {"quarter_hour_rollups", "visitor_quarter_hours", "visitor_crossings"} <= tables
+    assert not {"hourly_rollups", "visitor_hours"} & tables
+    # Until compaction rolls them up again, every day is read from its hits.
+    days = len({hit.timestamp.date() for hit in hits})
+    assert pending_days(stores.events) == days
+    in_kolkata = {"aggregates": "uniques,pageviews,visits", "date_grouping": "day", "timezone": "Asia/Kolkata"}
+    assert_report_equals_oracle(stores, fixed_report(site_id, in_kolkata), hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    assert pending_days(stores.events) == 0
+    for table in ("quarter_hour_rollups", "visitor_quarter_hours"):
+        rolled = f"SELECT count(DISTINCT CAST(quarter_hour AS DATE)) FROM {table}"
+        assert stores.events.fetch(rolled, Params("qmark"))[0][0] == days, table
+    assert_report_equals_oracle(stores, fixed_report(site_id, in_kolkata), hits)
 
 
 def test_the_rollup_state_a_report_reads_first_follows_every_write(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def test_upgrading_drops_the_sessions_table_nothing_wrote(tmp_path: Path) -> Non
     assert "sessions" in table_names(path)
     open_event_store(f"duckdb:///{path}").close()
     tables = {"hits", "stored_batches", "leadline_schema", "pending_days", "settled_sessions", "settled_days"}
-    rollups = {"daily_rollups", "hourly_rollups", "event_rollups", "visitor_hours", "visitor_crossings"}
+    rollups = {"daily_rollups", "quarter_hour_rollups", "event_rollups", "visitor_quarter_hours", "visitor_crossings"}
     assert table_names(path) == tables | rollups | {"unsummable_sites"}
 
 

@@ -17,7 +17,7 @@ class Dialect(Protocol):
     # Whether the store keeps settled sessions of closed days (settled_sessions, settled_days, pending_days):
     # then session metrics read those rows for settled days instead of grouping their hits.
     settled_sessions: bool
-    # Whether the store keeps daily rollups of settled days (daily_rollups, hourly_rollups, unsummable_sites):
+    # Whether the store keeps daily rollups of settled days (daily_rollups, quarter_hour_rollups, ...):
     # then long windows sum them for their settled middle (query/rolled.py).
     rollups: bool
 

@@ -42,7 +42,7 @@ def run_report(
     earliest = first_countable_second(event_store, query, moment)
     plan = plan_query(query, moment, event_id=event_id, earliest=earliest, limits=limits)
     buckets = planned_buckets(plan, event_store) if rollups else None
-    # Counted bucket by bucket, unique visitors leave the other metrics to sum by hour from the rollups.
+    # Counted bucket by bucket, unique visitors leave the other metrics to sum by quarter hour from the rollups.
     summed = plan if buckets is None else without_uniques(plan)
     middle = rolled_middle([summed], event_store) if rollups and summed is not None else None
     compiled = compile_report(plan, DIALECTS[event_store.dialect], middle, buckets)

@@ -46,11 +46,10 @@ from leadline.query.parts import (
 from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import EventStore, HitKind
 from leadline.store.events.base import rollup_state
-from leadline.store.events.duckdb_rollups import FIELD_NUMBERS
+from leadline.store.events.duckdb_rollups import FIELD_NUMBERS, QUARTER_HOUR
 
 # A middle shorter than this is not worth a second table: the report reads the hits alone.
 MIN_ROLLED_DAYS = 1
-HOUR = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +63,10 @@ class Middle:
 def summable(query: ReportQuery, plan: QueryPlan) -> bool:
     """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field (the
     exit page for the session metrics only) or not at all, or by day, month or year (in a time zone whose
-    offsets change only at whole hours) for the metrics that add up by hour (all but unique visitors, which
-    query/bucketed.py counts by day, month or year); pageview totals with one "is" filter on a rolled-up field
-    (`rolled_filter`); event metrics without filters, of one event or by event."""
+    offsets are whole quarter hours, and change at them: every zone today) for the metrics that add up by the
+    quarter hour (all but unique visitors, which query/bucketed.py counts by day, month or year); pageview
+    totals with one "is" filter on a rolled-up field (`rolled_filter`); event metrics without filters, of one
+    event or by event."""
     if query.filters:
         return rolled_filter(query) is not None
     if query.entity is Entity.EVENT:
@@ -79,7 +79,7 @@ def summable(query: ReportQuery, plan: QueryPlan) -> bool:
         return True
     if query.date_grouping == "hour" or query.field_grouping is not None or "uniques" in query.metrics:
         return False
-    return all(since % HOUR == 0 and offset % HOUR == 0 for since, offset in plan.offsets)
+    return all(since % QUARTER_HOUR == 0 and offset % QUARTER_HOUR == 0 for since, offset in plan.offsets)
 
 
 def rolled_filter(query: ReportQuery) -> Filter | None:
@@ -133,6 +133,12 @@ def settled_middle(first_day: int, end_day: int, pending: list[int]) -> Middle |
     return Middle(first_day * DAY, last_day * DAY) if last_day - first_day >= MIN_ROLLED_DAYS else None
 
 
+def _quarter_hours_of(middle: Middle, params: Params) -> str:
+    """The condition on `quarter_hour_rollups` rows that keeps those of the middle's days."""
+    start, end = timestamp_param(params, middle.start), timestamp_param(params, middle.end)
+    return f"quarter_hour >= {start} AND quarter_hour < {end}"
+
+
 def _day(seconds: int, params: Params) -> str:
     return params.add(datetime.fromtimestamp(seconds, UTC).date(), "Date")
 
@@ -182,15 +188,15 @@ def rolled_hit_part(plan: QueryPlan, dialect: Dialect, params: Params, fields: t
     if query.entity is Entity.EVENT:
         return _rolled_event_part(plan, params, middle)
     aliases = _key_aliases(fields, query.date_grouping is not None)
-    if query.date_grouping is not None:  # pageviews only (summable): hours of the middle, then the edges
-        hours = (
-            f"SELECT {date_bucket(plan, dialect, params, 'hour', as_seconds=False)} AS date_key,"
-            f" sum(pageviews) AS pageviews FROM hourly_rollups WHERE site_id = {params.add(query.site_id, 'String')}"
-            f" AND hour >= {timestamp_param(params, middle.start)} AND hour < {timestamp_param(params, middle.end)}"
+    if query.date_grouping is not None:  # pageviews only (summable): quarter hours of the middle, then the edges
+        quarter_hours = (
+            f"SELECT {date_bucket(plan, dialect, params, 'quarter_hour', as_seconds=False)} AS date_key,"
+            " sum(pageviews) AS pageviews FROM quarter_hour_rollups"
+            f" WHERE site_id = {params.add(query.site_id, 'String')} AND {_quarter_hours_of(middle, params)}"
             " AND pageviews > 0 GROUP BY date_key"
         )
         edges = [hit_part(edge, dialect, params, fields) for edge in _edges(plan, middle)]
-        return _summed(aliases, [hours, *edges], ["sum(pageviews) AS pageviews"])
+        return _summed(aliases, [quarter_hours, *edges], ["sum(pageviews) AS pageviews"])
     keys, condition = _rollup_keys(fields)
     last_day = _day(middle.end - DAY, params)
     rolled = (
@@ -227,10 +233,9 @@ def rolled_session_part(
     sums = ", ".join(f"{columns[metric]} AS {metric}" for metric in summed_metrics)
     if query.date_grouping is not None:
         rolled = (
-            f"SELECT {date_bucket(plan, dialect, params, 'hour', as_seconds=False)} AS date_key, {sums}"
-            f" FROM hourly_rollups WHERE site_id = {params.add(query.site_id, 'String')}"
-            f" AND hour >= {timestamp_param(params, middle.start)} AND hour < {timestamp_param(params, middle.end)}"
-            " AND visits > 0 GROUP BY date_key"
+            f"SELECT {date_bucket(plan, dialect, params, 'quarter_hour', as_seconds=False)} AS date_key, {sums}"
+            f" FROM quarter_hour_rollups WHERE site_id = {params.add(query.site_id, 'String')}"
+            f" AND {_quarter_hours_of(middle, params)} AND visits > 0 GROUP BY date_key"
         )
     else:
         keys, condition = _rollup_keys(fields)

@@ -38,6 +38,7 @@ from leadline.store.events.duckdb_readers import ReadCursors
 from leadline.store.events.duckdb_rollups import (
     EVENT_ROLLUPS_MIGRATION,
     EXIT_ROLLUPS_MIGRATION,
+    QUARTER_HOURS_MIGRATION,
     ROLLUPS_MIGRATION,
     SESSION_DAY,
     SITE_ROLLUP_TABLES,
@@ -115,6 +116,9 @@ MIGRATIONS: tuple[str, ...] = (
     EXIT_ROLLUPS_MIGRATION,
     # And their visitors' first and last hours (duckdb_rollups); every stored day waits for compaction again.
     VISITOR_HOURS_MIGRATION,
+    # Rollups by the UTC quarter hour instead of the hour, so that every time zone's days are made of them
+    # (duckdb_rollups); every stored day waits for compaction again.
+    QUARTER_HOURS_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.

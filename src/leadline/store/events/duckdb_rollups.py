@@ -24,17 +24,20 @@ sums wrong: the rebuild looks for any visitor of the rebuilt days whose hits spa
 who begins sessions on two UTC days (which the reports' edges rely on: query/rolled.py), and marks the site
 unsummable for good; its reports then scan the hits as before.
 
-Date-grouped reports (pageviews and visits by day, month or year, in any time zone with whole-hour offsets)
-sum `hourly_rollups`: the site's pageviews by UTC hour, and visits by the UTC hour they started in.
+Date-grouped reports (pageviews and visits by day, month or year) sum `quarter_hour_rollups`: the site's
+pageviews by UTC quarter hour, and visits by the UTC quarter hour they started in. Quarter hours, not hours:
+every time zone's offset is a whole number of quarter hours (India's +5:30, Nepal's +5:45, Chatham's +12:45), so
+its local midnights and clock changes fall on UTC quarter hours, and its days, months and years are made of
+them.
 
 Events are rolled up alike in `event_rollups`, per (site, UTC day, event): completions, distinct visitors
 completing it (and those also completing it the next day), and the summed value.
 
 Unique visitors of a window that begins or ends inside a UTC day (a local day, month or year elsewhere than in
-UTC) are counted from `visitor_hours` and `visitor_crossings` (query/bucketed.py): per UTC hour, how many of the
-day's visitors (by pageviews) were first seen that day in it and how many last seen; and per pair of hours, how
-many visitors were last seen on a day in the one and first seen the next day in the other. A day's crossings
-depend on the next day's hits, as its visitors also seen the next day do.
+UTC) are counted from `visitor_quarter_hours` and `visitor_crossings` (query/bucketed.py): per UTC quarter hour,
+how many of the day's visitors (by pageviews) were first seen that day in it and how many last seen; and per
+pair of quarter hours, how many visitors were last seen on a day in the one and first seen the next day in the
+other. A day's crossings depend on the next day's hits, as its visitors also seen the next day do.
 """
 
 from __future__ import annotations
@@ -55,6 +58,16 @@ def session_day(session_id: str) -> str:
 
 
 SESSION_DAY = session_day("session_id")
+
+
+# The rollups' smallest time bucket, in seconds: a UTC quarter hour (see the module docstring).
+QUARTER_HOUR = 900
+
+
+def quarter_hour(instant: str) -> str:
+    """The UTC quarter hour an instant (SQL of a naive UTC timestamp) falls in, as a timestamp."""
+    # time_bucket counts from 2000-01-03 00:00, a UTC midnight: its buckets begin at :00, :15, :30 and :45.
+    return f"time_bucket(INTERVAL {QUARTER_HOUR} SECOND, {instant})"
 
 
 def midnight(day: date) -> datetime:
@@ -115,8 +128,8 @@ EVENT_ROLLUPS_MIGRATION = f"""
 """
 
 # Per UTC hour, the visitors first and last seen in it on its day; per pair of hours on consecutive days, the
-# visitors last seen in the one and first seen in the other (see the module docstring). Every stored day waits
-# for compaction again, which builds them.
+# visitors last seen in the one and first seen in the other. Every stored day waits for compaction again, which
+# builds them. (QUARTER_HOURS_MIGRATION replaces these tables, and `hourly_rollups`, by quarter-hour ones.)
 VISITOR_HOURS_MIGRATION = f"""
     CREATE TABLE visitor_hours (
         site_id VARCHAR NOT NULL,
@@ -128,6 +141,36 @@ VISITOR_HOURS_MIGRATION = f"""
         site_id VARCHAR NOT NULL,
         last_hour TIMESTAMP NOT NULL,
         next_first_hour TIMESTAMP NOT NULL,
+        visitors UBIGINT NOT NULL
+    );
+    {MARK_EVERY_STORED_DAY}
+"""
+
+# Rollups by the quarter hour replace those by the hour (see the module docstring): hourly rows could not split
+# a local day of India, Nepal or Newfoundland, whose reports then read every hit. Every stored day waits for
+# compaction again, which builds them.
+QUARTER_HOURS_MIGRATION = f"""
+    DROP TABLE hourly_rollups;
+    DROP TABLE visitor_hours;
+    DROP TABLE visitor_crossings;
+    CREATE TABLE quarter_hour_rollups (
+        site_id VARCHAR NOT NULL,
+        quarter_hour TIMESTAMP NOT NULL,
+        pageviews UBIGINT NOT NULL,
+        visits UBIGINT NOT NULL,
+        bounces UBIGINT NOT NULL,
+        duration_us BIGINT NOT NULL
+    );
+    CREATE TABLE visitor_quarter_hours (
+        site_id VARCHAR NOT NULL,
+        quarter_hour TIMESTAMP NOT NULL,
+        firsts UBIGINT NOT NULL,
+        lasts UBIGINT NOT NULL
+    );
+    CREATE TABLE visitor_crossings (
+        site_id VARCHAR NOT NULL,
+        last_quarter_hour TIMESTAMP NOT NULL,
+        next_first_quarter_hour TIMESTAMP NOT NULL,
         visitors UBIGINT NOT NULL
     );
     {MARK_EVERY_STORED_DAY}
@@ -208,10 +251,14 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
     rule (it is then marked unsummable)."""
     start, end = midnight(first), midnight(last) + DAY
     run("DELETE FROM daily_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
-    run("DELETE FROM hourly_rollups WHERE site_id = ? AND hour >= ? AND hour < ?", [site_id, start, end])
+    in_days = "site_id = ? AND quarter_hour >= ? AND quarter_hour < ?"
+    run(f"DELETE FROM quarter_hour_rollups WHERE {in_days}", [site_id, start, end])
     run("DELETE FROM event_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
-    run("DELETE FROM visitor_hours WHERE site_id = ? AND hour >= ? AND hour < ?", [site_id, start, end])
-    run("DELETE FROM visitor_crossings WHERE site_id = ? AND last_hour >= ? AND last_hour < ?", [site_id, start, end])
+    run(f"DELETE FROM visitor_quarter_hours WHERE {in_days}", [site_id, start, end])
+    run(
+        "DELETE FROM visitor_crossings WHERE site_id = ? AND last_quarter_hour >= ? AND last_quarter_hour < ?",
+        [site_id, start, end],
+    )
     if run("SELECT 1 FROM unsummable_sites WHERE site_id = ?", [site_id]):
         return False
     if _breaks_two_day_rule(run, site_id, start, end):
@@ -292,47 +339,49 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
     )
     run(
         f"""
-        INSERT INTO hourly_rollups
+        INSERT INTO quarter_hour_rollups
         WITH counted AS (
-            SELECT date_trunc('hour', timestamp) AS hour, count(*) AS pageviews FROM hits
+            SELECT {quarter_hour("timestamp")} AS quarter_hour, count(*) AS pageviews FROM hits
             WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ? GROUP BY 1
         ),
         sessions AS (
-            SELECT date_trunc('hour', make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000)) AS hour,
+            SELECT {quarter_hour("make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000)")} AS quarter_hour,
                    count(*) AS visits, count(*) FILTER (WHERE settled.pageviews = 1) AS bounces,
                    sum(settled.duration_us) AS duration_us
             FROM {SETTLED_ENTRIES}
             GROUP BY 1
         )
-        SELECT ?, hour, coalesce(pageviews, 0), coalesce(visits, 0), coalesce(bounces, 0), coalesce(duration_us, 0)
-        FROM counted FULL OUTER JOIN sessions USING (hour)
+        SELECT ?, quarter_hour, coalesce(pageviews, 0), coalesce(visits, 0), coalesce(bounces, 0),
+               coalesce(duration_us, 0)
+        FROM counted FULL OUTER JOIN sessions USING (quarter_hour)
         """,
         [site_id, start, end, *settled_entries_parameters(site_id, start, end), site_id],
     )
     _rebuild_event_rollups(run, site_id, first, last)
-    _rebuild_visitor_hours(run, site_id, start, end)
+    _rebuild_visitor_quarter_hours(run, site_id, start, end)
     return True
 
 
-def _rebuild_visitor_hours(run: Run, site_id: str, start: datetime, end: datetime) -> None:
-    """The `visitor_hours` of the days [start, end), and their `visitor_crossings` (from the next day's hits too)."""
-    # Each visitor's first and last pageview hour on each UTC day, of the days and the one after them.
-    spans = """spans AS (
-            SELECT CAST(timestamp AS DATE) AS day, visitor_id, date_trunc('hour', min(timestamp)) AS first_hour,
-                   date_trunc('hour', max(timestamp)) AS last_hour
+def _rebuild_visitor_quarter_hours(run: Run, site_id: str, start: datetime, end: datetime) -> None:
+    """The `visitor_quarter_hours` of the days [start, end), and their `visitor_crossings` (from the next day's
+    hits too)."""
+    # Each visitor's first and last pageview quarter hour on each UTC day, of the days and the one after them.
+    spans = f"""spans AS (
+            SELECT CAST(timestamp AS DATE) AS day, visitor_id, {quarter_hour("min(timestamp)")} AS first_quarter_hour,
+                   {quarter_hour("max(timestamp)")} AS last_quarter_hour
             FROM hits WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ?
             GROUP BY day, visitor_id
         )"""
     run(
         f"""
-        INSERT INTO visitor_hours
+        INSERT INTO visitor_quarter_hours
         WITH {spans}
-        SELECT ?, hour, sum(firsts), sum(lasts) FROM (
-            SELECT first_hour AS hour, 1 AS firsts, 0 AS lasts FROM spans
+        SELECT ?, quarter_hour, sum(firsts), sum(lasts) FROM (
+            SELECT first_quarter_hour AS quarter_hour, 1 AS firsts, 0 AS lasts FROM spans
             UNION ALL
-            SELECT last_hour, 0, 1 FROM spans
+            SELECT last_quarter_hour, 0, 1 FROM spans
         ) AS ends
-        GROUP BY hour
+        GROUP BY quarter_hour
         """,
         [site_id, start, end, site_id],
     )
@@ -340,10 +389,10 @@ def _rebuild_visitor_hours(run: Run, site_id: str, start: datetime, end: datetim
         f"""
         INSERT INTO visitor_crossings
         WITH {spans}
-        SELECT ?, seen.last_hour, next.first_hour, count(*)
+        SELECT ?, seen.last_quarter_hour, next.first_quarter_hour, count(*)
         FROM spans AS seen INNER JOIN spans AS next ON next.visitor_id = seen.visitor_id AND next.day = seen.day + 1
         WHERE seen.day < ?
-        GROUP BY seen.last_hour, next.first_hour
+        GROUP BY seen.last_quarter_hour, next.first_quarter_hour
         """,
         [site_id, start, end + DAY, site_id, end.date()],
     )
@@ -404,9 +453,9 @@ def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime)
 # The tables holding a site's rollups, which its deletion empties (with the mark of an unsummable site).
 SITE_ROLLUP_TABLES = (
     "daily_rollups",
-    "hourly_rollups",
+    "quarter_hour_rollups",
     "event_rollups",
-    "visitor_hours",
+    "visitor_quarter_hours",
     "visitor_crossings",
     "unsummable_sites",
 )
