@@ -5,9 +5,9 @@ DuckDB store with the synthetic traffic generator, then times, over many repetit
 dashboard shows for the last 30 days: totals (and of one page, as a filter asks); pageviews by day; top pages;
 top referrers; countries; browsers; unique visitors by day and by month (the chart); exit pages; an event's
 conversions; and the chart's pageviews by day and unique visitors by month for a site owner in India (a zone
-half an hour off UTC). The others are in New York time. For each it prints p50/p95 of Leadline's query layer and of the same
-answer written by hand directly in DuckDB SQL (the answers are checked equal), their ratio, bytes per
-hit on disk, and how the p50s grow from the 1 M-hit site to the 10 M-hit one.
+half an hour off UTC). The others are in New York time. For each it prints p50/p95 of Leadline's query
+layer and of the same answer written by hand directly in DuckDB SQL (the answers are checked equal), their
+ratio, bytes per hit on disk, and how the p50s grow from the 1 M-hit site to the 10 M-hit one.
 Then it compacts every closed day (the store's background job, run to the end) and measures again: bytes
 per hit, the longest the store was held for one day, and the reports, whose answers must not change.
 Targets: p50 <= 100 ms per report, ratio <= 1.3, <= 12 bytes per hit (issue 14) after compaction;
