@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 
@@ -64,12 +65,15 @@ def test_deployment_wide_jobs_run_only_in_the_worker_holding_the_lease(
 ) -> None:
     leases = RedisLease(clients[0], "jobs", 30), RedisLease(clients[1], "jobs", 30)
     runs = {0: 0, 1: 0}
+    enough = threading.Event()
 
     def worker_jobs(worker: int) -> list[Job]:
         lease = leases[worker]
 
-        def count() -> None:
+        def count() -> None:  # in the scheduler's thread pool
             runs[worker] += 1
+            if runs[worker] >= 5:
+                enough.set()
 
         return [
             Job("renew_job_lease", 0.05, lease.refresh, first_after_seconds=0),
@@ -81,6 +85,8 @@ def test_deployment_wide_jobs_run_only_in_the_worker_holding_the_lease(
         for scheduler in schedulers:
             scheduler.start()
         await asyncio.sleep(0.5)
+        # And until the holder has run the job five times (0.1 s on an idle machine; a loaded one's loop may lag).
+        await asyncio.to_thread(enough.wait, 10)
         for scheduler in schedulers:
             await scheduler.stop()
 
