@@ -1,6 +1,6 @@
 """Long windows read the rollups of settled days, and answer exactly what the hits say (the oracle).
 
-The settled middle of a window is summed from daily (and hourly) rollups, its edges computed from the hits;
+The settled middle of a window is summed from daily (and quarter-hour) rollups, its edges computed from the hits;
 unique visitors add up because a visitor id lives at most two UTC days. These tests hold every such answer
 to the oracle: on generated traffic, after late hits, event wipes and site deletion, and on a site whose
 visitor ids break the two-day rule (whose reports then read the hits alone).
@@ -88,7 +88,7 @@ def summable_params(draw: st.DrawFn, site_id: str, window_start: int, span: int)
         if draw(st.booleans()):
             params["limit"] = str(draw(st.integers(1, 4)))
     elif grouping == "date":
-        params["date_grouping"] = draw(st.sampled_from([name for name in DATE_GROUPINGS if name != "hour"]))
+        params["date_grouping"] = draw(st.sampled_from(DATE_GROUPINGS))
     elif entity is Entity.PAGEVIEW and draw(st.booleans()):
         field = draw(st.sampled_from(ROLLED_FIELDS))
         params["filters"] = one_filter(field, draw(st.sampled_from(VALUES[field])))
@@ -177,6 +177,7 @@ TIMEZONE_REPORTS: list[dict[str, str]] = [
     {"aggregates": "visits,uniques,pageviews,avg_duration,bounce_rate"},
     {"aggregates": "pageviews,visits,avg_duration,bounce_rate", "date_grouping": "day"},
     {"aggregates": "pageviews,visits", "date_grouping": "month"},
+    {"aggregates": "pageviews,visits,bounce_rate", "date_grouping": "hour"},
     {"aggregates": "pageviews,visits,uniques", "field_grouping": "pathname", "sort_by": "pageviews:desc"},
     {"aggregates": "visits,uniques", "field_grouping": "referrer", "limit": "3"},
     {"aggregates": "uniques,bounce_rate", "field_grouping": "browser", "sort_by": "uniques:asc"},
@@ -263,6 +264,29 @@ def test_unique_visitors_by_day_month_and_year_are_counted_from_rollups_in_every
         assert False in counted_from_rollups(stores, params)
         if report["date_grouping"] != "day":  # May's bucket still sums its whole days before May 10
             assert longest_bucket_middle(stores, params) >= 8
+
+
+# Zones whose clocks change between September 26 and November 8, 2026: Chatham (+12:45 to +13:45, September 26),
+# Lord Howe (by half an hour, October 3), Berlin (back, October 25) and New York (back, November 1).
+AUTUMN_CLOCK_CHANGES = ("Pacific/Chatham", "Australia/Lord_Howe", "Europe/Berlin", "America/New_York")
+
+
+def test_hours_and_days_across_clock_changes_sum_the_rollups(shared_stores: Stores) -> None:
+    stores = shared_stores
+    site_id = stores.new_site()
+    may = month_of_traffic(site_id)
+    # May's traffic moved to September 24 and, from other visitors, to October 18: 48 days across the changes.
+    hits = late_copy(may, 146, 10**7) + late_copy(may, 170, 2 * 10**7)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    window = {"entity": "pageview", "entity_id": site_id, "date_from": "1790380800", "date_to": "1794095999"}
+    for timezone in AUTUMN_CLOCK_CHANGES:
+        by_hour = {**window, "timezone": timezone, "aggregates": "pageviews,visits,avg_duration,bounce_rate"}
+        by_hour["date_grouping"] = "hour"
+        assert_report_equals_oracle(stores, by_hour, hits)
+        assert middle_days(stores, by_hour) == whole_days(by_hour) == 43
+        by_day = {**window, "timezone": timezone, "aggregates": "pageviews,uniques,visits", "date_grouping": "day"}
+        assert_report_equals_oracle(stores, by_day, hits)
 
 
 def test_wiped_events_and_deleted_sites_leave_no_rollups_behind(stores: Stores) -> None:

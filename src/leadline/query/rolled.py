@@ -62,7 +62,7 @@ class Middle:
 
 def summable(query: ReportQuery, plan: QueryPlan) -> bool:
     """Whether the rollups can answer `query`: pageview metrics without filters, grouped by a rolled-up field (the
-    exit page for the session metrics only) or not at all, or by day, month or year (in a time zone whose
+    exit page for the session metrics only) or not at all, or by hour, day, month or year (in a time zone whose
     offsets are whole quarter hours, and change at them: every zone today) for the metrics that add up by the
     quarter hour (all but unique visitors, which query/bucketed.py counts by day, month or year); pageview
     totals with one "is" filter on a rolled-up field (`rolled_filter`); event metrics without filters, of one
@@ -77,7 +77,7 @@ def summable(query: ReportQuery, plan: QueryPlan) -> bool:
         return False
     if query.date_grouping is None:
         return True
-    if query.date_grouping == "hour" or query.field_grouping is not None or "uniques" in query.metrics:
+    if query.field_grouping is not None or "uniques" in query.metrics:
         return False
     return all(since % QUARTER_HOUR == 0 and offset % QUARTER_HOUR == 0 for since, offset in plan.offsets)
 
