@@ -24,7 +24,7 @@ sums wrong: the rebuild looks for any visitor of the rebuilt days whose hits spa
 who begins sessions on two UTC days (which the reports' edges rely on: query/rolled.py), and marks the site
 unsummable for good; its reports then scan the hits as before.
 
-Date-grouped reports (pageviews and visits by day, month or year) sum `quarter_hour_rollups`: the site's
+Date-grouped reports (pageviews and visits by hour, day, month or year) sum `quarter_hour_rollups`: the site's
 pageviews by UTC quarter hour, and visits by the UTC quarter hour they started in. Quarter hours, not hours:
 every time zone's offset is a whole number of quarter hours (India's +5:30, Nepal's +5:45, Chatham's +12:45), so
 its local midnights and clock changes fall on UTC quarter hours, and its days, months and years are made of
