@@ -308,12 +308,15 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
             bodies.append(json.dumps(body))
         agents = [template.format(v=v) for template in USER_AGENTS for v in range(1, 11)]
         paths = {"bare": "/api/bare", "collector": "/api/event"}
+        scripts: dict[tuple[str, float | None], Path] = {}
 
         def script(name: str, rate: float | None = None) -> Path:
-            path = data_dir.parent / f"{name}{'' if rate is None else '-paced'}.lua"
-            values = {"bodies": lua_list(bodies), "agents": lua_list(agents), "path": paths[name]}
-            path.write_text(LUA_TEMPLATE % (values | {"pacing": pacing(rate, args.connections)}))
-            return path
+            if (name, rate) not in scripts:  # written once: every round of an endpoint at that load runs it
+                path = data_dir.parent / f"{name}{'' if rate is None else '-paced'}.lua"
+                values = {"bodies": lua_list(bodies), "agents": lua_list(agents), "path": paths[name]}
+                path.write_text(LUA_TEMPLATE % (values | {"pacing": pacing(rate, args.connections)}))
+                scripts[name, rate] = path
+            return scripts[name, rate]
 
         def run_round(name: str, rate: float | None = None, profiled: bool = False) -> Round:
             spy = start_profiler(server, args.profile, args.seconds) if profiled and args.profile else None
@@ -360,16 +363,12 @@ def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str
     print()
     ratio_ok = ratio >= TARGET_RATIO
     print(f"collector / bare throughput (best rounds): {ratio:.2f}  (target >= {TARGET_RATIO:.2f}){verdict(ratio_ok)}")
-    if "collector" in paced:
-        p99 = paced["collector"].p99_ms
-        rate = paced["collector"].per_second
-        p99_ok = p99 <= TARGET_P99_MS
-        print(
-            f"collector p99 at {rate:.0f} hits/s (paced, about half its capacity): {p99:.2f} ms  "
-            f"(target <= {TARGET_P99_MS:.0f} ms){verdict(p99_ok)}; bare at the same rate: {paced['bare'].p99_ms:.2f} ms"
-        )
-        if not p99_ok:
-            missed.append("p99")
+    p99, rate = paced["collector"].p99_ms, paced["collector"].per_second
+    p99_ok = p99 <= TARGET_P99_MS
+    print(
+        f"collector p99 at {rate:.0f} hits/s (paced, {rate / collector.per_second:.0%} of its capacity): {p99:.2f} ms"
+        f"  (target <= {TARGET_P99_MS:.0f} ms){verdict(p99_ok)}; bare at the same rate: {paced['bare'].p99_ms:.2f} ms"
+    )
     queueing = connections / collector.per_second * 1000
     print(
         f"collector p99 at saturation (its best round): {collector.p99_ms:.2f} ms; {connections} connections "
@@ -379,6 +378,8 @@ def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str
     print(f"CPU per hit: collector {collector_cpu:.0f} us, bare {bare_cpu:.0f} us ({bare_cpu / collector_cpu:.2f})")
     if not ratio_ok:
         missed.append("throughput ratio")
+    if not p99_ok:
+        missed.append("p99")
     if any(result.bad_statuses for result in rounds):
         missed.append("every answer 2xx")
     return best
