@@ -112,14 +112,12 @@ def test_the_sdist_holds_the_package_the_docs_and_the_deployment_examples(built:
 def installed(built: Built, tmp_path: Path) -> Path:
     """A fresh venv with the wheel (and its dependencies) installed: its bin directory."""
     venv = tmp_path / "venv"
-    # This pip installs into the new venv (`--python`), which then needs none of its own; no .pyc compiled
-    # ahead: both halve the install's time, and neither changes what is installed.
+    # The development venv's uv installs into the new one (`--python`), which so needs no pip of its own; from
+    # uv's cache and without compiling .pyc ahead, in seconds. What is installed is what pip would install.
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     python = str(venv / "bin" / "python")
-    run(
-        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-compile", str(built.wheel)],
-        tmp_path,
-    )
+    uv = str(Path(sys.executable).with_name("uv"))
+    run([uv, "pip", "install", "--python", python, "--quiet", str(built.wheel)], tmp_path)
     return venv / "bin"
 
 
