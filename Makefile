@@ -8,11 +8,13 @@ STAMP := $(VENV)/.installed
 
 # uv installs in parallel and from its cache: 25 s for a fresh venv, where pip took 89 s (40 of them compiling
 # the bytecode one file at a time). Compiled ahead all the same: where PYTHONDONTWRITEBYTECODE is set, every
-# process would otherwise compile what it imports each time it starts.
+# process would otherwise compile what it imports each time it starts. uv reads no pip.conf: on a machine whose
+# registry only pip is configured to reach, pip installs instead.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[dev]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[dev]' \
+		|| $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
