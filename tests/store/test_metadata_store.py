@@ -8,12 +8,16 @@ from datetime import date, datetime
 from threading import Barrier
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from leadline.store.metadata.database import MIGRATIONS_DIR, SCHEMA_HEAD, make_engine, schema_is_current
 from leadline.store.metadata.pagination import PageRequest, UnknownCursorError
 from leadline.store.metadata.records import NotFoundError, PublicationRecord
 from leadline.store.metadata.sealed import SealingKey
@@ -50,6 +54,32 @@ def test_migrating_twice_changes_nothing(empty_metadata_url: str) -> None:
     second = open_metadata_store(empty_metadata_url)
     assert second.accounts.get(account.id) == account
     second.close()
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def test_the_schema_head_is_the_newest_migration() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_database_at_an_older_migration_is_brought_to_the_newest(empty_metadata_url: str) -> None:
+    engine = make_engine(empty_metadata_url)
+    assert not schema_is_current(engine)  # nothing there yet
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+    assert not schema_is_current(engine)
+    engine.dispose()
+    migrated = open_metadata_store(empty_metadata_url)
+    with migrated.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert schema_is_current(migrated.engine) and differences == []
+    migrated.close()
 
 
 def test_a_bare_postgresql_url_means_psycopg_3(postgres_url: str) -> None:
