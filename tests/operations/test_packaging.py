@@ -114,10 +114,20 @@ def installed(built: Built, tmp_path: Path) -> Path:
     venv = tmp_path / "venv"
     # The development venv's uv installs into the new one (`--python`), which so needs no pip of its own; from
     # uv's cache and without compiling .pyc ahead, in seconds. What is installed is what pip would install.
+    # uv reads no pip.conf: where only pip reaches the registry (as in the Makefile), pip installs instead.
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     python = str(venv / "bin" / "python")
     uv = str(Path(sys.executable).with_name("uv"))
-    run([uv, "pip", "install", "--python", python, "--quiet", str(built.wheel)], tmp_path)
+    by_uv = subprocess.run(
+        [uv, "pip", "install", "--python", python, "--quiet", str(built.wheel)],
+        cwd=tmp_path,
+        env=clean_environment(),
+        capture_output=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+    )
+    if by_uv.returncode != 0:
+        pip = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-compile"]
+        run([*pip, str(built.wheel)], tmp_path)
     return venv / "bin"
 
 
