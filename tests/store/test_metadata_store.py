@@ -10,14 +10,13 @@ from threading import Barrier
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from leadline.store.metadata.database import MIGRATIONS_DIR, SCHEMA_HEAD, make_engine, schema_is_current
+from leadline.store.metadata.database import SCHEMA_HEAD, alembic_config, make_engine, schema_is_current
 from leadline.store.metadata.pagination import PageRequest, UnknownCursorError
 from leadline.store.metadata.records import NotFoundError, PublicationRecord
 from leadline.store.metadata.sealed import SealingKey
@@ -54,12 +53,6 @@ def test_migrating_twice_changes_nothing(empty_metadata_url: str) -> None:
     second = open_metadata_store(empty_metadata_url)
     assert second.accounts.get(account.id) == account
     second.close()
-
-
-def alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return config
 
 
 def test_the_schema_head_is_the_newest_migration() -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from leadline.store.files import create_private_file, ensure_private_directory
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # The newest migration's revision (migrations/versions/; tests/store/test_metadata_store.py holds it to alembic's
@@ -80,16 +83,23 @@ def schema_is_current(engine: Engine) -> bool:
     return [version for (version,) in versions] == [SCHEMA_HEAD]
 
 
+def alembic_config() -> Config:
+    """Alembic's configuration of Leadline's migrations (imported here only: see SCHEMA_HEAD)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent)."""
     # Read without the lock: a version committed as the head stays the head. Any other answer takes the lock below.
     if schema_is_current(engine):
         return
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config = alembic_config()
     with engine.begin() as connection:
         # Processes starting at once on one database: one migrates, the others wait, then find it done. Both
         # databases' DDL is transactional, so the lock is held until the whole upgrade commits.
