@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint
 
+# Python's own default: each module compiled once, then loaded from its cached bytecode. Where the environment
+# sets PYTHONDONTWRITEBYTECODE, every process (the tests start hundreds: servers, CLI commands) compiled the
+# project's modules again as it started, and every pytest worker rewrote and compiled every test module.
+unexport PYTHONDONTWRITEBYTECODE
+
 # uv installs in parallel and from its cache: 25 s for a fresh venv, where pip took 89 s (40 of them compiling
 # the bytecode one file at a time). Compiled ahead all the same: where PYTHONDONTWRITEBYTECODE is set, every
 # process would otherwise compile what it imports each time it starts. uv reads no pip.conf: on a machine whose
@@ -26,7 +31,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Two processes, a test file each at a time: most tests wait on servers they start, and CI has 2 cores.
-# The slowest tests are listed at the end, to keep the suite within its 20 minutes.
+# Two processes, a test file each at a time: most tests wait on servers they start, and CI has 2 cores. Files
+# go in the order tests/conftest.py sets (slow end-to-end ones first). The slowest tests are listed at the end,
+# to keep the suite within its 20 minutes.
 test: lint
-	$(BIN)/pytest -n 2 --dist loadfile --durations=20
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
