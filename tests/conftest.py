@@ -25,8 +25,8 @@ UNLIMITED = {"LEADLINE_MANAGEMENT_RATE_LIMIT": "1000000/hour", "LEADLINE_REPORTS
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files of slow end-to-end tests first, then files by their number of tests, most first (the order
     within each file kept). The two workers of `make test` take a file at a time in this order (the Makefile
-    turns off xdist's own reordering, by number of tests alone): the README's test (2-3 minutes, four tests)
-    then runs beside the others from the start instead of last, alone for minutes after them."""
+    turns off xdist's own reordering, by number of tests alone): the README's test (the longest, 1.5-3 minutes,
+    with four tests) then runs beside the others from the start instead of last, alone for minutes after them."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     tests_per_file = Counter(item.path for item in items)
     items.sort(key=lambda item: (item.path not in slow_files, -tests_per_file[item.path]))
