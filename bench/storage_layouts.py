@@ -32,8 +32,9 @@ from pathlib import Path
 
 import duckdb
 
+from leadline.store.events.duckdb_compaction import COMPACTED_ORDER
+
 TARGET_BYTES_PER_HIT = 12.0
-COMPACTED_ORDER = "site_id, CAST(timestamp AS DATE), session_id, visitor_id, timestamp"
 REPETITIONS = 5
 # Reports that read hits (no rollup answers them), on the busiest site: {hits} is the table or the file.
 REPORTS = {
@@ -139,7 +140,7 @@ def main() -> None:
         print(f"  total: {beside_target(sum(by_table.values()), hits)}")
 
         files = {table: scratch / f"{table}.parquet" for table in ("hits", "settled_sessions")}
-        orders = {"hits": COMPACTED_ORDER, "settled_sessions": "site_id, session_id, visitor_id"}
+        orders = {"hits": f"site_id, {COMPACTED_ORDER}", "settled_sessions": "site_id, session_id, visitor_id"}
         for table, path in files.items():
             connection.execute(
                 f"COPY (SELECT * FROM store.{table} ORDER BY {orders[table]}) TO '{path}'"
