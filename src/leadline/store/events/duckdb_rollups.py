@@ -232,9 +232,13 @@ def settled_entries_parameters(site_id: str, start: datetime, end: datetime) -> 
     return [*[site_id, unix_seconds(start), unix_seconds(end)] * 2, start, end + DAY]
 
 
+# Every rolled-up field's value on a hits row, in field order.
+_FIELD_VALUES: tuple[str, ...] = tuple(_EXPRESSIONS.get(name, name) for name in ROLLUP_FIELDS)
+
+
 def _values() -> str:
     """The select list `f0, f1, ...` of every rolled-up field's value on a hits row."""
-    return ", ".join(f"{_EXPRESSIONS.get(name, name)} AS f{index}" for index, name in enumerate(ROLLUP_FIELDS))
+    return ", ".join(f"{value} AS f{index}" for index, value in enumerate(_FIELD_VALUES))
 
 
 def _per_field(values: str) -> str:
@@ -248,7 +252,7 @@ def _per_field(values: str) -> str:
     return f"unnest([{numbers}]) AS field, unnest([{values}]) AS value"
 
 
-_HIT_VALUES = ", ".join(_EXPRESSIONS.get(name, name) for name in ROLLUP_FIELDS)  # on a hits row, in field order
+_HIT_VALUES = ", ".join(_FIELD_VALUES)
 _NAMED_VALUES = ", ".join(f"f{index}" for index in range(len(ROLLUP_FIELDS)))  # as _values() names them
 
 
