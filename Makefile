@@ -7,13 +7,13 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint
 
 # Python's own default: each module compiled once, then loaded from its cached bytecode. Where the environment
-# sets PYTHONDONTWRITEBYTECODE, every process (the tests start hundreds: servers, CLI commands) compiled the
+# sets PYTHONDONTWRITEBYTECODE, every process (the tests start many: servers, CLI commands) compiled the
 # project's modules again as it started (0.2-0.4 s each), and pytest rewrote every test module on every run.
 unexport PYTHONDONTWRITEBYTECODE
 
 # uv installs in parallel and from its cache: 25 s for a fresh venv, where pip took 89 s (40 of them compiling
-# the bytecode one file at a time). Compiled ahead all the same: where PYTHONDONTWRITEBYTECODE is set, every
-# process would otherwise compile what it imports each time it starts. uv reads no pip.conf: on a machine whose
+# the bytecode one file at a time). Compiled ahead all the same: the venv's programs also run outside make, where
+# PYTHONDONTWRITEBYTECODE may be set and every process would compile what it imports. uv reads no pip.conf: on a machine whose
 # registry only pip is configured to reach, pip installs instead.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

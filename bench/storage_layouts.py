@@ -105,9 +105,8 @@ def per_hit(size: float, hits: int) -> str:
 
 
 def beside_target(size: float, hits: int) -> str:
-    value = size / hits
-    verdict = "met" if value <= TARGET_BYTES_PER_HIT else "MISSED"
-    return f"{value:6.2f} bytes per hit (target <= {TARGET_BYTES_PER_HIT:g}: {verdict})"
+    verdict = "met" if size / hits <= TARGET_BYTES_PER_HIT else "MISSED"
+    return f"{per_hit(size, hits)} bytes per hit (target <= {TARGET_BYTES_PER_HIT:g}: {verdict})"
 
 
 def timed(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> tuple[float, list[str]]:
