@@ -15,8 +15,9 @@ from sqlalchemy import Connection, Engine, event
 from typer.testing import CliRunner, Result
 
 from leadline.cli import app
+from leadline.cli.event_stores import open_stores
 from leadline.cli.output import fail
-from leadline.cli.stores import metadata_store, open_stores
+from leadline.cli.stores import metadata_store
 from leadline.config import Settings
 
 

@@ -12,10 +12,11 @@ from typing import Annotated
 
 import typer
 
+from leadline.cli.event_stores import open_stores
 from leadline.cli.options import HostOption, PortOption
 from leadline.cli.output import console, errors
 from leadline.cli.serve import run_server
-from leadline.cli.stores import load_settings, metadata_store, open_stores
+from leadline.cli.stores import load_settings, metadata_store
 
 DEMO_EMAIL = "demo@leadline.invalid"
 

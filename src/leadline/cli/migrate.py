@@ -13,9 +13,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from leadline.cli.event_stores import event_store
 from leadline.cli.output import JsonOption, console, errors, fail, fail_on, print_json
 from leadline.cli.progress import progress_bars
-from leadline.cli.stores import event_store, load_settings, metadata_store, private_data_dir
+from leadline.cli.stores import load_settings, metadata_store, private_data_dir
 from leadline.config import Settings
 from leadline.store.events import EventStoreBusyError, EventStoreUnavailableError, open_event_store
 from leadline.store.metadata.store import open_metadata_store

@@ -1,4 +1,7 @@
-"""The settings a command runs with, and the stores it opens from them: always closed when the command ends."""
+"""The settings a command runs with, and the metadata store it opens from them: always closed when the command ends.
+
+The event store is cli/event_stores.py, so that commands which do not read hits do not import it (nor Arrow).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +9,19 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
 from pydantic import ValidationError
 
 from leadline.cli.output import fail, fail_on
 from leadline.config import Settings
-from leadline.store.events import EventStore, EventStoreBusyError, open_event_store
 from leadline.store.files import OWNER_ONLY_UMASK, ensure_private_directory, store_files, wider_modes
 from leadline.store.metadata.sealed import WrongSecretKeyError
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.secret_key import SecretKeyError, sealing_key, secret_key_file
-from leadline.store.shared.connection import open_redis
-from leadline.store.shared.redis_changes import SiteChangeRelay
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger("leadline.files")
 
@@ -71,36 +72,10 @@ def metadata_store(settings: Settings | None = None) -> Iterator[MetadataStore]:
 def publish_site_changes(store: MetadataStore, redis_url: str) -> redis.Redis:
     """Send the store's site changes to a running server's workers through their Redis, so that their caches
     forget what a command changed at once (not only when their entries expire); the client, to close."""
+    # Imported here: only a deployment with Redis needs the client (~0.1 s of every command's start otherwise).
+    from leadline.store.shared.connection import open_redis
+    from leadline.store.shared.redis_changes import SiteChangeRelay
+
     client = open_redis(redis_url)
     SiteChangeRelay(client, store.changes).publish_local_changes()
     return client
-
-
-@contextmanager
-def event_store(settings: Settings) -> Iterator[EventStore]:
-    """The event store, closed on leaving; a store held by a running server is a one-line error."""
-    private_data_dir(settings)
-    try:
-        store = open_event_store(settings.event_store_url)
-    except EventStoreBusyError as error:
-        fail(str(error))
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-@dataclass(frozen=True)
-class OpenStores:
-    """The settings with both stores open: what a bulk load of traffic writes through (a `TrafficTarget`)."""
-
-    settings: Settings
-    metadata: MetadataStore
-    event_store: EventStore
-
-
-@contextmanager
-def open_stores(settings: Settings) -> Iterator[OpenStores]:
-    """Both stores, each closed on leaving."""
-    with metadata_store(settings) as metadata, event_store(settings) as events:
-        yield OpenStores(settings, metadata, events)
