@@ -141,11 +141,14 @@ def test_every_acknowledged_hit_survives_kill_9_of_the_whole_server_exactly_once
         site = server.new_site(server.new_account("Crashed"))
         with HitSenders(server.url("/api/event"), site.id) as senders:
             time.sleep(LOAD_SECONDS)
+            # A machine busy with other work may acknowledge fewer in that time (195 once): load goes on until
+            # enough are in for the test to say something, then the server is killed in full flow.
+            enough = senders.wait_for_acknowledged(LEAST_ACKNOWLEDGED, timeout=30)
             kill_whole_server(server)
             senders.join()  # each sender stops at its first request without an answer
     acknowledged = senders.acknowledged
     print(f"sent {len(senders.sent())}, acknowledged {len(acknowledged)} before kill -9")
-    assert len(acknowledged) >= LEAST_ACKNOWLEDGED, f"only {len(acknowledged)} hits acknowledged in {LOAD_SECONDS} s"
+    assert enough, f"only {len(acknowledged)} hits acknowledged in {LOAD_SECONDS + 30} s"
     assert unstored_segments(data_dir), "the kill found every spool empty: nothing was left to replay"
 
     # The same data directory and stores: each worker claims a spool directory and replays what it holds.
