@@ -15,7 +15,9 @@ exits 1 when one is missed. After compaction it also times the same reports over
 over all time (target p50 <= 200 ms each, issue 14), beside the same statement without rollups (every hit
 read, as before rollups existed), whose answer must be the same. Bytes per hit count the blocks in use:
 blocks a compaction frees stay in the file (DuckDB reuses them for later hits, it does not shrink the
-file), so the file size is printed beside.
+file), so the file size is printed beside. `--keep DIR` reuses a directory only when its load finished with
+the same sizes (`bench-loaded.json`, written last, also says how long each site took to load): an interrupted
+load would otherwise be measured as a whole one.
 
     .venv/bin/python bench/query.py [--big-hits 10000000] [--repetitions 30] [--keep DIR] [--no-compaction]
                                     [--hits-only-repetitions 3]
@@ -57,6 +59,7 @@ TARGET_P50_MS = 100.0
 TARGET_RATIO = 1.3
 TARGET_BYTES_PER_HIT = 12.0
 TARGET_LONG_RANGE_P50_MS = 200.0
+LOADED_MARK = "bench-loaded.json"  # written into the data directory when every site is loaded
 LONG_RANGES = {"last 12 months": 365, "all time": None}  # days before END, or no date_from
 LONG_RANGE_REPETITIONS = 10
 
@@ -344,13 +347,16 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # a long run's log shows each line
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="leadline-query-bench-"))
     settings = Settings(data_dir=data_dir, log_level="warning")
     deployment = build_deployment(settings)
     account = deployment.metadata.accounts.find_by_email("bench@example.com")
     sizes = {"big": args.big_hits, "mid": args.big_hits // 10, "small": 300_000, "smaller": 100_000, "tiny": 30_000}
+    mark = data_dir / LOADED_MARK
     if account is None:
         account = deployment.metadata.accounts.create("Bench", "bench@example.com", TIMEZONE)
+        load_seconds = {}
         for name, hits in sizes.items():
             site = deployment.metadata.sites.create(
                 account.id, {"name": name, "multi_domain": True, "multi_domain_option": "combined"}
@@ -360,12 +366,16 @@ def main() -> None:
                 deployment,
                 TrafficConfig(site_id=site.id, start=START, end=END, seed=name, total_hits=hits, timezone=TIMEZONE),
             )
+            load_seconds[name] = round(time.perf_counter() - started, 1)
             print(
-                f"loaded {loaded.stored:>10,} hits for {name:<8} in {time.perf_counter() - started:6.1f} s "
+                f"loaded {loaded.stored:>10,} hits for {name:<8} in {load_seconds[name]:6.1f} s "
                 f"({loaded.requests_per_second:,.0f}/s)"
             )
         deployment.close()
+        mark.write_text(json.dumps({"sizes": sizes, "load_seconds": load_seconds}))
         deployment = build_deployment(settings)
+    else:
+        check_kept_load(mark, sizes)
     sites = {site.name: site.id for site in deployment.metadata.sites.list_all(account.id)}
     stored = sum(deployment.event_store.count_hits(site_id) for site_id in sites.values())
     missed: list[str] = []
@@ -396,6 +406,20 @@ def main() -> None:
     if missed:
         print("\ntargets missed: " + "; ".join(missed))
         sys.exit(1)
+
+
+def check_kept_load(mark: Path, sizes: dict[str, int]) -> None:
+    """Exit with a message unless a kept directory holds a finished load of these sizes: a load that was
+    interrupted, or one of other sizes, would be measured as if it were the one asked for."""
+    if not mark.exists():
+        raise SystemExit(f"{mark.parent} holds a load that did not finish (no {LOADED_MARK}): remove it, run again")
+    kept = json.loads(mark.read_text())
+    if kept["sizes"] != sizes:
+        raise SystemExit(f"{mark.parent} holds other sizes ({kept['sizes']}), not {sizes}")
+    print(
+        "reusing the load of "
+        + ", ".join(f"{name} in {seconds:,.1f} s" for name, seconds in kept["load_seconds"].items())
+    )
 
 
 def print_size(
