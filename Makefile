@@ -12,9 +12,9 @@ STAMP := $(VENV)/.installed
 unexport PYTHONDONTWRITEBYTECODE
 
 # uv installs in parallel and from its cache: 25 s for a fresh venv, where pip took 89 s (40 of them compiling
-# the bytecode one file at a time). Compiled ahead all the same: the venv's programs also run outside make, where
-# PYTHONDONTWRITEBYTECODE may be set and every process would compile what it imports. uv reads no pip.conf: on a machine whose
-# registry only pip is configured to reach, pip installs instead.
+# the bytecode one file at a time). Compiled ahead all the same: the venv's programs also run outside make,
+# where PYTHONDONTWRITEBYTECODE may be set and every process would compile what it imports. uv reads no
+# pip.conf: on a machine whose registry only pip is configured to reach, pip installs instead.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv

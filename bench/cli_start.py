@@ -13,13 +13,16 @@ on this machine (2 cores; it took ~2.1 s with every module loaded); exits 1 when
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.live_server import leadline_env
 
 TARGET_SECONDS = 1.5
 TARGET_COMMAND = ("accounts", "list", "--json")
@@ -46,8 +49,7 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=7)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="leadline-cli-bench-"))
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADLINE_")}
-    env |= {"LEADLINE_DATA_DIR": str(data_dir), "LEADLINE_CONFIG": str(data_dir / "absent.toml")}
+    env = leadline_env(data_dir)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with cached bytecode, as an installed package runs
     command = ("accounts", "create", "--name", "Bench", "--email", "bench@example.com", "--json")
     seconds(LAZY, command, env)  # creates the stores (and compiles the bytecode) once, before any timing

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from leadline.privacy.salts import SALT_BYTES
 from leadline.store.metadata.tables import metadata as metadata_tables
 from tests.conftest import Tenant
 from tests.live_server import LiveServer
@@ -37,7 +38,7 @@ def unchanged(server: LiveServer, site_id: str) -> Iterator[None]:
     # may fall inside a test: the salts it would make are made first, so that only what a request did differs.
     today = datetime.now(UTC).date()
     for day in (today, today + timedelta(days=1)):  # tomorrow's too, for a test that runs across midnight
-        server.metadata.salts.get_or_create(day, secrets.token_bytes(32))
+        server.metadata.salts.get_or_create(day, secrets.token_bytes(SALT_BYTES))
     before = snapshot(server)
     yield
     assert snapshot(server) == before
