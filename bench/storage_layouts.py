@@ -10,6 +10,11 @@ the settled days' rows were kept as Parquet files instead, and what that costs t
   table's bytes are its segments' (a block's unused tail is counted to the block's last segment, so a column's
   figure can be a little high: a column holding only '' showed 0.77 bytes per hit);
 - the totals those layouts would reach (rollups stay tables), each beside the 12-byte target;
+- the same rows as DuckDB tables again, re-encoded as a settled day could be once its salt is gone (`--re-encode`):
+  visitor ids as small numbers per site in order of first appearance (a random 64-bit hash costs its 8 bytes
+  once per run of a visitor's hits; a number that grows by one per new visitor bit-packs), timestamps as whole
+  seconds since the epoch (microseconds span 36 bits over a day, seconds 17), empty strings as NULL, and
+  session durations in whole seconds;
 - four reports that read hits (filtered ones, unique visitors, sessions) over the native table and over the
   Parquet file, p50 of 5, answers checked equal.
 
@@ -100,6 +105,57 @@ def parquet_bytes(connection: duckdb.DuckDBPyConnection, path: Path) -> dict[str
     return {str(column): int(size) for column, size in rows}
 
 
+def re_encoded_bytes(path: Path, store: Path, hits: int, zstd_level: int) -> tuple[int, int]:
+    """Bytes of `hits` and `settled_sessions` copied into a new DuckDB file at `path`, in their stored order, with
+    visitor ids as per-site ordinals, epoch seconds, NULL for '' and durations in seconds; and of the same two
+    tables as Parquet files beside it (ZSTD at `zstd_level`). Prints both, table by table."""
+    connection = duckdb.connect(str(path))
+    try:
+        # One thread keeps the rows in the order they are read: the order is what makes them compress.
+        connection.execute("SET threads = 1")
+        connection.execute(f"ATTACH '{store}' AS store (READ_ONLY)")
+        connection.execute(
+            "CREATE TEMP TABLE ordinals AS SELECT site_id, visitor_id, row_number() OVER"
+            " (PARTITION BY site_id ORDER BY min(rowid)) AS ordinal FROM store.hits GROUP BY site_id, visitor_id"
+        )
+        strings = connection.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'store' AND table_name = 'hits'"
+            " AND data_type = 'VARCHAR' AND column_name <> 'site_id'"
+        ).fetchall()
+        emptied = ", ".join(f"nullif({column}, '') AS {column}" for (column,) in strings)
+        connection.execute(
+            "CREATE TABLE hits AS SELECT stored.* EXCLUDE (stored_row) REPLACE (ordinal::UBIGINT AS visitor_id,"
+            f" epoch(timestamp)::BIGINT AS timestamp, {emptied})"
+            " FROM (SELECT *, rowid AS stored_row FROM store.hits) AS stored JOIN ordinals USING (site_id, visitor_id)"
+            " ORDER BY stored_row"
+        )
+        connection.execute(
+            "CREATE TABLE settled_sessions AS SELECT stored.* EXCLUDE (stored_row, duration_us)"
+            " REPLACE (ordinal::UBIGINT AS visitor_id), (duration_us // 1000000)::UINTEGER AS duration_s"
+            " FROM (SELECT *, rowid AS stored_row FROM store.settled_sessions) AS stored"
+            " JOIN ordinals USING (site_id, visitor_id) ORDER BY stored_row"
+        )
+        connection.execute("CHECKPOINT")
+        sizes = table_bytes(connection, path.stem)
+        in_parquet = {}
+        for table in ("hits", "settled_sessions"):
+            file = path.with_name(f"re-encoded-{table}.parquet")
+            connection.execute(
+                f"COPY {table} TO '{file}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstd_level},"
+                " ROW_GROUP_SIZE 1000000)"
+            )
+            in_parquet[table] = sum(parquet_bytes(connection, file).values())
+    finally:
+        connection.close()
+    print("\nre-encoded (visitor ordinals, epoch seconds, '' as NULL), bytes per hit: table / Parquet (ZSTD)")
+    for table in ("hits", "settled_sessions"):
+        columns = sorted(((size, column) for (owner, column), size in sizes.items() if owner == table), reverse=True)
+        largest = ", ".join(f"{column} {size / hits:.2f}" for size, column in columns[:4])
+        in_table = sum(size for size, _ in columns)
+        print(f"  {per_hit(in_table, hits)} / {per_hit(in_parquet[table], hits)}  {table} (table: {largest}, ...)")
+    return sum(sizes.values()), sum(in_parquet.values())
+
+
 def per_hit(size: float, hits: int) -> str:
     return f"{size / hits:6.2f}"
 
@@ -122,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("store", type=Path, help="a data directory bench/query.py --keep made (events.duckdb in it)")
     parser.add_argument("--zstd-level", type=int, default=3)
+    parser.add_argument("--re-encode", action="store_true", help="also measure the re-encoded tables (a few minutes)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="leadline-layouts-"))
     connection = duckdb.connect()
@@ -163,6 +220,12 @@ def main() -> None:
         both = beside_target(parquet_hits + parquet_sessions + rollups, hits)
         print(f"hits and settled sessions as Parquet, rollups as tables: {both}")
         print(f"hits as Parquet, rollups as tables, no settled sessions: {beside_target(parquet_hits + rollups, hits)}")
+
+        if args.re_encode:
+            store = args.store / "events.duckdb"
+            as_tables, as_files = re_encoded_bytes(scratch / "re-encoded.duckdb", store, hits, args.zstd_level)
+            print(f"both re-encoded as tables, rollups as they are: {beside_target(as_tables + rollups, hits)}")
+            print(f"both re-encoded as Parquet, rollups as tables: {beside_target(as_files + rollups, hits)}")
 
         site, last = one_row(
             connection, "SELECT site_id, max(timestamp) FROM store.hits GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
