@@ -22,7 +22,7 @@ It reads a store that `bench/query.py --keep DIR` made and compacted, and writes
 Parquet files go to a scratch directory). It measures a layout Leadline does not have, so it gates nothing:
 a missed target is printed, and the exit code says only whether the answers agreed.
 
-    .venv/bin/python bench/storage_layouts.py DIR
+    .venv/bin/python bench/storage_layouts.py DIR [--re-encode] [--zstd-level 3]
 """
 
 from __future__ import annotations
