@@ -7,6 +7,9 @@ Starts `leadline serve` (one worker, embedded stores) in a scratch directory, dr
 wrk (a separate load process; `apt-get install wrk`) for a fixed time per round, and prints throughput,
 p50/p99 latency, server CPU per hit, and the collector/bare ratio, each figure beside its target: the
 collector at >= 60 % of bare's throughput, with p99 <= 20 ms (issue 14). Exits 1 when a target is missed.
+Each round also says where the CPU went: per hit in the server's event loop (its main thread) and in its
+other threads (flusher, fsyncs, the database's threads), and the share of a core the loop and wrk had, beside
+the machine's idle share; so a slow round shows whether the collector did more work per hit or got less CPU.
 
 Throughput is measured at saturation: every connection sends its next request as soon as the last is answered.
 Latency there is queueing: by Little's law the mean is connections / throughput (64 / 3,000 per second =
@@ -35,6 +38,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -102,6 +106,7 @@ class Round:
     cpu_seconds: float
     bad_statuses: int
     paced_at: float | None = None  # the rate asked of a paced round, per second; None: saturated
+    usage: CpuUsage | None = None  # where the machine's CPU went during the round
 
     @property
     def per_second(self) -> float:
@@ -129,13 +134,58 @@ def lua_list(values: list[str]) -> str:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its threads, and of its running children (the workers), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(loop_and_other_cpu(pid))
+
+
+def _ticks(stat: Path) -> float:
+    """User + system CPU seconds of a /proc stat file (a process's, or one thread's)."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loop_and_other_cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds of the main threads of a process and of its running children (where uvicorn runs the event
+    loop), and of all their other threads (the flusher, fsyncs, the database's own threads)."""
+    total = _ticks(Path(f"/proc/{pid}/stat"))
+    loop = _ticks(Path(f"/proc/{pid}/task/{pid}/stat"))
     children: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
         with contextlib.suppress(OSError):
             children.update(int(child) for child in (task / "children").read_text().split())
-    return own + sum(cpu_seconds(child) for child in children)
+    for child in children:
+        child_loop, child_other = loop_and_other_cpu(child)
+        loop, total = loop + child_loop, total + child_loop + child_other
+    return loop, total - loop
+
+
+def idle_seconds() -> float:
+    """Idle CPU seconds of the whole machine since boot, summed over its cores (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
+
+
+@dataclass(frozen=True)
+class CpuUsage:
+    """Where a round's CPU went, in seconds: the server's event loop and its other threads, the load generator
+    (wrk), and what the machine left idle. Tells a round slowed by the collector's own work (more loop CPU per
+    hit) from one whose loop got less of a core (others took it, or it waited)."""
+
+    loop: float
+    other_threads: float
+    load_generator: float
+    idle: float
+
+
+@contextlib.contextmanager
+def measured_usage(pid: int, usage: list[CpuUsage]) -> Iterator[None]:
+    """Append the CpuUsage of the block's run to `usage`."""
+    loop, other = loop_and_other_cpu(pid)
+    children, idle = resource.getrusage(resource.RUSAGE_CHILDREN), idle_seconds()
+    yield
+    loop_after, other_after = loop_and_other_cpu(pid)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
+    usage.append(CpuUsage(loop_after - loop, other_after - other, generator, idle_seconds() - idle))
 
 
 def run_wrk(server: LiveServer, script: Path, seconds: int, connections: int) -> tuple[int, float, float, float, int]:
@@ -320,12 +370,14 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
 
         def run_round(name: str, rate: float | None = None, profiled: bool = False) -> Round:
             spy = start_profiler(server, args.profile, args.seconds) if profiled and args.profile else None
-            cpu_before = cpu_seconds(server.process.pid)
-            requests, seconds, p50, p99, bad = run_wrk(server, script(name, rate), args.seconds, args.connections)
-            cpu = cpu_seconds(server.process.pid) - cpu_before
+            usage: list[CpuUsage] = []
+            with measured_usage(server.process.pid, usage):
+                requests, seconds, p50, p99, bad = run_wrk(server, script(name, rate), args.seconds, args.connections)
             if spy is not None:
                 spy.wait()
-            return Round(name, requests, seconds, p50, p99, cpu, bad, rate)
+            (used,) = usage
+            cpu = used.loop + used.other_threads
+            return Round(name, requests, seconds, p50, p99, cpu, bad, rate, used)
 
         for name in paths:  # warm up both paths (caches, salts, first segment)
             run_wrk(server, script(name), 2, args.connections)
@@ -345,14 +397,17 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
 def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str, Round]:
     """Print the rounds and the targets; add the targets missed to `missed`; the best saturated round of each
     endpoint."""
-    print(f"{'endpoint':<10} {'load':>10} {'hits/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/hit':>11} {'non-2xx':>8}")
+    print(
+        f"{'endpoint':<10} {'load':>10} {'hits/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/hit':>11} {'non-2xx':>8}"
+        f"   {'loop us/hit':>11} {'others':>7} {'loop core':>9} {'wrk core':>8} {'idle':>5}"
+    )
     best: dict[str, Round] = {}
     paced: dict[str, Round] = {}
     for result in rounds:
         load = "saturated" if result.paced_at is None else f"{result.paced_at:.0f}/s"
         print(
             f"{result.name:<10} {load:>10} {result.per_second:>9.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} "
-            f"{result.cpu_us_per_request:>11.0f} {result.bad_statuses:>8}"
+            f"{result.cpu_us_per_request:>11.0f} {result.bad_statuses:>8}   {usage_columns(result)}"
         )
         if result.paced_at is not None:
             paced[result.name] = result
@@ -383,6 +438,20 @@ def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str
     if any(result.bad_statuses for result in rounds):
         missed.append("every answer 2xx")
     return best
+
+
+def usage_columns(result: Round) -> str:
+    """A round's CPU per hit in the event loop and in the server's other threads, the share of a core the loop and
+    the load generator had, and the machine's idle share (of all its cores)."""
+    used = result.usage
+    if used is None:
+        return ""
+    per_hit = 1e6 / result.requests
+    idle = used.idle / (result.seconds * (os.cpu_count() or 1))
+    return (
+        f"{used.loop * per_hit:>11.0f} {used.other_threads * per_hit:>7.0f} {used.loop / result.seconds:>9.0%}"
+        f" {used.load_generator / result.seconds:>8.0%} {idle:>5.0%}"
+    )
 
 
 def verdict(met: bool) -> str:
