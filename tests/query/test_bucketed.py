@@ -85,8 +85,14 @@ def test_a_window_is_counted_from_the_visitor_quarter_hours_when_its_ends_are_on
     assert countable_from_rollups(MAY_10 - 5 * 3600 - 2700, MAY_10 + 19 * 3600 - 2700, pending=[])
     # A window from 10:07 (a report's own date_from): its first quarter hour holds visitors outside it.
     assert not countable_from_rollups(MAY_10 + 10 * 3600 + 420, MAY_10 + 34 * 3600, pending=[])
-    # Part of one UTC day: visitors seen before and after it but not within it are in its hours' firsts and lasts.
+    # The middle of one UTC day: visitors seen before and after it but not within it are in its hours' firsts and
+    # lasts.
     assert not countable_from_rollups(MAY_10 + 3600, MAY_10 + 7200, pending=[])
+    # The start or the end of one UTC day (a window's first and last New York days when it begins and ends at UTC
+    # midnights): its visitors are those first seen before its end, or last seen after its start.
+    assert countable_from_rollups(MAY_10, MAY_10 + 4 * 3600, pending=[])
+    assert countable_from_rollups(MAY_10 + 4 * 3600, MAY_10 + 86400, pending=[])
+    assert not countable_from_rollups(MAY_10, MAY_10 + 4 * 3600, pending=[MAY_10_DAY])
     # A pending day anywhere in it, its last one included (a late hit there changes the day before's crossings).
     assert not countable_from_rollups(MAY_10 + 4 * 3600, MAY_10 + 28 * 3600, pending=[MAY_10_DAY + 1])
     assert not countable_from_rollups(MAY_10 + 4 * 3600, MAY_10 + 28 * 3600, pending=[MAY_10_DAY])

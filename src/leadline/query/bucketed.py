@@ -20,7 +20,11 @@ the window into a quarter hour of the window. So a bucket [start, end) counts
     sum of lasts in [start, last midnight) + sum of firsts in [last midnight, end)
     - sum of crossings last seen at or after start and first seen the next day before end
 
-where `last midnight` begins the UTC day of the bucket's last instant. One statement counts every such bucket.
+where `last midnight` begins the UTC day of the bucket's last instant, or is the bucket's end when that is a
+midnight (its last day's ids are then its lasts, as a whole day's are either). So a bucket within one UTC day
+is counted too when it begins or ends at a midnight: a prefix of the day by its firsts, a suffix by its lasts
+(the first and last local day of a window that begins and ends at UTC midnights: read from the hits before,
+their cost grew with the site's traffic). One statement counts every such bucket.
 A bucket that is not (its ends not on whole quarter hours, or a day in it pending) is a window of its own in the
 statement: its whole settled UTC days from the daily rollups, its edges from the hits (`rolled_hit_part`).
 
@@ -172,12 +176,12 @@ def planned_buckets(plan: QueryPlan, event_store: EventStore) -> list[Bucket] | 
 def countable_from_rollups(start: int, end: int, pending: list[int]) -> bool:
     """Whether the window [start, end)'s unique visitors are counted from the visitor quarter-hour rollups alone:
     its ends on whole UTC quarter hours, every UTC day it touches settled, and more than one day touched unless
-    it is one whole day (the ids seen within one part of a day are not a sum of its quarter hours' firsts or
-    lasts)."""
+    it begins or ends at a midnight (the ids seen within the middle of a day are not a sum of its quarter hours'
+    firsts or lasts; those of its prefix are its firsts, those of its suffix its lasts)."""
     first_day, last_day = start // DAY, (end - 1) // DAY
     if start % QUARTER_HOUR or end % QUARTER_HOUR or any(first_day <= day <= last_day for day in pending):
         return False
-    return first_day < last_day or (start % DAY == 0 and end % DAY == 0)
+    return first_day < last_day or start % DAY == 0 or end % DAY == 0
 
 
 def bucketed_hit_part(
@@ -254,7 +258,8 @@ def _counted_from_rollups(plan: QueryPlan, params: Params, buckets: list[Bucket]
         )
 
     seen = (
-        "SELECT date_key, sum(CASE WHEN quarter_hour < date_trunc('day', ends - INTERVAL 1 MICROSECOND) THEN lasts"
+        "SELECT date_key, sum(CASE WHEN quarter_hour < CASE WHEN ends = date_trunc('day', ends) THEN ends"
+        " ELSE date_trunc('day', ends - INTERVAL 1 MICROSECOND) END THEN lasts"
         f" ELSE firsts END) AS visitors FROM {rows_of('visitor_quarter_hours', 'quarter_hour')} AS quarter_hours"
         f" ASOF INNER JOIN {buckets_table()} ON quarter_hour >= starts WHERE quarter_hour < ends GROUP BY date_key"
     )
