@@ -23,8 +23,8 @@ the window into a quarter hour of the window. So a bucket [start, end) counts
 where `last midnight` begins the UTC day of the bucket's last instant, or is the bucket's end when that is a
 midnight (its last day's ids are then its lasts, as a whole day's are either). So a bucket within one UTC day
 is counted too when it begins or ends at a midnight: a prefix of the day by its firsts, a suffix by its lasts
-(the first and last local day of a window that begins and ends at UTC midnights: read from the hits before,
-their cost grew with the site's traffic). One statement counts every such bucket.
+(the first and last local days of a window that begins and ends at UTC midnights, which would otherwise read
+their hits, at a cost that grows with the site's traffic). One statement counts every such bucket.
 A bucket that is not (its ends not on whole quarter hours, or a day in it pending) is a window of its own in the
 statement: its whole settled UTC days from the daily rollups, its edges from the hits (`rolled_hit_part`).
 
