@@ -271,13 +271,21 @@ def hand_params(sql: str, site_id: str, event_id: str, start: int, end: int) -> 
 
 
 def timed(function: Callable[[], object], repetitions: int) -> tuple[list[float], object]:
-    result = function()  # warm-up (and the answer)
-    times = []
-    for _ in range(repetitions):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
+    ((times, result),) = timed_in_turn([function], repetitions)
     return times, result
+
+
+def timed_in_turn(functions: list[Callable[[], object]], repetitions: int) -> list[tuple[list[float], object]]:
+    """Each function's times (ms) and answer, the functions called in turn within every repetition: figures to
+    be compared with each other then meet the same moments of the machine, not one a quiet minute, one a busy one."""
+    results = [function() for function in functions]  # warm-up (and the answers)
+    times: list[list[float]] = [[] for _ in functions]
+    for _ in range(repetitions):
+        for function, kept in zip(functions, times, strict=True):
+            started = time.perf_counter()
+            function()
+            kept.append((time.perf_counter() - started) * 1000)
+    return list(zip(times, results, strict=True))
 
 
 def as_numbers(rows: object) -> list[list[object]]:
@@ -304,33 +312,41 @@ Timings = dict[str, tuple[float, float, float, float]]
 Answers = dict[str, list[list[object]]]
 
 
-def run_reports(deployment: Deployment, site_id: str, repetitions: int, answers: Answers) -> Timings:
-    """p50/p95 of ours and of the hand-written SQL per report; each report's answer goes into `answers`."""
+def run_reports(
+    deployment: Deployment, site_ids: tuple[str, str], repetitions: int, answers: Answers
+) -> tuple[Timings, Timings]:
+    """p50/p95 of ours and of the hand-written SQL per report, on each of two sites (the big one, the mid one),
+    the four timed in turn (so the growth from one site to the other compares like moments); each report's answer
+    goes into `answers`."""
     end = int(END.timestamp()) - 1
     start = end + 1 - RANGE_DAYS * 86400
-    event = deployment.metadata.events.find_by_name(site_id, "Purchase")
-    results = {}
+    results: tuple[Timings, Timings] = ({}, {})
     for report in REPORTS:
-        query = report_query(report, site_id, start, end)
-        sql, sql_params = hand_params(report.hand_sql, site_id, event.id if event else "", start, end + 1)
+        functions: list[Callable[[], object]] = []
+        for site_id in site_ids:
+            event = deployment.metadata.events.find_by_name(site_id, "Purchase")
+            query = report_query(report, site_id, start, end)
+            sql, sql_params = hand_params(report.hand_sql, site_id, event.id if event else "", start, end + 1)
 
-        def ours_once(query: ReportQuery = query) -> object:
-            return run_report(query, deployment.event_store, deployment.metadata)
+            def ours_once(query: ReportQuery = query) -> object:
+                return run_report(query, deployment.event_store, deployment.metadata)
 
-        def hand_once(sql: str = sql, params: Params = sql_params) -> object:
-            return deployment.event_store.fetch(sql, params)
+            def hand_once(sql: str = sql, params: Params = sql_params) -> object:
+                return deployment.event_store.fetch(sql, params)
 
-        ours_times, ours = timed(ours_once, repetitions)
-        hand_times, hand = timed(hand_once, repetitions)
-        if as_numbers(ours) != as_numbers(hand):
-            print(f"  ! {report.name}: answers differ\n    ours {ours}\n    hand {hand}")
-        answers[f"{site_id} {report.name}"] = as_numbers(ours)
-        results[report.name] = (
-            statistics.median(ours_times),
-            percentile(ours_times, 0.95),
-            statistics.median(hand_times),
-            percentile(hand_times, 0.95),
-        )
+            functions += [ours_once, hand_once]
+        measured = timed_in_turn(functions, repetitions)
+        for index, site_id in enumerate(site_ids):
+            (ours_times, ours), (hand_times, hand) = measured[2 * index : 2 * index + 2]
+            if as_numbers(ours) != as_numbers(hand):
+                print(f"  ! {report.name}: answers differ\n    ours {ours}\n    hand {hand}")
+            answers[f"{site_id} {report.name}"] = as_numbers(ours)
+            results[index][report.name] = (
+                statistics.median(ours_times),
+                percentile(ours_times, 0.95),
+                statistics.median(hand_times),
+                percentile(hand_times, 0.95),
+            )
     return results
 
 
@@ -384,19 +400,13 @@ def main() -> None:
 
     bytes_before = print_size(deployment, data_dir, stored, "before compaction", missed, gate=args.no_compaction)
     answers_before: Answers = {}
-    before = (
-        run_reports(deployment, sites["big"], args.repetitions, answers_before),
-        run_reports(deployment, sites["mid"], args.repetitions, answers_before),
-    )
+    before = run_reports(deployment, (sites["big"], sites["mid"]), args.repetitions, answers_before)
     print_reports("before compaction", *before, sizes["mid"], missed if args.no_compaction else [])
     if not args.no_compaction:
         compact(deployment, stored)
         bytes_after = print_size(deployment, data_dir, stored, "after compaction", missed, gate=True)
         answers_after: Answers = {}
-        after = (
-            run_reports(deployment, sites["big"], args.repetitions, answers_after),
-            run_reports(deployment, sites["mid"], args.repetitions, answers_after),
-        )
+        after = run_reports(deployment, (sites["big"], sites["mid"]), args.repetitions, answers_after)
         print_reports("after compaction", *after, sizes["mid"], missed)
         run_long_ranges(deployment, sites["big"], args.hits_only_repetitions, missed)
         if answers_after != answers_before:
