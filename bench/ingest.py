@@ -44,9 +44,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -103,10 +104,9 @@ class Round:
     seconds: float
     p50_ms: float
     p99_ms: float
-    cpu_seconds: float
+    usage: CpuUsage  # where the machine's CPU went during the round
     bad_statuses: int
     paced_at: float | None = None  # the rate asked of a paced round, per second; None: saturated
-    usage: CpuUsage | None = None  # where the machine's CPU went during the round
 
     @property
     def per_second(self) -> float:
@@ -114,7 +114,8 @@ class Round:
 
     @property
     def cpu_us_per_request(self) -> float:
-        return self.cpu_seconds / self.requests * 1e6
+        """The server's CPU (all its threads) per hit."""
+        return (self.usage.loop + self.usage.other_threads) / self.requests * 1e6
 
 
 def pacing(rate: float | None, connections: int) -> str:
@@ -132,11 +133,6 @@ def lua_list(values: list[str]) -> str:
     return "{" + ",".join(json.dumps(value) for value in values) + "}"
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its threads, and of its running children (the workers), from /proc."""
-    return sum(loop_and_other_cpu(pid))
-
-
 def _ticks(stat: Path) -> float:
     """User + system CPU seconds of a /proc stat file (a process's, or one thread's)."""
     fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -144,8 +140,9 @@ def _ticks(stat: Path) -> float:
 
 
 def loop_and_other_cpu(pid: int) -> tuple[float, float]:
-    """CPU seconds of the main threads of a process and of its running children (where uvicorn runs the event
-    loop), and of all their other threads (the flusher, fsyncs, the database's own threads)."""
+    """User + system CPU seconds (from /proc) of the main threads of a process and of its running children
+    (where uvicorn runs the event loop), and of all their other threads (the flusher, fsyncs, the database's
+    own threads)."""
     total = _ticks(Path(f"/proc/{pid}/stat"))
     loop = _ticks(Path(f"/proc/{pid}/task/{pid}/stat"))
     children: set[int] = set()
@@ -164,6 +161,9 @@ def idle_seconds() -> float:
     return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class CpuUsage:
     """Where a round's CPU went, in seconds: the server's event loop and its other threads, the load generator
@@ -176,16 +176,16 @@ class CpuUsage:
     idle: float
 
 
-@contextlib.contextmanager
-def measured_usage(pid: int, usage: list[CpuUsage]) -> Iterator[None]:
-    """Append the CpuUsage of the block's run to `usage`."""
+def measured_usage(pid: int, run: Callable[[], T]) -> tuple[T, CpuUsage]:
+    """What `run` returns, and where the CPU went while it ran: server `pid`'s, the children this process waited
+    for meanwhile (the load generator), the machine's idle time."""
     loop, other = loop_and_other_cpu(pid)
     children, idle = resource.getrusage(resource.RUSAGE_CHILDREN), idle_seconds()
-    yield
+    result = run()
     loop_after, other_after = loop_and_other_cpu(pid)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     generator = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
-    usage.append(CpuUsage(loop_after - loop, other_after - other, generator, idle_seconds() - idle))
+    return result, CpuUsage(loop_after - loop, other_after - other, generator, idle_seconds() - idle)
 
 
 def run_wrk(server: LiveServer, script: Path, seconds: int, connections: int) -> tuple[int, float, float, float, int]:
@@ -370,14 +370,12 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
 
         def run_round(name: str, rate: float | None = None, profiled: bool = False) -> Round:
             spy = start_profiler(server, args.profile, args.seconds) if profiled and args.profile else None
-            usage: list[CpuUsage] = []
-            with measured_usage(server.process.pid, usage):
-                requests, seconds, p50, p99, bad = run_wrk(server, script(name, rate), args.seconds, args.connections)
+            (requests, seconds, p50, p99, bad), usage = measured_usage(
+                server.process.pid, lambda: run_wrk(server, script(name, rate), args.seconds, args.connections)
+            )
             if spy is not None:
                 spy.wait()
-            (used,) = usage
-            cpu = used.loop + used.other_threads
-            return Round(name, requests, seconds, p50, p99, cpu, bad, rate, used)
+            return Round(name, requests, seconds, p50, p99, usage, bad, rate)
 
         for name in paths:  # warm up both paths (caches, salts, first segment)
             run_wrk(server, script(name), 2, args.connections)
@@ -444,8 +442,6 @@ def usage_columns(result: Round) -> str:
     """A round's CPU per hit in the event loop and in the server's other threads, the share of a core the loop and
     the load generator had, and the machine's idle share (of all its cores)."""
     used = result.usage
-    if used is None:
-        return ""
     per_hit = 1e6 / result.requests
     idle = used.idle / (result.seconds * (os.cpu_count() or 1))
     return (

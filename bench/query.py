@@ -321,12 +321,13 @@ def run_reports(
     end = int(END.timestamp()) - 1
     start = end + 1 - RANGE_DAYS * 86400
     results: tuple[Timings, Timings] = ({}, {})
+    events = [deployment.metadata.events.find_by_name(site_id, "Purchase") for site_id in site_ids]
+    event_ids = [event.id if event else "" for event in events]
     for report in REPORTS:
         functions: list[Callable[[], object]] = []
-        for site_id in site_ids:
-            event = deployment.metadata.events.find_by_name(site_id, "Purchase")
+        for site_id, event_id in zip(site_ids, event_ids, strict=True):
             query = report_query(report, site_id, start, end)
-            sql, sql_params = hand_params(report.hand_sql, site_id, event.id if event else "", start, end + 1)
+            sql, sql_params = hand_params(report.hand_sql, site_id, event_id, start, end + 1)
 
             def ours_once(query: ReportQuery = query) -> object:
                 return run_report(query, deployment.event_store, deployment.metadata)

@@ -98,6 +98,14 @@ def table_bytes(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[tupl
     return sizes
 
 
+def to_parquet(connection: duckdb.DuckDBPyConnection, select: str, path: Path, zstd_level: int) -> None:
+    """Write the rows of `select`, in its order, to a Parquet file: ZSTD, one row group per million rows."""
+    connection.execute(
+        f"COPY ({select}) TO '{path}'"
+        f" (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstd_level}, ROW_GROUP_SIZE 1000000)"
+    )
+
+
 def parquet_bytes(connection: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
     rows = connection.execute(
         "SELECT path_in_schema, sum(total_compressed_size) FROM parquet_metadata(?) GROUP BY 1", [str(path)]
@@ -140,10 +148,7 @@ def re_encoded_bytes(path: Path, store: Path, hits: int, zstd_level: int) -> tup
         in_parquet = {}
         for table in ("hits", "settled_sessions"):
             file = path.with_name(f"re-encoded-{table}.parquet")
-            connection.execute(
-                f"COPY {table} TO '{file}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstd_level},"
-                " ROW_GROUP_SIZE 1000000)"
-            )
+            to_parquet(connection, f"SELECT * FROM {table}", file, zstd_level)
             in_parquet[table] = sum(parquet_bytes(connection, file).values())
     finally:
         connection.close()
@@ -198,10 +203,7 @@ def main() -> None:
         files = {table: scratch / f"{table}.parquet" for table in ("hits", "settled_sessions")}
         orders = {"hits": f"site_id, {COMPACTED_ORDER}", "settled_sessions": "site_id, session_id, visitor_id"}
         for table, path in files.items():
-            connection.execute(
-                f"COPY (SELECT * FROM store.{table} ORDER BY {orders[table]}) TO '{path}'"
-                f" (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {args.zstd_level}, ROW_GROUP_SIZE 1000000)"
-            )
+            to_parquet(connection, f"SELECT * FROM store.{table} ORDER BY {orders[table]}", path, args.zstd_level)
         in_parquet = {table: parquet_bytes(connection, path) for table, path in files.items()}
         print("\nhits, column by column (bytes per hit): DuckDB table / Parquet (ZSTD)")
         columns = sorted((size, column) for (table, column), size in native.items() if table == "hits")
