@@ -1,13 +1,16 @@
-"""The spool: appends return after fsync, segments close and replay, torn tails are cut off."""
+"""The spool: acknowledged appends survive a kill, segments close and replay, torn tails are cut off."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
 from leadline.collect.flusher import Flusher
-from leadline.collect.spool import Spool, decode_row, encode_row, frame, read_records
+from leadline.collect.spool import SEGMENT_BYTES, Spool, decode_row, encode_row, frame, read_records
 from leadline.store.events import Hit, HitKind, open_event_store
 from leadline.store.events.base import hit_to_row, row_to_hit
 
@@ -85,6 +88,77 @@ def test_segments_left_open_by_a_crash_are_recovered(tmp_path: Path) -> None:
     spool = Spool(tmp_path)
     spool.recover()
     assert [list(read_records(segment)) for segment in spool.closed_segments()] == [[b"acknowledged"]]
+
+
+APPEND_THEN_DIE = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from leadline.collect.spool import Spool
+
+async def main() -> None:
+    spool = Spool(Path(sys.argv[1]), max_age=30)
+    spool.start()
+    for n in range(1000):
+        assert spool.append(f"hit {n}".encode()) is None  # acknowledged
+    os.kill(os.getpid(), signal.SIGKILL)  # no close, no fsync, no unmapping: only what the kernel holds
+
+asyncio.run(main())
+"""
+
+
+def test_what_was_acknowledged_survives_the_process_being_killed(tmp_path: Path) -> None:
+    # The records were copied into a mapped file, never written with write(2): the page cache keeps them.
+    died = subprocess.run([sys.executable, "-c", APPEND_THEN_DIE, str(tmp_path)], check=False)
+    assert died.returncode == -signal.SIGKILL
+    (left_open,) = tmp_path.glob("*.open")
+    assert left_open.stat().st_size == SEGMENT_BYTES  # the space it reserved, mostly unwritten
+
+    spool = Spool(tmp_path)
+    spool.recover()
+    (segment,) = spool.closed_segments()
+    assert list(read_records(segment)) == [f"hit {n}".encode() for n in range(1000)]
+    assert segment.stat().st_size == sum(len(frame(f"hit {n}".encode())) for n in range(1000))  # the rest given back
+
+
+def test_a_segment_whose_space_is_used_up_is_retired_and_the_next_record_starts_another(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        spool = Spool(tmp_path, max_age=30, segment_bytes=64)
+        spool.start()
+        records = [bytes([ord("a") + n]) * 20 for n in range(5)]  # 28 bytes framed: two fit in 64
+        for record in records:
+            spool.append(record)
+        await spool.close()
+        segments = spool.closed_segments()
+        assert [list(read_records(segment)) for segment in segments] == [records[0:2], records[2:4], records[4:]]
+        assert [segment.stat().st_size for segment in segments] == [56, 56, 28]
+
+    asyncio.run(scenario())
+
+
+def test_a_record_larger_than_a_segment_gets_a_segment_of_its_size(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        spool = Spool(tmp_path, max_age=30, segment_bytes=64)
+        spool.start()
+        spool.append(b"small")
+        spool.append(b"x" * 1000)
+        await spool.close()
+        assert [list(read_records(segment)) for segment in spool.closed_segments()] == [[b"small"], [b"x" * 1000]]
+
+    asyncio.run(scenario())
+
+
+def test_the_backlog_counts_an_open_segments_records_not_the_space_it_reserved(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        spool = Spool(tmp_path, max_age=30)
+        spool.start()
+        spool.append(b"one")
+        spool.append(b"two")
+        backlog = spool.backlog()
+        assert (backlog.segments, backlog.size_bytes) == (1, len(frame(b"one")) + len(frame(b"two")))
+        assert spool.size_bytes == backlog.size_bytes
+        await spool.close()
+
+    asyncio.run(scenario())
 
 
 def test_flushing_a_segment_twice_stores_it_once(tmp_path: Path) -> None:

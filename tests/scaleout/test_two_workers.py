@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from leadline.collect.spool import read_records
 from leadline.store.events import open_event_store
 from tests.live_server import LiveServer, start_server
 from tests.servers.clickhouse import ClickHouseCluster
@@ -85,7 +86,16 @@ def eventually(condition: Callable[[], bool], timeout: float = 30) -> bool:
 
 
 def spool_sizes(data_dir: Path) -> dict[int, int]:
-    return {index: sum(path.stat().st_size for path in (data_dir / "spool" / str(index)).iterdir()) for index in (0, 1)}
+    """Bytes of the records in each worker's spool (an open segment's file is as long as the space it reserved)."""
+    return {
+        index: sum(
+            len(record)
+            for path in (data_dir / "spool" / str(index)).iterdir()
+            if path.suffix in (".open", ".seg")
+            for record in read_records(path)
+        )
+        for index in (0, 1)
+    }
 
 
 def connections_to_each_worker(server: LiveServer, site_id: str) -> dict[int, list[httpx.Client]]:

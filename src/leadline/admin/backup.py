@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from leadline.admin.context import AdminContext
-from leadline.collect.spool import CLOSED_SUFFIX, OPEN_SUFFIX
+from leadline.collect.spool import CLOSED_SUFFIX, OPEN_SUFFIX, intact_length
 from leadline.store.snapshots import copy_sqlite_database
 
 FORMAT = "leadline-backup"
@@ -103,9 +103,10 @@ def copy_spool(directory: Path, target: Path) -> list[Path]:
                 data = candidate.read_bytes()
             except FileNotFoundError:
                 continue
-            # Its closed name: the stem is the batch id the event store remembers, whatever the suffix.
+            # Its closed name: the stem is the batch id the event store remembers, whatever the suffix. An open
+            # segment's file goes on past its records (space reserved for the next ones): cut there.
             copy = target / (segment.stem + CLOSED_SUFFIX)
-            copy.write_bytes(data)
+            copy.write_bytes(data[: intact_length(data, segment.name)])
             copies.append(copy)
             break
     return copies

@@ -1,11 +1,16 @@
 """The spool: append-only segment files where a hit is made durable before it is acknowledged.
 
-An append writes the record to the current segment at once (one write(2) into the OS page cache), so an
-acknowledged hit survives the process being killed. A background task fsyncs every few milliseconds
-(group commit), which bounds what a power loss could take; with `fsync_before_ack` an append also waits
-for that fsync. A segment is retired after `max_records` hits or `max_age` seconds; once fsynced it is
-renamed `.seg` and the flusher moves it to the event store. A torn record at the end of a segment (a
-crash mid-write) was never acknowledged, so reading stops there.
+An append copies the record into the current segment, a file mapped into memory (MAP_SHARED): the copy
+lands in the OS page cache itself, so an acknowledged hit survives the process being killed, as a write(2)
+would, without a system call per hit. (A write(2) per hit cost the event loop more than the copy: the
+call itself, and the GIL it released to the flusher's thread, which the loop then waited to take back.)
+Each segment's space is reserved when it opens (posix_fallocate), so a full disk refuses the segment, never
+a store into the mapping. A background task fsyncs every few milliseconds (group commit; fdatasync also
+writes pages dirtied through the mapping), which bounds what a power loss could take; with
+`fsync_before_ack` an append also waits for that fsync. A segment is retired after `max_records` hits,
+`max_age` seconds, or when its space is used up; it is then cut to the records it holds, fsynced, renamed
+`.seg`, and the flusher moves it to the event store. Reading a segment stops at its first unwritten frame
+(zeros) or torn record (a crash mid-copy: never acknowledged).
 
 The spool refuses what it cannot keep: past `max_bytes` of segments not yet stored (the event store is
 down, say) or with less than `min_free_bytes` left on its disk, `full_reason()` says why, and the
@@ -20,8 +25,8 @@ what it holds, and a segment without one (a previous run's, or one past the limi
 
 import asyncio
 import contextlib
-import errno
 import logging
+import mmap
 import os
 import struct
 import time
@@ -38,6 +43,8 @@ logger = logging.getLogger("leadline.spool")
 
 _FRAME = struct.Struct("<II")  # payload length, CRC-32 of the payload
 OPEN_SUFFIX, CLOSED_SUFFIX = ".open", ".seg"
+# Space reserved for a segment as it opens: 5,000 hits (the default `max_records`) of up to ~1.6 kB each.
+SEGMENT_BYTES = 8 << 20
 
 
 def encode_row(row: HitRow) -> bytes:
@@ -67,15 +74,28 @@ def frame(record: bytes) -> bytes:
 def read_records(path: Path) -> Iterator[bytes]:
     """The intact records of a segment, in order, stopping at the first torn or corrupt one."""
     data = path.read_bytes()
+    for start, end in _record_spans(data, path.name):
+        yield data[start:end]
+
+
+def intact_length(data: bytes, name: str) -> int:
+    """Bytes of segment `name` (`data`) up to the end of its last intact record: what an open segment holds."""
+    return max((end for _, end in _record_spans(data, name)), default=0)
+
+
+def _record_spans(data: bytes, name: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each intact record's payload in a segment's bytes, stopping at the first frame that is
+    unwritten (a length of 0: the reserved space of a segment still open, or left open by a crash) or torn."""
     offset = 0
     while offset + _FRAME.size <= len(data):
         length, checksum = _FRAME.unpack_from(data, offset)
+        if length == 0:  # no record is empty: this is space reserved and not written yet
+            return
         start, end = offset + _FRAME.size, offset + _FRAME.size + length
         if end > len(data) or zlib.crc32(data[start:end]) != checksum:
-            if end <= len(data) or offset + _FRAME.size + length > len(data):
-                logger.warning("segment %s ends with a torn record after %d bytes", path.name, offset)
+            logger.warning("segment %s ends with a torn record after %d bytes", name, offset)
             return
-        yield data[start:end]
+        yield start, end
         offset = end
 
 
@@ -121,6 +141,7 @@ class Spool:
         max_bytes: int | None = None,
         min_free_bytes: int = 0,
         kept_rows_limit: int | None = None,
+        segment_bytes: int = SEGMENT_BYTES,
     ) -> None:
         self.directory = directory
         self.max_records = max_records
@@ -129,10 +150,12 @@ class Spool:
         self.fsync_before_ack = fsync_before_ack
         self.max_bytes = max_bytes  # None: no limit
         self.min_free_bytes = min_free_bytes
+        self.segment_bytes = segment_bytes
         self._fd: int | None = None
         self._path: Path | None = None
+        self._map: mmap.mmap | None = None  # the open segment, mapped
         self._records_in_segment = 0
-        self._segment_bytes = 0  # the current segment's length: a failed write is cut back to it
+        self._segment_bytes = 0  # bytes of records in the open segment: where the next one goes
         # Bytes in segments not yet stored = found at recovery + written since - removed by the flusher. The
         # event loop alone adds and the flusher alone removes, so neither counter needs a lock.
         self._found_bytes = 0
@@ -141,7 +164,8 @@ class Spool:
         self._free_bytes = -1  # free disk space at the last check, -1 before the first; see _check_disk
         self._written_at_check = 0
         self._segment_opened_at = 0.0
-        self._retiring: list[tuple[int, Path]] = []  # written, waiting for their last fsync before renaming
+        # Written, waiting to be cut to their records' length and fsynced before renaming: (fd, path, length).
+        self._retiring: list[tuple[int, Path, int]] = []
         self._dirty = False
         self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
@@ -154,9 +178,11 @@ class Spool:
         self._kept: dict[str, list[HitRow]] = {}  # the event loop adds segments, the flusher's `remove` takes them
 
     def recover(self) -> None:
-        """Close segments left open by a crash: everything in them that was acknowledged is in the file."""
+        """Close segments left open by a crash: everything in them that was acknowledged is in the file, the
+        space reserved after it is given back."""
         self.directory.mkdir(parents=True, exist_ok=True)
         for leftover in sorted(self.directory.glob("*" + OPEN_SUFFIX)):
+            os.truncate(leftover, intact_length(leftover.read_bytes(), leftover.name))
             leftover.rename(leftover.with_suffix(CLOSED_SUFFIX))
         self._found_bytes = self.backlog().size_bytes
         self._written_bytes = self.removed_bytes = 0
@@ -211,22 +237,19 @@ class Spool:
     def _append(self, record: bytes, row: HitRow | None) -> Awaitable[None] | None:
         if self._closed:
             raise SpoolClosedError("the spool is closed")
-        if self._fd is None:
-            self._open_segment()
-        fd = self._fd
-        if fd is None:
-            raise OSError("no spool segment")
         data = frame(record)
-        try:
-            written = os.write(fd, data)
-            if written != len(data):  # only on a full disk
-                raise OSError(errno.ENOSPC, "short write to the spool")
-        except OSError:
-            # Never leave half a record in front of the next one: reading would stop at it.
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, self._segment_bytes)
-            raise
-        self._segment_bytes += written
+        written = len(data)
+        start = self._segment_bytes
+        if self._map is not None and start + written > len(self._map):
+            self._retire_segment()  # its space is used up
+        if self._map is None:
+            self._open_segment(written)
+            start = 0
+        segment = self._map
+        if segment is None:
+            raise OSError("no spool segment")
+        segment[start : start + written] = data  # into the page cache: no system call, the GIL kept
+        self._segment_bytes = start + written
         self._written_bytes += written
         self._records_in_segment += 1
         self._dirty = True
@@ -263,6 +286,7 @@ class Spool:
         """What is waiting for the flusher, read from the directory (so it also counts a crashed run's segments)."""
         now = time.time()
         segments, size, oldest = 0, 0, now
+        open_path, open_bytes = self._path, self._segment_bytes  # its file's size is the space reserved
         # One listing, not one per suffix: a segment renamed from .open to .seg meanwhile is counted once.
         for path in self.directory.glob("*"):
             if path.suffix not in (OPEN_SUFFIX, CLOSED_SUFFIX):
@@ -272,7 +296,7 @@ class Spool:
             except FileNotFoundError:  # flushed (or renamed) between listing and looking
                 continue
             segments += 1
-            size += stat.st_size
+            size += open_bytes if path == open_path else stat.st_size
             created = segment_created_at(path)
             oldest = min(oldest, stat.st_mtime if created is None else created)
         return Backlog(segments, size, max(0.0, now - oldest) if segments else 0.0)
@@ -316,19 +340,30 @@ class Spool:
                 done.set_result(None)
 
     @staticmethod
-    def _fsync(current: int | None, retiring: list[tuple[int, Path]]) -> None:
+    def _fsync(current: int | None, retiring: list[tuple[int, Path, int]]) -> None:
         # fdatasync: the records and the file's length reach the disk; its times, which no reader needs, do not.
-        for fd, path in retiring:
+        for fd, path, length in retiring:
+            os.ftruncate(fd, length)  # the reserved space past the records is given back
             _datasync(fd)
             os.close(fd)
             path.rename(path.with_suffix(CLOSED_SUFFIX))
         if current is not None:
             _datasync(current)
 
-    def _open_segment(self) -> None:
+    def _open_segment(self, first_frame_bytes: int) -> None:
         name = f"{time.time_ns():020d}-{os.getpid()}{OPEN_SUFFIX}"
-        self._path = self.directory / name
-        self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        path = self.directory / name
+        size = max(self.segment_bytes, first_frame_bytes)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            # Reserved now, so that no store into the mapping can meet a full disk (that would be SIGBUS).
+            os.posix_fallocate(fd, 0, size)
+            self._map = mmap.mmap(fd, size)
+        except OSError:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        self._fd, self._path = fd, path
         self._records_in_segment = 0
         self._segment_bytes = 0
         self._segment_opened_at = time.monotonic()
@@ -342,6 +377,9 @@ class Spool:
         if self._open_rows is not None:  # kept before the rename to .seg, so the flusher finds it with the file
             self._kept[self._path.stem] = self._open_rows
             self._open_rows = None
-        self._retiring.append((self._fd, self._path))
+        if self._map is not None:
+            self._map.close()  # what was copied in stays in the page cache, and the fsync writes it
+            self._map = None
+        self._retiring.append((self._fd, self._path, self._segment_bytes))
         self._fd, self._path = None, None
         self._wake.set()
