@@ -18,7 +18,8 @@ collector is. The p99 target is therefore checked in a paced round after the sat
 at the same fixed rate, half the collector's measured capacity (`--paced-load 0.5`), where a request waits
 only for its own work and for whatever stalls the server (a flush holding the GIL, a garbage collection).
 The saturated p99 is printed beside it.
-Other processes on the machine swing the absolute figures: compare ratios from one run, and read the load
+Other processes on the machine swing the absolute figures: compare ratios from one run (the round-by-round
+ratio, each collector round against the bare round just before it, is the steadiest), and read the load
 average it prints.
 
 `--stores server` runs the server on PostgreSQL, a 2-shard ClickHouse cluster and Redis, which it starts
@@ -34,12 +35,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -416,6 +419,12 @@ def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str
     print()
     ratio_ok = ratio >= TARGET_RATIO
     print(f"collector / bare throughput (best rounds): {ratio:.2f}  (target >= {TARGET_RATIO:.2f}){verdict(ratio_ok)}")
+    pairs = paired_ratios(rounds)
+    print(
+        f"collector / bare throughput round by round (each collector round against the bare round just before it, "
+        f"less swayed by one lucky round): median {statistics.median(pairs):.2f}, {min(pairs):.2f}-{max(pairs):.2f} "
+        f"over {len(pairs)} pairs"
+    )
     p99, rate = paced["collector"].p99_ms, paced["collector"].per_second
     p99_ok = p99 <= TARGET_P99_MS
     print(
@@ -436,6 +445,16 @@ def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str
     if any(result.bad_statuses for result in rounds):
         missed.append("every answer 2xx")
     return best
+
+
+def paired_ratios(rounds: list[Round]) -> list[float]:
+    """Collector / bare throughput of each saturated collector round and the bare round measured just before it."""
+    saturated = [result for result in rounds if result.paced_at is None]
+    return [
+        after.per_second / before.per_second
+        for before, after in itertools.pairwise(saturated)
+        if (before.name, after.name) == ("bare", "collector")
+    ]
 
 
 def usage_columns(result: Round) -> str:

@@ -109,6 +109,14 @@ SPOOL_FULL, DISK_FULL = "spool_full", "disk_full"  # why full_reason() refuses (
 _datasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
 
 
+def _reserve(fd: int, size: int) -> None:
+    """Make the file `size` bytes long with its blocks allocated (where the OS cannot, at least long: macOS)."""
+    if hasattr(os, "posix_fallocate"):
+        os.posix_fallocate(fd, 0, size)
+    else:  # a sparse file: a full disk would then show as SIGBUS on a store into the mapping
+        os.ftruncate(fd, size)
+
+
 def free_disk_bytes(directory: Path) -> int:
     """Bytes an unprivileged process can still write on the file system holding `directory`."""
     stat = os.statvfs(directory)
@@ -357,7 +365,7 @@ class Spool:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             # Reserved now, so that no store into the mapping can meet a full disk (that would be SIGBUS).
-            os.posix_fallocate(fd, 0, size)
+            _reserve(fd, size)
             self._map = mmap.mmap(fd, size)
         except OSError:
             os.close(fd)
