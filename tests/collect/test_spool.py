@@ -147,16 +147,19 @@ def test_a_record_larger_than_a_segment_gets_a_segment_of_its_size(tmp_path: Pat
     asyncio.run(scenario())
 
 
-def test_the_backlog_counts_an_open_segments_records_not_the_space_it_reserved(tmp_path: Path) -> None:
+def test_the_backlog_counts_the_records_of_segments_not_the_space_they_reserved(tmp_path: Path) -> None:
     async def scenario() -> None:
-        spool = Spool(tmp_path, max_age=30)
+        spool = Spool(tmp_path, max_records=2, max_age=30)
         spool.start()
         spool.append(b"one")
-        spool.append(b"two")
+        assert spool.backlog().size_bytes == spool.size_bytes == len(frame(b"one"))  # one open segment
+        spool.append(b"two")  # the segment is full: retired, cut to its records at the next fsync
+        spool.append(b"three")  # in a new open segment; no fsync has run meanwhile (nothing awaited)
         backlog = spool.backlog()
-        assert (backlog.segments, backlog.size_bytes) == (1, len(frame(b"one")) + len(frame(b"two")))
-        assert spool.size_bytes == backlog.size_bytes
+        assert backlog.segments == 2
+        assert backlog.size_bytes == spool.size_bytes == sum(len(frame(r)) for r in (b"one", b"two", b"three"))
         await spool.close()
+        assert spool.backlog().size_bytes == spool.size_bytes
 
     asyncio.run(scenario())
 

@@ -174,6 +174,8 @@ class Spool:
         self._segment_opened_at = 0.0
         # Written, waiting to be cut to their records' length and fsynced before renaming: (fd, path, length).
         self._retiring: list[tuple[int, Path, int]] = []
+        # Bytes of records in segments whose files are still longer (space reserved): retired, not yet cut.
+        self._uncut: dict[Path, int] = {}
         self._dirty = False
         self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
@@ -294,7 +296,8 @@ class Spool:
         """What is waiting for the flusher, read from the directory (so it also counts a crashed run's segments)."""
         now = time.time()
         segments, size, oldest = 0, 0, now
-        open_path, open_bytes = self._path, self._segment_bytes  # its file's size is the space reserved
+        # The open segment's file, and retired ones not yet cut, are as long as the space they reserved.
+        records_bytes = {**self._uncut, **({self._path: self._segment_bytes} if self._path is not None else {})}
         # One listing, not one per suffix: a segment renamed from .open to .seg meanwhile is counted once.
         for path in self.directory.glob("*"):
             if path.suffix not in (OPEN_SUFFIX, CLOSED_SUFFIX):
@@ -304,7 +307,7 @@ class Spool:
             except FileNotFoundError:  # flushed (or renamed) between listing and looking
                 continue
             segments += 1
-            size += open_bytes if path == open_path else stat.st_size
+            size += records_bytes.get(path, stat.st_size)
             created = segment_created_at(path)
             oldest = min(oldest, stat.st_mtime if created is None else created)
         return Backlog(segments, size, max(0.0, now - oldest) if segments else 0.0)
@@ -343,6 +346,8 @@ class Spool:
                 if not done.done():
                     done.set_exception(error)
             return
+        for _, path, _ in retiring:
+            self._uncut.pop(path, None)  # cut, and renamed
         for done in waiters:
             if not done.done():
                 done.set_result(None)
@@ -389,5 +394,6 @@ class Spool:
             self._map.close()  # what was copied in stays in the page cache, and the fsync writes it
             self._map = None
         self._retiring.append((self._fd, self._path, self._segment_bytes))
+        self._uncut[self._path] = self._segment_bytes
         self._fd, self._path = None, None
         self._wake.set()
