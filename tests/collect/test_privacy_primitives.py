@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from leadline.privacy import visitor_hash as visitor_hash_module
 from leadline.privacy.salts import SaltStore
 from leadline.privacy.visitor_hash import visitor_hash
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
@@ -59,3 +60,15 @@ def test_salts_rotate_at_utc_midnight_and_are_destroyed_two_days_later(store: Me
 def test_processes_sharing_a_store_agree_on_the_days_salt(store: MetadataStore) -> None:
     now = unix(2026, 3, 2, 8, 0)
     assert SaltStore(store.salts).salts_for(now) == SaltStore(store.salts).salts_for(now)
+
+
+def test_no_copy_of_a_destroyed_salt_stays_in_the_visitor_hashs_memory(store: MetadataStore) -> None:
+    # visitor_hash keeps the hash keyed with each recent salt, so as not to key it again for every hit.
+    salt_store = SaltStore(store.salts)
+    monday, _ = salt_store.salts_for(unix(2026, 3, 2, 12, 0))
+    monday_id = visitor_hash(monday, "SITE", "203.0.113.9", UA)
+    assert visitor_hash_module._keyed.cache_info().currsize == 1
+    tuesday, _ = salt_store.salts_for(unix(2026, 3, 3, 12, 0))  # a new day: what was kept is forgotten
+    assert visitor_hash_module._keyed.cache_info().currsize == 0
+    assert visitor_hash(monday, "SITE", "203.0.113.9", UA) == monday_id  # the same ids, keyed afresh
+    assert visitor_hash(tuesday, "SITE", "203.0.113.9", UA) != monday_id

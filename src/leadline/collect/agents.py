@@ -14,13 +14,16 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-_AGENT_KEY = secrets.token_bytes(16)
+# Keyed once: each digest starts from a copy of this state, so the key's block is not hashed again per hit.
+_KEYED = hashlib.blake2b(key=secrets.token_bytes(16), digest_size=16)
 MEMO_SIZE = 8192
 
 
 def agent_key(user_agent: str) -> bytes:
     """A stand-in for `user_agent` as a memo key: stable in this process, not reversible without its key."""
-    return hashlib.blake2b(user_agent.encode("utf-8", "surrogatepass"), key=_AGENT_KEY, digest_size=16).digest()
+    digest = _KEYED.copy()
+    digest.update(user_agent.encode("utf-8", "surrogatepass"))
+    return digest.digest()
 
 
 class AgentMemo(Generic[T]):

@@ -9,6 +9,7 @@ import secrets
 import threading
 from datetime import date, datetime, timedelta
 
+from leadline.privacy.visitor_hash import forget_salts
 from leadline.store.metadata.salts import SaltRepository
 
 SALT_BYTES = 32
@@ -45,4 +46,5 @@ class SaltStore:
             self._repository.delete_before(yesterday)
             today = self._repository.get_or_create(day, secrets.token_bytes(SALT_BYTES))
             self._today, self._yesterday, self._cached_day = today, self._repository.get(yesterday), day
+            forget_salts()  # no copy of a destroyed salt stays in memory
             self._cached_day_number = (day - _EPOCH_DAY).days
