@@ -18,6 +18,8 @@ collector is. The p99 target is therefore checked in a paced round after the sat
 at the same fixed rate, half the collector's measured capacity (`--paced-load 0.5`), where a request waits
 only for its own work and for whatever stalls the server (a flush holding the GIL, a garbage collection).
 The saturated p99 is printed beside it.
+After each collector round the bench waits until the server has stored what the round spooled: the flush
+would otherwise fall into the next round, the bare endpoint's, and flatter the ratio.
 Other processes on the machine swing the absolute figures: compare ratios from one run (the round-by-round
 ratio, each collector round against the bare round just before it, is the steadiest), and read the load
 average it prints.
@@ -73,6 +75,7 @@ EXTRA = dict(item.split("=", 1) for item in os.environ.get("BENCH_SETTINGS", "")
 REFERRERS = ["", "", "https://www.bing.com/search?q=analytics", "https://news.ycombinator.com/", "https://t.co/x"]
 TARGET_RATIO = 0.60  # collector throughput / bare throughput
 TARGET_P99_MS = 20.0  # the collector's p99 latency
+SETTLE_TIMEOUT_SECONDS = 30  # longest wait for the spool to be stored after a collector round
 WORKERS_START_SECONDS = 90  # each worker imports the whole application: slow on a loaded 2-core machine
 
 LUA_TEMPLATE = """
@@ -378,6 +381,8 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
             )
             if spy is not None:
                 spy.wait()
+            if name == "collector":
+                settle(data_dir)
             return Round(name, requests, seconds, p50, p99, usage, bad, rate)
 
         for name in paths:  # warm up both paths (caches, salts, first segment)
@@ -393,6 +398,17 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
     finally:
         server.stop()
     return rounds
+
+
+def settle(data_dir: Path, timeout: float = SETTLE_TIMEOUT_SECONDS) -> None:
+    """Wait until the server has stored what a collector round spooled (its spool holds no segment), so the
+    flusher's work for one round does not fall into the next round, the bare endpoint's (its ratio would gain)."""
+    deadline = time.monotonic() + timeout
+    while any(path.suffix in (".open", ".seg") for path in (data_dir / "spool").rglob("*")):
+        if time.monotonic() > deadline:
+            print(f"the spool still held segments {timeout:.0f} s after a collector round", file=sys.stderr)
+            return
+        time.sleep(0.1)
 
 
 def report(rounds: list[Round], missed: list[str], connections: int) -> dict[str, Round]:
