@@ -2,8 +2,7 @@
 
 An append copies the record into the current segment, a file mapped into memory (MAP_SHARED): the copy
 lands in the OS page cache itself, so an acknowledged hit survives the process being killed, as a write(2)
-would, without a system call per hit. (A write(2) per hit cost the event loop more than the copy: the
-call itself, and the GIL it released to the flusher's thread, which the loop then waited to take back.)
+would, without a system call per hit (a write(2) also let the event loop's GIL go to another thread).
 Each segment's space is reserved when it opens (posix_fallocate), so a full disk refuses the segment, never
 a store into the mapping. A background task fsyncs every few milliseconds (group commit; fdatasync also
 writes pages dirtied through the mapping), which bounds what a power loss could take; with
