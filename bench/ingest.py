@@ -387,14 +387,14 @@ def measure(data_dir: Path, settings: Mapping[str, str], workers: int, args: arg
 
         for name in paths:  # warm up both paths (caches, salts, first segment)
             run_wrk(server, script(name), 2, args.connections)
+        settle(data_dir)  # the warm-up's hits are stored before the first bare round
         rounds: list[Round] = []
         for number in range(args.rounds):
             for name in paths:
                 rounds.append(run_round(name, profiled=number == 0 and name == "collector"))
         capacity = max(result.per_second for result in rounds if result.name == "collector")
         for name in paths:
-            rounds.append(run_round(name, rate=args.paced_load * capacity))
-        time.sleep(1.5)  # let the flusher store the last segment
+            rounds.append(run_round(name, rate=args.paced_load * capacity))  # the last, the collector's, settles
     finally:
         server.stop()
     return rounds
