@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from leadline.collect.collector import Collector
 from leadline.collect.flusher import Flusher
 from leadline.collect.sessions import SessionTracker
-from leadline.collect.spool import Spool
+from leadline.collect.spool import Spool, oldest_spooled
 from leadline.deployment import Deployment
 from leadline.metrics import JobMetrics
 from leadline.store.events import EventStore
@@ -38,7 +38,8 @@ logger = logging.getLogger("leadline.jobs")
 SALT_ROTATION_SECONDS = 60.0
 SESSION_PRUNING_SECONDS = 60.0
 UNCLAIMED_SPOOLS_SECONDS = 30.0
-# Closed UTC days are compacted hourly, once an hour has passed since midnight (late batches mostly arrived).
+# Closed UTC days are compacted hourly, once an hour has passed since midnight (late batches mostly arrived)
+# and none of their hits waits in a spool (closed_before).
 COMPACTION_SECONDS = 3600.0
 COMPACTION_GRACE = timedelta(hours=1)
 
@@ -89,7 +90,9 @@ def job_table(deployment: Deployment, collector: Collector) -> list[Job]:
         Job(
             "compact_closed_days",
             COMPACTION_SECONDS,
-            lambda: compact_closed_days(deployment.event_store, (datetime.now(UTC) - COMPACTION_GRACE).date()),
+            lambda: compact_closed_days(
+                deployment.event_store, closed_before(deployment.spool_directory, datetime.now(UTC))
+            ),
             first_after_seconds=60.0,
             when=once_per_deployment,
         )
@@ -109,6 +112,18 @@ def job_table(deployment: Deployment, collector: Collector) -> list[Job]:
             )
         )
     return jobs
+
+
+def closed_before(spool_root: Path, now: datetime) -> date:
+    """The first UTC day that may still get hits: today (yesterday for the first hour after midnight, while
+    late batches arrive), or the day of the oldest hit still waiting in any worker's spool, if earlier.
+
+    Compaction renumbers the visitor ids of days before it (store/events/duckdb_visitor_numbers.py): a hit of such
+    a day stored afterwards, still carrying the old id, would count its visitor twice.
+    """
+    first_open = (now - COMPACTION_GRACE).date()
+    oldest = oldest_spooled(spool_root)
+    return first_open if oldest is None else min(first_open, datetime.fromtimestamp(oldest, UTC).date())
 
 
 def flush_unclaimed_spools(root: Path, event_store: EventStore, including_root: bool) -> int:

@@ -10,7 +10,15 @@ from datetime import datetime
 from pathlib import Path
 
 from leadline.collect.flusher import Flusher
-from leadline.collect.spool import SEGMENT_BYTES, Spool, decode_row, encode_row, frame, read_records
+from leadline.collect.spool import (
+    SEGMENT_BYTES,
+    Spool,
+    decode_row,
+    encode_row,
+    frame,
+    oldest_spooled,
+    read_records,
+)
 from leadline.store.events import Hit, HitKind, open_event_store
 from leadline.store.events.base import hit_to_row, row_to_hit
 
@@ -162,6 +170,15 @@ def test_the_backlog_counts_the_records_of_segments_not_the_space_they_reserved(
         assert spool.backlog().size_bytes == spool.size_bytes
 
     asyncio.run(scenario())
+
+
+def test_the_oldest_spooled_hit_is_no_older_than_the_oldest_segment_of_any_workers_spool(tmp_path: Path) -> None:
+    assert oldest_spooled(tmp_path) is None
+    (tmp_path / "2").mkdir()
+    (tmp_path / "2" / f"{1_780_000_000 * 10**9:020d}-7.seg").write_bytes(frame(b"old"))
+    (tmp_path / f"{1_790_000_000 * 10**9:020d}-8.open").write_bytes(frame(b"new"))
+    (tmp_path / "notes.txt").write_text("not a segment")
+    assert oldest_spooled(tmp_path) == 1_780_000_000
 
 
 def test_flushing_a_segment_twice_stores_it_once(tmp_path: Path) -> None:

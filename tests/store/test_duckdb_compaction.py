@@ -15,6 +15,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -185,6 +186,45 @@ def test_compaction_rewrites_closed_days_once_in_session_order(stores: Stores) -
     assert all(rows == sorted(rows) for rows in by_day.values())
     assert stores.events.compact_closed_days(last_day).days == 0  # nothing new: nothing rewritten
     assert stores.events.daily_counts(site_id) == {day: sum(h.timestamp.date() == day for h in hits) for day in days}
+
+
+def test_visitor_ids_of_closed_days_become_runs_of_numbers_and_every_answer_stays(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id)
+    stores.events.insert_hits(hits)
+    last_session_day = max(datetime.fromtimestamp(hit.session_id, UTC).date() for hit in hits)
+    # The last session day is the last closed day: its sessions may still get hits, so they keep their ids.
+    stores.events.compact_closed_days(last_session_day + timedelta(days=1))
+    stored = stores.events.fetch(
+        "SELECT visitor_id, session_id FROM hits WHERE site_id = ?", Params("qmark", [site_id])
+    )
+
+    def of_last_day(session_id: int) -> bool:
+        return datetime.fromtimestamp(session_id, UTC).date() == last_session_day
+
+    last_days = {hit.visitor_id for hit in hits if of_last_day(hit.session_id)}
+    assert {visitor for visitor, session in stored if of_last_day(session)} == last_days
+    renumbered = {visitor for visitor, _ in stored} - last_days
+    assert renumbered and not renumbered & {hit.visitor_id for hit in hits}
+    # Each compaction's visitors are consecutive numbers: one run per chunk of days.
+    ordered = sorted(renumbered)
+    runs = 1 + sum(1 for before, after in itertools.pairwise(ordered) if after != before + 1)
+    assert runs <= -(-len({hit.timestamp.date() for hit in hits}) // CHUNK_DAYS)
+    # The same visitors, each with the same hits: every report answers as over the hits as they came.
+    hits_per_visitor = sorted(Counter(visitor for visitor, _ in stored).values())
+    assert hits_per_visitor == sorted(Counter(hit.visitor_id for hit in hits).values())
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
+
+    # Every closed day compacted again (a migration marks them all pending): renumbered again, answers unchanged.
+    stores.events.fetch(
+        "INSERT INTO pending_days SELECT DISTINCT site_id, CAST(timestamp AS DATE) FROM hits", Params("qmark")
+    )
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    again = {visitor for (visitor,) in stores.events.fetch("SELECT DISTINCT visitor_id FROM hits", Params("qmark"))}
+    assert len(again) == len(renumbered | last_days) and not again & (renumbered | last_days)
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
 
 
 def test_event_wipe_and_site_deletion_apply_to_compacted_days(stores: Stores) -> None:
@@ -402,7 +442,10 @@ def test_sessions_of_closed_days_are_settled_and_a_late_hit_reopens_its_sessions
     site_id = stores.new_site()
     hits = month_of_traffic(site_id)
     stores.events.insert_hits(hits)
-    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    last = max(hits, key=lambda hit: (hit.session_id, hit.timestamp))
+    # The last session's day is the last closed one: its sessions may still get hits (and keep their visitor ids).
+    closed_before = datetime.fromtimestamp(last.session_id, UTC).date() + timedelta(days=1)
+    stores.events.compact_closed_days(closed_before)
     sessions = {(hit.visitor_id, hit.session_id) for hit in hits}
     settled = stores.events.fetch(
         "SELECT count(*) FROM settled_sessions WHERE site_id = ?", Params("qmark", [site_id])
@@ -410,11 +453,10 @@ def test_sessions_of_closed_days_are_settled_and_a_late_hit_reopens_its_sessions
     assert settled == len(sessions)
 
     # A hit replayed late into a settled session: its span (and maybe its bounce) changes, and so do the answers.
-    last = max(hits, key=lambda hit: (hit.session_id, hit.timestamp))
     late = dataclasses.replace(last, kind=HitKind.PAGEVIEW, entry=False, timestamp=last.timestamp + timedelta(hours=3))
     stores.events.insert_hits([late])
     for params in FIXED_REPORTS:
         assert_report_equals_oracle(stores, fixed_report(site_id, params), [*hits, late])
-    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    stores.events.compact_closed_days(closed_before)
     for params in FIXED_REPORTS:
         assert_report_equals_oracle(stores, fixed_report(site_id, params), [*hits, late])

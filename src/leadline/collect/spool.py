@@ -137,6 +137,23 @@ def segment_created_at(path: Path) -> float | None:
     return int(stamp) / 1e9 if stamp.isdigit() else None
 
 
+def oldest_spooled(root: Path) -> float | None:
+    """When the oldest segment under `root` (every worker's spool directory) was created: no hit waiting in a
+    spool is older. None when no segment waits."""
+    oldest: float | None = None
+    for path in root.rglob("*"):
+        if path.suffix not in (OPEN_SUFFIX, CLOSED_SUFFIX):
+            continue
+        created = segment_created_at(path)
+        if created is None:
+            try:
+                created = path.stat().st_mtime
+            except FileNotFoundError:  # flushed between listing and looking
+                continue
+        oldest = created if oldest is None else min(oldest, created)
+    return oldest
+
+
 class Spool:
     def __init__(
         self,

@@ -34,10 +34,12 @@ from leadline.store.events.duckdb_rollups import (
     MARK_EVERY_STORED_DAY,
     SESSION_DAY,
     Run,
+    keeps_two_day_rule,
     midnight,
     rebuild_rollups,
     unix_seconds,
 )
+from leadline.store.events.duckdb_visitor_numbers import number_visitors, renumber_hits_after, renumbered_select
 
 # Every (site, UTC day) stored before compaction existed waits for its first compaction.
 PENDING_DAYS_MIGRATION = """
@@ -118,28 +120,39 @@ def due_days(run: Run, closed_before: date) -> list[tuple[str, date]]:
     return [(str(site_id), day) for site_id, day in rows]
 
 
-def compact_days(run: Run, site_id: str, first: date, last: date, settle_before: date) -> int:
-    """Rewrite one site's hits of UTC days `first` to `last` in compacted order and settle the sessions of
-    those before `settle_before`, atomically; how many hits moved.
+def compact_days(
+    run: Run, site_id: str, first: date, last: date, settle_before: date, renumber_before: date | None = None
+) -> int:
+    """Rewrite one site's hits of UTC days `first` to `last` in compacted order, settle the sessions of those
+    before `settle_before` and renumber the visitors of those settled before `renumber_before`
+    (duckdb_visitor_numbers), atomically; how many hits moved.
 
     duckdb.TransactionException when a concurrent delete touched the same rows (nothing changed then).
     """
     start = midnight(first)
     window = [site_id, start, midnight(last) + DAY]
     in_day = "site_id = ? AND timestamp >= ? AND timestamp < ?"
+    settled_last = min(last, settle_before - DAY)
+    renumbered_last = settled_last if renumber_before is None else min(settled_last, renumber_before - DAY)
     run("BEGIN", [])
     try:
+        # From the day before: its visitors also seen the next day depend on the first day's hits.
+        summable = settled_last >= first and keeps_two_day_rule(run, site_id, first - DAY, settled_last)
+        renumbering = (
+            number_visitors(run, site_id, first, renumbered_last) if summable and renumbered_last >= first else None
+        )
         # Copied aside first: the old rows and their rewritten twins must never be visible together.
         run(f"CREATE TEMP TABLE compacting AS SELECT * FROM hits WHERE {in_day}", window)
         moved = int(run("SELECT count(*) FROM compacting", [])[0][0])
         run(f"DELETE FROM hits WHERE {in_day}", window)
-        run(f"INSERT INTO hits SELECT * FROM compacting ORDER BY {COMPACTED_ORDER}", [])
+        rows, parameters = renumbered_select(renumbering, "compacting")
+        run(f"INSERT INTO hits SELECT * FROM ({rows}) AS compacted ORDER BY {COMPACTED_ORDER}", parameters)
         run("DROP TABLE compacting", [])
-        settled_last = min(last, settle_before - DAY)
+        if renumbering is not None:
+            renumber_hits_after(run, renumbering, last + DAY)
         if settled_last >= first:
             settle_sessions(run, site_id, first, settled_last)
-            # From the day before: its visitors also seen the next day depend on the first day's hits.
-            rebuild_rollups(run, site_id, first - DAY, settled_last)
+            rebuild_rollups(run, site_id, first - DAY, settled_last, summable)
         run("DELETE FROM pending_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
         run("COMMIT", [])
     except BaseException:
@@ -176,7 +189,11 @@ def compact_closed_days(
     is_open: Callable[[], bool], run: Run, closed_before: date, today: date | None = None
 ) -> CompactionRun:
     """Compact every pending day before `closed_before` and SETTLE_AFTER_DAYS or more before `today` (UTC), a
-    site's run of days per transaction, on the connection of `run`, settling their sessions and rollups.
+    site's run of days per transaction, on the connection of `run`, settling their sessions and rollups, and
+    renumbering the visitors of sessions that began before the day before `closed_before`.
+
+    `closed_before`: no hit of an earlier day can still arrive (none waits in a spool): the renumbering relies on
+    it (duckdb_visitor_numbers).
 
     A day that gets new hits later is pending again and is rewritten on a later run; one whose rows a
     concurrent delete holds is left pending. A store closed meanwhile (shutdown) ends the run.
@@ -192,7 +209,8 @@ def compact_closed_days(
             break
         started = time.perf_counter()
         try:
-            hits += compact_days(run, site_id, chunk[0], chunk[-1], settle_before)
+            # A session's hits lie within a day of its start: those begun before the last closed day are whole.
+            hits += compact_days(run, site_id, chunk[0], chunk[-1], settle_before, closed_before - DAY)
         except duckdb.TransactionException:
             continue
         longest = max(longest, time.perf_counter() - started)

@@ -256,10 +256,23 @@ _HIT_VALUES = ", ".join(_FIELD_VALUES)
 _NAMED_VALUES = ", ".join(f"f{index}" for index in range(len(ROLLUP_FIELDS)))  # as _values() names them
 
 
-def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
+def keeps_two_day_rule(run: Run, site_id: str, first: date, last: date) -> bool:
+    """Whether the visitor ids of one site's UTC days `first` to `last` keep the two-day rule (see the module
+    docstring), as every id of the site has so far; if not, the site is marked unsummable, for good (inside the
+    caller's transaction)."""
+    if run("SELECT 1 FROM unsummable_sites WHERE site_id = ?", [site_id]):
+        return False
+    if _breaks_two_day_rule(run, site_id, midnight(first), midnight(last) + DAY):
+        run("INSERT INTO unsummable_sites VALUES (?)", [site_id])
+        return False
+    return True
+
+
+def rebuild_rollups(run: Run, site_id: str, first: date, last: date, summable: bool | None = None) -> bool:
     """Replace the rollups of one site's UTC days `first` to `last` (inside the caller's transaction, after
     their sessions were settled); False, and nothing written, when the site's visitor ids break the two-day
-    rule (it is then marked unsummable)."""
+    rule (it is then marked unsummable). `summable`: what keeps_two_day_rule said of those days in the same
+    transaction, if the caller asked it already."""
     start, end = midnight(first), midnight(last) + DAY
     run("DELETE FROM daily_rollups WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
     in_days = "site_id = ? AND quarter_hour >= ? AND quarter_hour < ?"
@@ -270,10 +283,7 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date) -> bool:
         "DELETE FROM visitor_crossings WHERE site_id = ? AND last_quarter_hour >= ? AND last_quarter_hour < ?",
         [site_id, start, end],
     )
-    if run("SELECT 1 FROM unsummable_sites WHERE site_id = ?", [site_id]):
-        return False
-    if _breaks_two_day_rule(run, site_id, start, end):
-        run("INSERT INTO unsummable_sites VALUES (?)", [site_id])
+    if not (keeps_two_day_rule(run, site_id, first, last) if summable is None else summable):
         return False
     # Pageviews of the days around, for each (field, value, visitor) the first and last day it was seen: a
     # visitor's ids live at most two days, so a day either side shows every day of the ids seen in the run.
