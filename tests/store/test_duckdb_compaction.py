@@ -31,7 +31,7 @@ from leadline.query.report import run_report
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import Params
 from leadline.store.events.duckdb import MIGRATIONS, DuckDBEventStore
-from leadline.store.events.duckdb_compaction import CHUNK_DAYS, PENDING_DAYS_MIGRATION
+from leadline.store.events.duckdb_compaction import PENDING_DAYS_MIGRATION, day_runs
 from leadline.store.events.duckdb_rollups import QUARTER_HOURS_MIGRATION
 from leadline.store.metadata.records import Account
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
@@ -206,10 +206,9 @@ def test_visitor_ids_of_closed_days_become_runs_of_numbers_and_every_answer_stay
     assert {visitor for visitor, session in stored if of_last_day(session)} == last_days
     renumbered = {visitor for visitor, _ in stored} - last_days
     assert renumbered and not renumbered & {hit.visitor_id for hit in hits}
-    # Each compaction's visitors are consecutive numbers: one run per chunk of days.
+    # The visitors one transaction renumbered are consecutive numbers (the month is compacted in one).
     ordered = sorted(renumbered)
-    runs = 1 + sum(1 for before, after in itertools.pairwise(ordered) if after != before + 1)
-    assert runs <= -(-len({hit.timestamp.date() for hit in hits}) // CHUNK_DAYS)
+    assert ordered == list(range(ordered[0], ordered[0] + len(ordered)))
     # The same visitors, each with the same hits: every report answers as over the hits as they came.
     hits_per_visitor = sorted(Counter(visitor for visitor, _ in stored).values())
     assert hits_per_visitor == sorted(Counter(hit.visitor_id for hit in hits).values())
@@ -225,6 +224,23 @@ def test_visitor_ids_of_closed_days_become_runs_of_numbers_and_every_answer_stay
     assert len(again) == len(renumbered | last_days) and not again & (renumbered | last_days)
     for params in FIXED_REPORTS:
         assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
+
+
+def test_a_sites_pending_days_are_compacted_in_runs_bounded_in_days_and_hits() -> None:
+    first = date(2026, 5, 1)
+    days = [first + timedelta(days=offset) for offset in (0, 1, 2, 5, 6, 40, 41)]
+    hits = {first + timedelta(days=offset): 100 for offset in range(60)}  # days 3 and 4 are not pending
+    assert list(day_runs(days, hits, max_days=31, max_hits=10_000)) == [days[:5], days[5:]]
+    # Days between pending ones count too: they are rewritten with them.
+    assert list(day_runs(days, hits, max_days=31, max_hits=500)) == [days[:3], days[3:5], days[5:]]
+    # A day with more hits than a run may hold makes a run of its own.
+    assert list(day_runs(days, {**hits, days[1]: 5_000}, max_days=31, max_hits=1_000)) == [
+        days[:1],
+        days[1:2],
+        days[2:5],
+        days[5:],
+    ]
+    assert list(day_runs(days, hits, max_days=2, max_hits=10_000)) == [days[:2], days[2:3], days[3:5], days[5:]]
 
 
 def test_event_wipe_and_site_deletion_apply_to_compacted_days(stores: Stores) -> None:
@@ -279,6 +295,7 @@ COMPACTING_PROCESS = textwrap.dedent(
 
     store = DuckDBEventStore(sys.argv[1])
     kill_in_transaction = int(sys.argv[2])
+    duckdb_compaction.CHUNK_DAYS = 7  # runs of a week: the month of traffic takes several transactions
     print("compacting", flush=True)
     if kill_in_transaction < 0:  # killed from outside, whenever the parent decides
         store.compact_closed_days(date(2100, 1, 1))
@@ -330,7 +347,7 @@ def test_a_compaction_killed_midway_loses_and_doubles_nothing(stores: Stores, ki
     stores.reopen_events()
     if kill.startswith("inside"):
         # Two runs of days done and kept, the third rolled back.
-        assert pending_days(stores.events) == days - 2 * CHUNK_DAYS
+        assert pending_days(stores.events) == days - 2 * 7
     assert stores.events.daily_counts(site_id) == counts
     for params in FIXED_REPORTS:
         assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)

@@ -11,10 +11,10 @@ equality (distinct counts, grouping by session, joining a session to its hits). 
 equal and different ids different answers every report as before, so every hit carrying a renamed id must be
 renamed with it, and no new number may equal an id that stays. Hence the conditions:
 
-- Only ids of sessions started on the renumbered days. By the two-day rule (duckdb_rollups: an id belongs to
-  sessions of one start day, as the daily salt and the sessions' 24-hour cap make it), those ids are on no
-  other session's hits, and a session's hits lie on its start day and the next, which the renaming covers.
-  A site whose ids break the rule (an import's, a test's) keeps its ids.
+- Every hit of the sessions started on the renumbered days, and no other. By the two-day rule
+  (duckdb_rollups: an id belongs to sessions of one start day, as the daily salt and the sessions' 24-hour cap
+  make it), their ids are on no other session's hits. A site whose ids break the rule (an import's, a test's)
+  keeps its ids.
 - Only days whose sessions are over and whose hits have all arrived: the caller's `closed_before` is before
   any hit still waiting in a spool (jobs.py), and a session's last hit comes within a day of its start. A hit
   arriving later with an old id (a replayed spool segment) would otherwise count its visitor twice. The salt
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from leadline.store.events.duckdb_rollups import DAY, Run, midnight, unix_seconds
 
@@ -55,19 +55,15 @@ class Renumbering:
 
 def number_visitors(run: Run, site_id: str, first: date, last: date) -> Renumbering:
     """Number the visitors of the site's sessions started on UTC days `first` to `last` (inside the caller's
-    transaction, before their hits are moved): the mapping for new_visitor_id and renumber_hits."""
+    transaction, before their hits are moved): the mapping for renumbered_select and renumber_other_hits."""
     renumbering = Renumbering(site_id, first, last)
-    # A session's hits lie within a day of its start (collect/sessions.py): the window ends a day after `last`.
-    window = [site_id, midnight(first), midnight(last) + 2 * DAY, *renumbering.sessions]
     run("DROP TABLE IF EXISTS visitor_numbers", [])
+    # Every hit of those sessions, wherever it lies: a session id names the second its session began.
     run(
-        "CREATE TEMP TABLE visitor_numbers AS"
-        " SELECT visitor_id AS old_id,"
+        "CREATE TEMP TABLE visitor_numbers AS SELECT visitor_id AS old_id,"
         " CAST(? AS UBIGINT) + CAST(row_number() OVER (ORDER BY min(session_id), visitor_id) AS UBIGINT) AS new_id"
-        " FROM hits"
-        " WHERE site_id = ? AND timestamp >= ? AND timestamp < ? AND session_id >= ? AND session_id < ?"
-        " GROUP BY visitor_id",
-        [secrets.randbelow(_OFFSET_LIMIT), *window],
+        " FROM hits WHERE site_id = ? AND session_id >= ? AND session_id < ? GROUP BY visitor_id",
+        [secrets.randbelow(_OFFSET_LIMIT), site_id, *renumbering.sessions],
     )
     return renumbering
 
@@ -85,15 +81,14 @@ def renumbered_select(renumbering: Renumbering | None, source: str) -> tuple[str
     )
 
 
-def renumber_hits_after(run: Run, renumbering: Renumbering, moved_before: date) -> None:
-    """Renumber the hits of the renumbered sessions on days from `moved_before` on (those the compaction did not
-    move: the day after its last holds the end of sessions begun on its last day), then drop the mapping."""
-    end = midnight(renumbering.last) + 2 * DAY
-    if midnight(moved_before) < end:
-        run(
-            "UPDATE hits SET visitor_id = numbers.new_id FROM visitor_numbers AS numbers"
-            " WHERE hits.site_id = ? AND hits.timestamp >= ? AND hits.timestamp < ?"
-            " AND hits.session_id >= ? AND hits.session_id < ? AND hits.visitor_id = numbers.old_id",
-            [renumbering.site_id, midnight(moved_before), end, *renumbering.sessions],
-        )
+def renumber_other_hits(run: Run, renumbering: Renumbering, moved: tuple[datetime, datetime]) -> None:
+    """Renumber the hits of the renumbered sessions that the compaction did not move (those outside the
+    `moved` time window: the day after its last holds the end of sessions begun on its last day), then drop
+    the mapping."""
+    run(
+        "UPDATE hits SET visitor_id = numbers.new_id FROM visitor_numbers AS numbers"
+        " WHERE hits.site_id = ? AND hits.session_id >= ? AND hits.session_id < ?"
+        " AND NOT (hits.timestamp >= ? AND hits.timestamp < ?) AND hits.visitor_id = numbers.old_id",
+        [renumbering.site_id, *renumbering.sessions, *moved],
+    )
     run("DROP TABLE visitor_numbers", [])
