@@ -174,13 +174,15 @@ def settle_sessions(run: Run, site_id: str, first: date, last: date) -> None:
     started = "site_id = ? AND session_id >= ? AND session_id < ?"
     run(f"DELETE FROM settled_sessions WHERE {started}", [site_id, first_second, end_second])
     run("DELETE FROM settled_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
-    # The same figures, by the same expressions, as query/compile.py's per-session pass over the hits.
+    # The same figures, by the same expressions, as query/compile.py's per-session pass over the hits. In start
+    # order: session ids then grow in small steps, and visitor numbers (duckdb_visitor_numbers) mostly by one
+    # (4.8 -> 4.35 bytes a hit on the bench store).
     run(
         "INSERT INTO settled_sessions SELECT site_id, session_id, visitor_id,"
         " count(*) FILTER (WHERE kind = 1), epoch_us(max(timestamp)) - epoch_us(min(timestamp)),"
         " arg_max(pathname, timestamp) FILTER (WHERE kind = 1)"
         f" FROM hits WHERE {started} AND timestamp >= ? AND timestamp < ?"
-        " GROUP BY site_id, visitor_id, session_id",
+        " GROUP BY site_id, visitor_id, session_id ORDER BY session_id, visitor_id",
         [site_id, first_second, end_second, start, end + timedelta(days=SESSION_SPAN_DAYS)],
     )
     run(
