@@ -42,6 +42,8 @@ UNCLAIMED_SPOOLS_SECONDS = 30.0
 # and none of their hits waits in a spool (closed_before).
 COMPACTION_SECONDS = 3600.0
 COMPACTION_GRACE = timedelta(hours=1)
+# How long before a spool segment's creation the hits in it may have been stamped, at most (see closed_before).
+STAMPED_BEFORE_SPOOLED_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,10 @@ def closed_before(spool_root: Path, now: datetime) -> date:
     """
     first_open = (now - COMPACTION_GRACE).date()
     oldest = oldest_spooled(spool_root)
-    return first_open if oldest is None else min(first_open, datetime.fromtimestamp(oldest, UTC).date())
+    if oldest is None:
+        return first_open
+    # A hit is stamped as its request arrives, a moment before it is appended (which may open the segment).
+    return min(first_open, datetime.fromtimestamp(oldest - STAMPED_BEFORE_SPOOLED_SECONDS, UTC).date())
 
 
 def flush_unclaimed_spools(root: Path, event_store: EventStore, including_root: bool) -> int:

@@ -25,3 +25,9 @@ def test_a_day_whose_hits_wait_in_any_workers_spool_is_not_closed(tmp_path: Path
     assert closed_before(tmp_path, now) == date(2026, 12, 2)
     spool_segment(tmp_path / "3", datetime(2026, 11, 28, 23, 50, tzinfo=UTC))  # left by a worker that stopped
     assert closed_before(tmp_path, now) == date(2026, 11, 28)
+
+
+def test_a_segment_opened_just_after_midnight_keeps_the_day_before_open(tmp_path: Path) -> None:
+    # Its first hit may have been stamped a moment before the segment was opened for it.
+    spool_segment(tmp_path, datetime(2026, 11, 30, 0, 0, 5, tzinfo=UTC))
+    assert closed_before(tmp_path, datetime(2026, 12, 2, 12, tzinfo=UTC)) == date(2026, 11, 29)
