@@ -1,8 +1,9 @@
 """Compaction of closed days in the DuckDB store: smaller, and every report answers exactly as before.
 
-Rows are only moved (a day's hits rewritten in session order, its visitors renamed one for one), so the
-oracle over the hits stored must agree before and after; late hits put a compacted day back in line; wipes and deletions still apply; and
-a process killed in the middle of a compaction leaves every hit counted exactly once.
+Rows are only moved (a day's hits rewritten in session order, its visitors renamed one for one), so the oracle
+over the hits stored must agree before and after; late hits put a compacted day back in line; wipes and
+deletions still apply; and a process killed in the middle of a compaction leaves every hit counted exactly
+once.
 """
 
 from __future__ import annotations

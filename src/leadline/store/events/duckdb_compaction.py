@@ -8,10 +8,10 @@ bench/query.py store (11.43 M hits): 23.7 → 20.4 bytes a hit in use. Strings c
 of their dictionary in DuckDB, which has no RLE for them and whose ZSTD took 4-6 bytes a hit per column.
 
 Safety: one site's run of days per transaction, so a crash leaves each day either as it was or rewritten,
-never both (DuckDB rolls back an uncommitted transaction on reopen); rows are only moved, never
-re-derived, so every report reads the same multiset of hits before and after (but for the names of visitors,
-renamed one for one: duckdb_visitor_numbers, which takes the visitor ids to 2.1 bytes a hit). Days wait in `pending_days` from the batch
-that brought their hits (late hits put a compacted day back), so finding work never scans the hits.
+never both (DuckDB rolls back an uncommitted transaction on reopen); rows are only moved, never re-derived, so
+every report reads the same multiset of hits before and after (but for the names of visitors, renamed one for
+one: duckdb_visitor_numbers, which takes the visitor ids to 2.1 bytes a hit). Days wait in `pending_days` from
+the batch that brought their hits (late hits put a compacted day back), so finding work never scans the hits.
 
 Compaction runs on a connection of its own (DuckDB's MVCC): batches go on being stored and reports
 answered meanwhile, even while its commits write checkpoints. Appends never conflict with it; a delete of
