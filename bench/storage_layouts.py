@@ -1,9 +1,11 @@
 """Storage layouts for settled days: DuckDB's own tables against the same rows as Parquet files (ZSTD).
 
-Issue 14 asks for <= 12 bytes per hit on the embedded store. Compacted, DuckDB's tables hold ~29 (the hits
-~20 of it, whose string columns cost their dictionary's bit width on every row: DuckDB has no RLE for
-strings, and its ZSTD compresses one vector at a time). This bench measures what a store would take if
-the settled days' rows were kept as Parquet files instead, and what that costs the reports that read hits:
+Issue 14 asks for <= 12 bytes per hit on the embedded store. Compacted, DuckDB's tables hold ~22 (the hits ~18
+of it: microsecond timestamps ~4.3, whose sub-second digits are random; string columns at their dictionary's bit
+width on every row, as DuckDB has no RLE for strings and its ZSTD compresses one vector at a time; visitor ids
+~2.1, numbered by the compaction: store/events/duckdb_visitor_numbers.py). This bench measures what a store
+would take if the settled days' rows were kept as Parquet files instead, and what that costs the reports that
+read hits:
 
 - bytes per hit of every table in the store as it is, of each column of `hits`, and of the same `hits` and
   `settled_sessions` rows written to Parquet in compacted order (ZSTD, one row group per million rows). A
@@ -11,8 +13,8 @@ the settled days' rows were kept as Parquet files instead, and what that costs t
   figure can be a little high: a column holding only '' showed 0.77 bytes per hit);
 - the totals those layouts would reach (rollups stay tables), each beside the 12-byte target;
 - the same rows as DuckDB tables again, re-encoded as a settled day could be once its salt is gone (`--re-encode`):
-  visitor ids as small numbers per site in order of first appearance (a random 64-bit hash costs its 8 bytes
-  once per run of a visitor's hits; a number that grows by one per new visitor bit-packs), timestamps as whole
+  visitor ids as small numbers per site in order of first appearance (as the compaction now numbers them, per
+  run of days: little further gain on a store compacted since), timestamps as whole
   seconds since the epoch (microseconds span 36 bits over a day, seconds 17), empty strings as NULL, and
   session durations in whole seconds;
 - four reports that read hits (filtered ones, unique visitors, sessions) over the native table and over the
