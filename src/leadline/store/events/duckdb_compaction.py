@@ -126,9 +126,7 @@ def due_days(run: Run, closed_before: date) -> list[tuple[str, date]]:
     return [(str(site_id), day) for site_id, day in rows]
 
 
-def compact_days(
-    run: Run, site_id: str, first: date, last: date, settle_before: date, renumber_before: date | None = None
-) -> int:
+def compact_days(run: Run, site_id: str, first: date, last: date, settle_before: date, renumber_before: date) -> int:
     """Rewrite one site's hits of UTC days `first` to `last` in compacted order, settle the sessions of those
     before `settle_before` and renumber the visitors of those settled before `renumber_before`
     (duckdb_visitor_numbers), atomically; how many hits moved.
@@ -139,7 +137,7 @@ def compact_days(
     window = [site_id, start, midnight(last) + DAY]
     in_day = "site_id = ? AND timestamp >= ? AND timestamp < ?"
     settled_last = min(last, settle_before - DAY)
-    renumbered_last = settled_last if renumber_before is None else min(settled_last, renumber_before - DAY)
+    renumbered_last = min(settled_last, renumber_before - DAY)
     run("BEGIN", [])
     try:
         # From the day before: its visitors also seen the next day depend on the first day's hits.
