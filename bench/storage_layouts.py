@@ -117,7 +117,7 @@ def parquet_bytes(connection: duckdb.DuckDBPyConnection, path: Path) -> dict[str
 
 def re_encoded_bytes(path: Path, store: Path, hits: int, zstd_level: int) -> tuple[int, int]:
     """Bytes of `hits` and `settled_sessions` copied into a new DuckDB file at `path`, in their stored order, with
-    visitor ids as per-site ordinals, epoch seconds, NULL for '' and durations in seconds; and of the same two
+    visitor ids as per-site ordinals, timestamps as epoch seconds (BIGINT) and NULL for ''; and of the same two
     tables as Parquet files beside it (ZSTD at `zstd_level`). Prints both, table by table."""
     connection = duckdb.connect(str(path))
     try:
@@ -140,8 +140,8 @@ def re_encoded_bytes(path: Path, store: Path, hits: int, zstd_level: int) -> tup
             " ORDER BY stored_row"
         )
         connection.execute(
-            "CREATE TABLE settled_sessions AS SELECT stored.* EXCLUDE (stored_row, duration_us)"
-            " REPLACE (ordinal::UBIGINT AS visitor_id), (duration_us // 1000000)::UINTEGER AS duration_s"
+            "CREATE TABLE settled_sessions AS SELECT stored.* EXCLUDE (stored_row)"
+            " REPLACE (ordinal::UBIGINT AS visitor_id)"
             " FROM (SELECT *, rowid AS stored_row FROM store.settled_sessions) AS stored"
             " JOIN ordinals USING (site_id, visitor_id) ORDER BY stored_row"
         )

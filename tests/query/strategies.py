@@ -106,12 +106,17 @@ def build_traffic(choose: Chooser, site_id: str, window_start: int, sessions: in
             continue
         used.add((visitor, start))
         constant = {name: choose.pick(VALUES[name]) for name in SESSION_FIELDS}
-        fraction = choose.integer(0, 999_999)
-        offsets = sorted({choose.integer(1, 4 * 3600) for _ in range(choose.integer(0, 5))})
+        offsets: list[int] = []
+        for _ in range(choose.integer(0, 5)):
+            # Instants are whole seconds: one hit in four falls in the second of the one before (the entry's too),
+            # where every engine must still name the same exit page (base.LAST_PAGEVIEW_ORDER).
+            same_second = choose.integer(0, 3) == 0
+            offsets.append((offsets[-1] if offsets else 0) if same_second else choose.integer(1, 4 * 3600))
+        offsets.sort()
         for position, offset in enumerate([0, *offsets]):
             kind = HitKind.PAGEVIEW if position == 0 or choose.integer(0, 2) else HitKind.EVENT
             event_name = choose.pick(sorted(EVENTS)) if kind is HitKind.EVENT else ""
-            moment = datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None, microsecond=fraction)
+            moment = datetime.fromtimestamp(start + offset, UTC).replace(tzinfo=None)
             page = {name: choose.pick(VALUES[name]) for name in PAGE_FIELDS}
             # As the collector stores it: a referrer's path only beside its hostname.
             page["referrer_pathname"] = choose.pick(VALUES["referrer_pathname"]) if page["referrer_hostname"] else ""

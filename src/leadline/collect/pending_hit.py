@@ -42,7 +42,7 @@ class PendingHit:
     # Stored columns that come from the request, named as in HIT_COLUMNS so that `to_row` reads every
     # column by name in one C-level call; set once on arrival.
     site_id: str = field(init=False)
-    timestamp: int = field(init=False)  # Unix microseconds (UTC), as rows store it
+    timestamp: int = field(init=False)  # Unix microseconds (UTC) of the whole second, as rows store it (see Hit)
     kind: int = field(init=False)
     hostname: str = field(init=False)
     pathname: str = field(init=False)
@@ -53,7 +53,7 @@ class PendingHit:
         payload = self.payload
         self.site_id, self.hostname, self.pathname = payload.site_id, payload.hostname, payload.pathname
         self.value = payload.value
-        self.timestamp = round(self.received_at * 1_000_000)
+        self.timestamp = int(self.received_at) * 1_000_000
         self.kind = _EVENT if payload.event_name else _PAGEVIEW
         self.agent_key = agent_key(self.user_agent)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from leadline.query.dialects import DIALECTS, Dialect, Params
 from leadline.store.events import EventStore, HitKind
+from leadline.store.events.base import LAST_PAGEVIEW_ORDER
 
 WINDOW = timedelta(minutes=5)
 MAX_ROWS = 150
@@ -24,6 +25,7 @@ def _naive(moment: datetime) -> datetime:
 
 
 def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCurrent:
+    now = now.replace(microsecond=0)  # hits' instants are whole seconds (base.Hit): so are the window's ends
     since, until = _naive(now - WINDOW), _naive(now)
 
     def recent(params: Params) -> str:
@@ -38,8 +40,9 @@ def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCu
 
     content_params = dialect.params()
     # Each current visitor counts once, on the page they viewed last.
+    latest_page = dialect.arg_max("pathname", LAST_PAGEVIEW_ORDER)
     content = (
-        f"SELECT pathname, count(*) AS total FROM (SELECT {dialect.arg_max('pathname', 'timestamp')} AS pathname "
+        f"SELECT pathname, count(*) AS total FROM (SELECT {latest_page} AS pathname "
         f"FROM hits WHERE {recent(content_params)} GROUP BY visitor_id) AS latest "
         f"GROUP BY pathname ORDER BY total DESC, pathname ASC LIMIT {MAX_ROWS}"
     )

@@ -76,11 +76,14 @@ def _value(hit: Hit, field: str, exits: dict[tuple[int, int], str]) -> str:
 
 
 def _exits(hits: Iterable[Hit]) -> dict[tuple[int, int], str]:
-    """Each session's exit page: the pathname of its last pageview."""
+    """Each session's exit page: the pathname of its last pageview (of two in one second, the greater pathname,
+    as the engines order them: base.LAST_PAGEVIEW_ORDER)."""
     last: dict[tuple[int, int], Hit] = {}
     for hit in hits:
         session = (hit.visitor_id, hit.session_id)
-        if hit.kind is HitKind.PAGEVIEW and (session not in last or _unix(hit) > _unix(last[session])):
+        if hit.kind is HitKind.PAGEVIEW and (
+            session not in last or (hit.timestamp, hit.pathname) > (last[session].timestamp, last[session].pathname)
+        ):
             last[session] = hit
     return {session: hit.pathname for session, hit in last.items()}
 

@@ -13,6 +13,7 @@ from leadline.query.dialects import Dialect, Params, Setup
 from leadline.query.model import DIMENSIONS, EVENT_GROUPING, EXIT_DIMENSIONS, Entity, Filter, ReportQuery
 from leadline.query.plan import DAY, QueryPlan
 from leadline.store.events import HitKind
+from leadline.store.events.base import LAST_PAGEVIEW_ORDER
 
 HITS = "hits"
 # The DuckDB variable a report's setup sets to where its unsettled sessions begin (unsettled_from_setup).
@@ -164,7 +165,7 @@ def _exit_pages(plan: QueryPlan, dialect: Dialect, params: Params) -> str:
     earliest = max(plan.start - DAY, 0)
     return (
         f"(SELECT visitor_id AS exit_visitor_id, session_id AS exit_session_id,"
-        f" {dialect.arg_max('pathname', 'timestamp')} AS exit_pathname FROM {HITS} AS pageviews_of_sessions"
+        f" {dialect.arg_max('pathname', LAST_PAGEVIEW_ORDER)} AS exit_pathname FROM {HITS} AS pageviews_of_sessions"
         f" WHERE site_id = {params.add(plan.query.site_id, 'String')} AND kind = {HitKind.PAGEVIEW:d}"
         f" AND session_id >= {params.add(earliest, 'UInt64')} AND session_id < {params.add(plan.end, 'UInt64')}"
         f" AND timestamp >= {timestamp_param(params, earliest)}"
@@ -225,7 +226,7 @@ def session_part(
             per_session.append(f"{dialect.seconds_between('min(timestamp)', 'max(timestamp)')} AS duration")
         if exits_needed:
             pageview = f"kind = {HitKind.PAGEVIEW:d}"
-            per_session.append(f"{dialect.arg_max_if('pathname', 'timestamp', pageview)} AS exit_pathname")
+            per_session.append(f"{dialect.arg_max_if('pathname', LAST_PAGEVIEW_ORDER, pageview)} AS exit_pathname")
         # Parameters are positional: each part's SQL is made in the order the parts appear.
         settled = ""
         if dialect.settled_sessions:
@@ -233,7 +234,7 @@ def session_part(
             # only for the other days' sessions. Both sides read one snapshot, so no session counts twice.
             settled_columns = ["pageviews"]
             if "avg_duration" in query.session_metrics:
-                settled_columns.append("duration_us / 1000000.0 AS duration")
+                settled_columns.append("CAST(duration_s AS DOUBLE) AS duration")
             if exits_needed:
                 settled_columns.append("exit_pathname")
             settled = (

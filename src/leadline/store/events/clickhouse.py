@@ -22,6 +22,7 @@ from leadline.store.events.base import (
     Params,
     Setup,
     hit_to_row,
+    in_whole_seconds,
     is_lasting_batch,
 )
 from leadline.store.events.clickhouse_connection import (
@@ -258,6 +259,7 @@ class ClickHouseEventStore:
         inserted again (rare: a crash or an outage). An unreachable shard raises EventStoreUnavailableError:
         retry with the same id.
         """
+        rows = in_whole_seconds(rows)
         batch = batch_number(batch_id)
         state = self._batch_state(batch_id)
         if state >= STORED:

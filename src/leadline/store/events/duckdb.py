@@ -25,11 +25,13 @@ from leadline.store.events.base import (
     RollupState,
     Setup,
     hit_to_row,
+    in_whole_seconds,
 )
 from leadline.store.events.duckdb_compaction import (
     MARK_PENDING,
     PENDING_DAYS_MIGRATION,
     SETTLED_SESSIONS_MIGRATION,
+    WHOLE_SECONDS_MIGRATION,
     CompactionRun,
     compact_closed_days,
     mark_parameters,
@@ -119,6 +121,9 @@ MIGRATIONS: tuple[str, ...] = (
     # Rollups by the UTC quarter hour instead of the hour, so that every time zone's days are made of them
     # (duckdb_rollups); every stored day waits for compaction again.
     QUARTER_HOURS_MIGRATION,
+    # Instants in whole seconds (base.Hit): every stored day waits for compaction again, which settles their
+    # sessions anew (duckdb_compaction).
+    WHOLE_SECONDS_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.
@@ -227,7 +232,7 @@ class DuckDBEventStore:
                     self._run("ROLLBACK")
                     return False
                 if rows:
-                    self._append(rows)
+                    self._append(in_whole_seconds(rows))
                 self._run("INSERT INTO stored_batches VALUES (?, ?)", [batch_id, now])
                 lasting = " AND ".join("NOT starts_with(batch_id, ?)" for _ in LASTING_BATCH_PREFIXES)
                 self._run(

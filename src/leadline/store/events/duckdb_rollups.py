@@ -314,9 +314,9 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date, summable: b
         ),
         sessions AS (
             SELECT day, field, value, count(*) AS visits, count(*) FILTER (WHERE pageviews = 1) AS bounces,
-                   sum(duration_us) AS duration_us
+                   sum(duration_s) * 1000000 AS duration_us
             FROM (
-                SELECT entries.day, settled.pageviews, settled.duration_us, {_per_field(_NAMED_VALUES)}
+                SELECT entries.day, settled.pageviews, settled.duration_s, {_per_field(_NAMED_VALUES)}
                 FROM (SELECT {SESSION_DAY} AS day, session_id, visitor_id, {_values()} FROM hits
                       WHERE site_id = ? AND entry AND session_id >= ? AND session_id < ?
                         AND timestamp >= ? AND timestamp < ?) AS entries
@@ -352,7 +352,8 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date, summable: b
         INSERT INTO daily_rollups
         SELECT ?, {session_day("entries.session_id")} AS day, {EXIT_FIELD_NUMBER},
                coalesce(settled.exit_pathname, '') AS exit_page,
-               0, 0, 0, count(*), count(*) FILTER (WHERE settled.pageviews = 1), sum(settled.duration_us)
+               0, 0, 0, count(*), count(*) FILTER (WHERE settled.pageviews = 1),
+               sum(settled.duration_s) * 1000000
         FROM {SETTLED_ENTRIES}
         GROUP BY day, exit_page
         """,
@@ -368,7 +369,7 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date, summable: b
         sessions AS (
             SELECT {quarter_hour("make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000)")} AS quarter_hour,
                    count(*) AS visits, count(*) FILTER (WHERE settled.pageviews = 1) AS bounces,
-                   sum(settled.duration_us) AS duration_us
+                   sum(settled.duration_s) * 1000000 AS duration_us
             FROM {SETTLED_ENTRIES}
             GROUP BY 1
         )
