@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -147,3 +148,27 @@ def test_the_served_document_lists_every_field_a_report_accepts() -> None:
     parameters = openapi_document()["paths"]["/aggregations"]["get"]["parameters"]
     [field_grouping] = [parameter for parameter in parameters if parameter["name"] == "field_grouping"]
     assert field_grouping["schema"]["enum"] == [*DIMENSIONS, EVENT_GROUPING]
+
+
+def test_of_last_pageviews_in_one_second_the_greatest_pathname_is_the_exit(tmp_path: Path) -> None:
+    """Instants are whole seconds (base.Hit), so a session can end on several pageviews of one second; every
+    engine then names the same exit page as the oracle: the greatest pathname (base.LAST_PAGEVIEW_ORDER), in
+    whatever order they came in."""
+    built = Stores(tmp_path)
+    start, last_second = at(2026, 5, 4, 10), at(2026, 5, 4, 10, 0, 5)
+    # Three in the last second, the greatest pathname neither first nor last to come in.
+    hits = [
+        pageview("", start, 1, start, "/"),
+        *(pageview("", last_second, 1, start, path) for path in ["/b", "/c", "/a"]),
+    ]
+    site_id = built.site_with(hits)
+    query = parse_report_query(
+        {"entity": "pageview", "entity_id": site_id, "aggregates": "visits", "field_grouping": "exit_pathname"},
+        site_timezone="UTC",
+    )
+    answer = run_report(query, built.events, built.metadata, now=NOW)
+    assert answer == [{"exit_pathname": "/c", "visits": "1"}]
+    stored = [replace(hit, site_id=site_id) for hit in with_entries(hits)]
+    assert_same_answer(answer, expected_rows(query, stored, NOW))
+    built.events.close()
+    built.metadata.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import pytest
 
@@ -256,3 +257,11 @@ def test_an_imported_days_batch_is_remembered_for_good(clickhouse_url: str) -> N
     assert reopened.insert_batch("import:A:0123abcd", rows) is False
     assert reopened.count_hits("A") == 3
     reopened.close()
+
+
+def test_a_batch_spooled_with_microseconds_is_stored_to_the_second(store: ClickHouseEventStore) -> None:
+    row = hit_to_row(pageview("A", 1))
+    row[1] = cast(int, row[1]) + 999_999  # as an earlier version spooled it: a fraction of a second past 10:01
+    assert store.insert_batch("segment-with-microseconds", [row])
+    window = store.read_hits("A", datetime(2025, 5, 1), datetime(2025, 5, 2)).to_pylist()
+    assert [hit["timestamp"] for hit in window] == [datetime(2025, 5, 1, 10, 1)]

@@ -32,7 +32,7 @@ from leadline.query.report import run_report
 from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import Params
 from leadline.store.events.duckdb import MIGRATIONS, DuckDBEventStore
-from leadline.store.events.duckdb_compaction import PENDING_DAYS_MIGRATION, day_runs
+from leadline.store.events.duckdb_compaction import PENDING_DAYS_MIGRATION, WHOLE_SECONDS_MIGRATION, day_runs
 from leadline.store.events.duckdb_rollups import QUARTER_HOURS_MIGRATION
 from leadline.store.metadata.records import Account
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
@@ -386,6 +386,50 @@ def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> No
         {hit.timestamp.date() for hit in hits if hit.kind is HitKind.PAGEVIEW}
     )
     upgraded.close()
+
+
+# Settled sessions as a file from before WHOLE_SECONDS_MIGRATION kept them: spans in microseconds.
+MICROSECOND_SETTLED_SESSIONS = """
+    DROP TABLE settled_sessions;
+    CREATE TABLE settled_sessions (site_id VARCHAR NOT NULL, session_id UBIGINT NOT NULL,
+        visitor_id UBIGINT NOT NULL, pageviews UINTEGER NOT NULL, duration_us BIGINT NOT NULL, exit_pathname VARCHAR);
+    INSERT INTO settled_sessions VALUES ('A', 1, 1, 1, 1500000, '/stale')
+"""
+
+
+def test_a_store_of_microsecond_instants_is_cut_to_whole_seconds_and_settled_again(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id, days=8)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    # As a file of the version before: instants in microseconds, each hit a fraction of a second past its second
+    # (up to 0.999999 s: a cut gives back the hits as they came, rounding would not), and settled sessions with
+    # microsecond spans.
+    before = MIGRATIONS.index(WHOLE_SECONDS_MIGRATION)
+    stores.events.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    stores.events.fetch("ALTER TABLE hits ALTER COLUMN timestamp SET DATA TYPE TIMESTAMP", Params("qmark"))
+    fraction = "to_microseconds(CAST(hash(visitor_id, pathname, kind) % 1000000 AS BIGINT))"
+    stores.events.fetch(f"UPDATE hits SET timestamp = timestamp + {fraction}", Params("qmark"))
+    for statement in MICROSECOND_SETTLED_SESSIONS.split(";"):
+        stores.events.fetch(statement, Params("qmark"))
+    stores.events.close()
+    stores.reopen_events()
+
+    def one(sql: str) -> object:
+        return stores.events.fetch(sql, Params("qmark"))[0][0]
+
+    assert one("SELECT data_type FROM duckdb_columns() WHERE table_name = 'hits' AND column_name = 'timestamp'") == (
+        "TIMESTAMP_S"
+    )
+    assert one("SELECT count(*) FROM settled_sessions") == 0 and settled_days(stores.events) == 0
+    assert pending_days(stores.events) == len({hit.timestamp.date() for hit in hits})
+    stored = stores.events.read_hits(site_id, datetime(2026, 5, 1), datetime(2026, 6, 1)).to_pylist()
+    assert sorted(hit["timestamp"] for hit in stored) == sorted(hit.timestamp for hit in hits)
+
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    assert settled_days(stores.events) == len({hit.timestamp.date() for hit in hits})
+    for params in FIXED_REPORTS:
+        assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
 
 
 # The rollups by the hour of a file from before QUARTER_HOURS_MIGRATION.

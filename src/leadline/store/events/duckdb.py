@@ -45,6 +45,8 @@ from leadline.store.events.duckdb_rollups import (
     SESSION_DAY,
     SITE_ROLLUP_TABLES,
     VISITOR_HOURS_MIGRATION,
+    in_window,
+    whole_second_bound,
 )
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
@@ -250,8 +252,8 @@ class DuckDBEventStore:
             rows = self._run(
                 "SELECT site_id, visitor_id, session_id, epoch(min(timestamp)), epoch(max(timestamp)), "
                 "bool_or(kind = 1) FROM hits "
-                "WHERE timestamp >= ? GROUP BY site_id, visitor_id, session_id",
-                [since],
+                "WHERE timestamp >= CAST(? AS TIMESTAMP_S) GROUP BY site_id, visitor_id, session_id",
+                [whole_second_bound(since)],
             )
         return [
             (site, int(visitor), int(session), float(first), float(last), bool(entered))
@@ -331,8 +333,8 @@ class DuckDBEventStore:
         columns = ", ".join(HIT_COLUMNS)
         with self._lock:
             table = self._connection.sql(
-                f"SELECT {columns} FROM hits WHERE site_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp",
-                params=[site_id, start, end],
+                f"SELECT {columns} FROM hits WHERE site_id = ? AND {in_window()} ORDER BY timestamp",
+                params=[site_id, whole_second_bound(start), whole_second_bound(end)],
             ).to_arrow_table()
         return table.cast(HIT_ARROW_SCHEMA)
 

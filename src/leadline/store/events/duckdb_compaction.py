@@ -38,6 +38,7 @@ from leadline.store.events.duckdb_rollups import (
     MARK_EVERY_STORED_DAY,
     SESSION_DAY,
     Run,
+    in_window,
     keeps_two_day_rule,
     midnight,
     rebuild_rollups,
@@ -158,7 +159,7 @@ def compact_days(run: Run, site_id: str, first: date, last: date, settle_before:
     """
     start = midnight(first)
     window = [site_id, start, midnight(last) + DAY]
-    in_day = "site_id = ? AND timestamp >= ? AND timestamp < ?"
+    in_day = f"site_id = ? AND {in_window()}"
     settled_last = min(last, settle_before - DAY)
     renumbered_last = min(settled_last, renumber_before - DAY)
     run("BEGIN", [])
@@ -203,7 +204,7 @@ def settle_sessions(run: Run, site_id: str, first: date, last: date) -> None:
         "INSERT INTO settled_sessions SELECT site_id, session_id, visitor_id,"
         " count(*) FILTER (WHERE kind = 1), epoch(max(timestamp)) - epoch(min(timestamp)),"
         f" arg_max(pathname, {LAST_PAGEVIEW_ORDER}) FILTER (WHERE kind = 1)"
-        f" FROM hits WHERE {started} AND timestamp >= ? AND timestamp < ?"
+        f" FROM hits WHERE {started} AND {in_window()}"
         " GROUP BY site_id, visitor_id, session_id ORDER BY session_id, visitor_id",
         [site_id, first_second, end_second, start, end + timedelta(days=SESSION_SPAN_DAYS)],
     )
@@ -255,7 +256,7 @@ def chunks(run: Run, due: list[tuple[str, date]]) -> Iterator[tuple[str, list[da
         days = [day for _, day in pending]
         rows = run(
             "SELECT CAST(timestamp AS DATE) AS day, count(*) FROM hits"
-            " WHERE site_id = ? AND timestamp >= ? AND timestamp < ? GROUP BY day",
+            f" WHERE site_id = ? AND {in_window()} GROUP BY day",
             [site_id, midnight(days[0]), midnight(days[-1]) + DAY],
         )
         for chunk in day_runs(days, {day: int(count) for day, count in rows}, CHUNK_DAYS, CHUNK_HITS):

@@ -75,6 +75,20 @@ def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
+def in_window(column: str = "timestamp") -> str:
+    """`column` (hits' instants) within two bound bounds, [start, end): each bound as TIMESTAMP_S, as hits keep
+    instants (base.Hit). A plain ? binds a TIMESTAMP, to which DuckDB casts the column, and a cast column is not
+    checked against row groups' zone maps: every statement would read all of a site's row groups. The bounds
+    must be whole seconds (CAST rounds), as midnights are; `whole_second_bound` makes any instant one."""
+    return f"{column} >= CAST(? AS TIMESTAMP_S) AND {column} < CAST(? AS TIMESTAMP_S)"
+
+
+def whole_second_bound(moment: datetime) -> datetime:
+    """The first whole second at or after `moment`: a whole-second instant is >= (or <) `moment` exactly when it
+    is >= (or <) this bound, which TIMESTAMP_S holds exactly."""
+    return moment.replace(microsecond=0) + timedelta(seconds=1) if moment.microsecond else moment
+
+
 def unix_seconds(moment: datetime) -> int:
     """A naive UTC instant as Unix seconds (a session id is its session's start second)."""
     return int((moment - EPOCH).total_seconds())
@@ -224,7 +238,7 @@ SETTLED_OF_RUN = "(SELECT * FROM settled_sessions WHERE site_id = ? AND session_
 SETTLED_ENTRIES = f"""hits AS entries INNER JOIN {SETTLED_OF_RUN} AS settled
             ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
         WHERE entries.site_id = ? AND entries.entry AND entries.session_id >= ? AND entries.session_id < ?
-          AND entries.timestamp >= ? AND entries.timestamp < ?"""
+          AND {in_window("entries.timestamp")}"""
 
 
 def settled_entries_parameters(site_id: str, start: datetime, end: datetime) -> list[object]:
@@ -293,7 +307,7 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date, summable: b
         INSERT INTO daily_rollups
         WITH pageviews AS (
             SELECT CAST(timestamp AS DATE) AS day, visitor_id, {_per_field(_HIT_VALUES)} FROM hits
-            WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ?
+            WHERE site_id = ? AND kind = 1 AND {in_window()}
         ),
         counted AS (
             SELECT day, field, value, count(*) AS pageviews FROM pageviews
@@ -319,7 +333,7 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date, summable: b
                 SELECT entries.day, settled.pageviews, settled.duration_s, {_per_field(_NAMED_VALUES)}
                 FROM (SELECT {SESSION_DAY} AS day, session_id, visitor_id, {_values()} FROM hits
                       WHERE site_id = ? AND entry AND session_id >= ? AND session_id < ?
-                        AND timestamp >= ? AND timestamp < ?) AS entries
+                        AND {in_window()}) AS entries
                 INNER JOIN {SETTLED_OF_RUN} AS settled
                     ON settled.visitor_id = entries.visitor_id AND settled.session_id = entries.session_id
             ) AS per_field
@@ -364,7 +378,7 @@ def rebuild_rollups(run: Run, site_id: str, first: date, last: date, summable: b
         INSERT INTO quarter_hour_rollups
         WITH counted AS (
             SELECT {quarter_hour("timestamp")} AS quarter_hour, count(*) AS pageviews FROM hits
-            WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ? GROUP BY 1
+            WHERE site_id = ? AND kind = 1 AND {in_window()} GROUP BY 1
         ),
         sessions AS (
             SELECT {quarter_hour("make_timestamp(CAST(entries.session_id AS BIGINT) * 1000000)")} AS quarter_hour,
@@ -391,7 +405,7 @@ def _rebuild_visitor_quarter_hours(run: Run, site_id: str, start: datetime, end:
     spans = f"""spans AS (
             SELECT CAST(timestamp AS DATE) AS day, visitor_id, {quarter_hour("min(timestamp)")} AS first_quarter_hour,
                    {quarter_hour("max(timestamp)")} AS last_quarter_hour
-            FROM hits WHERE site_id = ? AND kind = 1 AND timestamp >= ? AND timestamp < ?
+            FROM hits WHERE site_id = ? AND kind = 1 AND {in_window()}
             GROUP BY day, visitor_id
         )"""
     run(
@@ -424,11 +438,11 @@ def _rebuild_event_rollups(run: Run, site_id: str, first: date, last: date) -> N
     """The event rows of `rebuild_rollups`: completions and value per day and event, and its visitors counted as
     the pageviews' are (the first and last day each (event, visitor) was seen, from a day either side)."""
     run(
-        """
+        f"""
         INSERT INTO event_rollups
         WITH completions AS (
             SELECT CAST(timestamp AS DATE) AS day, event_id, visitor_id, value FROM hits
-            WHERE site_id = ? AND kind = 2 AND timestamp >= ? AND timestamp < ?
+            WHERE site_id = ? AND kind = 2 AND {in_window()}
         ),
         counted AS (
             SELECT day, event_id, count(*) AS completions, sum(value) AS value FROM completions
@@ -457,10 +471,10 @@ def _breaks_two_day_rule(run: Run, site_id: str, start: datetime, end: datetime)
     """Whether a visitor id with hits in [start, end) has hits (pageviews or events) more than one UTC day
     apart, or sessions begun on two UTC days, anywhere (query/rolled.py relies on both rules)."""
     rows = run(
-        """
+        f"""
         SELECT 1 FROM hits
         WHERE site_id = ? AND visitor_id IN (
-            SELECT visitor_id FROM hits WHERE site_id = ? AND timestamp >= ? AND timestamp < ?
+            SELECT visitor_id FROM hits WHERE site_id = ? AND {in_window()}
         )
         GROUP BY visitor_id
         HAVING max(CAST(timestamp AS DATE)) - min(CAST(timestamp AS DATE)) > 1

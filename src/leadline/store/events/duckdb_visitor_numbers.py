@@ -32,7 +32,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from leadline.store.events.duckdb_rollups import DAY, Run, midnight, unix_seconds
+from leadline.store.events.duckdb_rollups import DAY, Run, in_window, midnight, unix_seconds
 
 # A run's offset leaves room for 2**40 visitors below the top of UBIGINT.
 _OFFSET_LIMIT = 2**64 - 2**40
@@ -88,7 +88,7 @@ def renumber_other_hits(run: Run, renumbering: Renumbering, moved: tuple[datetim
     run(
         "UPDATE hits SET visitor_id = numbers.new_id FROM visitor_numbers AS numbers"
         " WHERE hits.site_id = ? AND hits.session_id >= ? AND hits.session_id < ?"
-        " AND NOT (hits.timestamp >= ? AND hits.timestamp < ?) AND hits.visitor_id = numbers.old_id",
+        f" AND NOT ({in_window('hits.timestamp')}) AND hits.visitor_id = numbers.old_id",
         [renumbering.site_id, *renumbering.sessions, *moved],
     )
     run("DROP TABLE visitor_numbers", [])
