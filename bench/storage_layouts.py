@@ -1,11 +1,11 @@
 """Storage layouts for settled days: DuckDB's own tables against the same rows as Parquet files (ZSTD).
 
-Issue 14 asks for <= 12 bytes per hit on the embedded store. Compacted, DuckDB's tables hold ~22 (the hits ~18
-of it: microsecond timestamps ~4.3, whose sub-second digits are random; string columns at their dictionary's bit
-width on every row, as DuckDB has no RLE for strings and its ZSTD compresses one vector at a time; visitor ids
-~2.1, numbered by the compaction: store/events/duckdb_visitor_numbers.py). This bench measures what a store
-would take if the settled days' rows were kept as Parquet files instead, and what that costs the reports that
-read hits:
+Issue 14 asks for <= 12 bytes per hit on the embedded store. Compacted, DuckDB's tables hold ~18 (the hits ~14
+of it: string columns at their dictionary's bit width on every row, ~8 together, as DuckDB has no RLE for strings
+and its ZSTD compresses one vector at a time; visitor ids ~1.9, numbered by the compaction:
+store/events/duckdb_visitor_numbers.py; timestamps ~1.5, whole seconds since base.Hit cut them, 4.3 before).
+This bench measures what a store would take if the settled days' rows were kept as Parquet files instead, and
+what that costs the reports that read hits:
 
 - bytes per hit of every table in the store as it is, of each column of `hits`, and of the same `hits` and
   `settled_sessions` rows written to Parquet in compacted order (ZSTD, one row group per million rows). A
@@ -14,9 +14,8 @@ read hits:
 - the totals those layouts would reach (rollups stay tables), each beside the 12-byte target;
 - the same rows as DuckDB tables again, re-encoded as a settled day could be once its salt is gone (`--re-encode`):
   visitor ids as small numbers per site in order of first appearance (as the compaction now numbers them, per
-  run of days: little further gain on a store compacted since), timestamps as whole
-  seconds since the epoch (microseconds span 36 bits over a day, seconds 17), empty strings as NULL, and
-  session durations in whole seconds;
+  run of days: little further gain on a store compacted since), timestamps as BIGINT seconds since the epoch
+  (as TIMESTAMP_S, which the store now uses, keeps them) and empty strings as NULL;
 - four reports that read hits (filtered ones, unique visitors, sessions) over the native table and over the
   Parquet file, p50 of 5, answers checked equal.
 
