@@ -3,7 +3,7 @@ spooled by an earlier version that stamped microseconds), on every store."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -51,4 +51,14 @@ def test_the_embedded_store_keeps_a_batch_spooled_with_microseconds_to_the_secon
     assert store.insert_batch("segment-1", [row])
     window = store.read_hits("A", datetime(2026, 5, 4), datetime(2026, 5, 5)).to_pylist()
     assert [hit["timestamp"] for hit in window] == [MOMENT]
+    store.close()
+
+
+def test_a_window_with_fractional_ends_holds_the_whole_seconds_inside_it(tmp_path: Path) -> None:
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    store.insert_hits([visit(MOMENT, "/a"), visit(MOMENT + timedelta(seconds=1), "/b")])
+    half = timedelta(milliseconds=500)
+    inside = store.read_hits("A", MOMENT + half, MOMENT + timedelta(seconds=1) + half).to_pylist()
+    assert [hit["pathname"] for hit in inside] == ["/b"]  # 10:30:15 is before the start, 10:30:16 within
+    assert store.read_hits("A", MOMENT - half, MOMENT + half).to_pylist()[0]["pathname"] == "/a"
     store.close()
