@@ -122,7 +122,7 @@ def run_reports(deployment: Deployment, site_id: str, repetitions: int) -> dict[
     event = deployment.metadata.events.find_by_name(site_id, "Purchase")
     sql_params = hand_params(site_id, event.id if event else "", start, end + 1)
     results = {}
-    # The reports written by hand for ClickHouse: bench/query.py has gained others since (HAND_SQL[name] raised KeyError).
+    # Only the reports written by hand for ClickHouse: bench/query.py has gained others since (a KeyError here).
     for report in (report for report in REPORTS if report.name in HAND_SQL):
         query = report_query(report, site_id, start, end)
 

@@ -45,9 +45,9 @@ class HitKind(IntEnum):
 class Hit:
     """One stored hit. Nothing here identifies a person: `visitor_id` is a salted hash that changes daily.
 
-    Its instant is kept to the whole second (a finer one is cut to it here), as Plausible, Umami and GoatCounter
-    keep theirs: no report shows less than a second, and the sub-second digits are noise that no encoding
-    shrinks (2.8 of the 4.3 bytes a stored timestamp took).
+    Its instant is kept to the whole second (a finer one is cut to it here), as Plausible's and Umami's
+    ClickHouse tables keep theirs (DateTime): no report shows less than a second, and the sub-second digits are
+    noise that no encoding shrinks (2.8 of the 4.3 bytes a stored timestamp took).
     """
 
     site_id: str

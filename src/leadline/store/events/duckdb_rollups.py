@@ -76,7 +76,7 @@ def midnight(day: date) -> datetime:
 
 
 def in_window(column: str = "timestamp") -> str:
-    """`column` (hits' instants) within two bound bounds, [start, end): each bound as TIMESTAMP_S, as hits keep
+    """`column` (hits' instants) within [start, end), two bound parameters, each as TIMESTAMP_S, as hits keep
     instants (base.Hit). A plain ? binds a TIMESTAMP, to which DuckDB casts the column, and a cast column is not
     checked against row groups' zone maps: every statement would read all of a site's row groups. The bounds
     must be whole seconds (CAST rounds), as midnights are; `whole_second_bound` makes any instant one."""
