@@ -397,16 +397,23 @@ MICROSECOND_SETTLED_SESSIONS = """
 """
 
 
-def test_a_store_of_microsecond_instants_is_cut_to_whole_seconds_and_settled_again(stores: Stores) -> None:
+def compacted_site_before(stores: Stores, migration: str) -> tuple[str, list[Hit]]:
+    """A site with eight days of traffic, compacted, in a file whose schema version is the one before
+    `migration` (the caller turns the tables back as that version had them)."""
     site_id = stores.new_site()
     hits = month_of_traffic(site_id, days=8)
     stores.events.insert_hits(hits)
     stores.events.compact_closed_days(EVERY_DAY_CLOSED)
+    before = MIGRATIONS.index(migration)
+    stores.events.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    return site_id, hits
+
+
+def test_a_store_of_microsecond_instants_is_cut_to_whole_seconds_and_settled_again(stores: Stores) -> None:
     # As a file of the version before: instants in microseconds, each hit a fraction of a second past its second
     # (up to 0.999999 s: a cut gives back the hits as they came, rounding would not), and settled sessions with
     # microsecond spans.
-    before = MIGRATIONS.index(WHOLE_SECONDS_MIGRATION)
-    stores.events.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    site_id, hits = compacted_site_before(stores, WHOLE_SECONDS_MIGRATION)
     stores.events.fetch("ALTER TABLE hits ALTER COLUMN timestamp SET DATA TYPE TIMESTAMP", Params("qmark"))
     fraction = "to_microseconds(CAST(hash(visitor_id, pathname, kind) % 1000000 AS BIGINT))"
     stores.events.fetch(f"UPDATE hits SET timestamp = timestamp + {fraction}", Params("qmark"))
@@ -444,13 +451,8 @@ HOURLY_ROLLUP_TABLES = """
 
 
 def test_a_store_rolled_up_by_the_hour_is_rolled_up_again_by_the_quarter_hour(stores: Stores) -> None:
-    site_id = stores.new_site()
-    hits = month_of_traffic(site_id, days=8)
-    stores.events.insert_hits(hits)
-    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
     # As a file of the version before: every day settled, and rolled up by the hour.
-    before = MIGRATIONS.index(QUARTER_HOURS_MIGRATION)
-    stores.events.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    site_id, hits = compacted_site_before(stores, QUARTER_HOURS_MIGRATION)
     for table in ("quarter_hour_rollups", "visitor_quarter_hours", "visitor_crossings"):
         stores.events.fetch(f"DROP TABLE {table}", Params("qmark"))
     for statement in HOURLY_ROLLUP_TABLES.split(";"):
