@@ -78,7 +78,7 @@ PAGEVIEWS_IN_RANGE = "site_id = $site AND kind = 1 AND timestamp >= $start AND t
 SESSIONS = """
     SELECT visitor_id, session_id, count(*) FILTER (WHERE kind = 1) AS pageviews,
            (epoch_us(max(timestamp)) - epoch_us(min(timestamp))) / 1e6 AS duration,
-           arg_min({column}, timestamp) FILTER (WHERE kind = 1) AS entry
+           any_value({column}) FILTER (WHERE entry) AS entry
     FROM hits
     WHERE site_id = $site AND session_id >= $start_s AND session_id < $end_s
       AND timestamp >= $start AND timestamp < $end_plus_day

@@ -47,7 +47,7 @@ PAGEVIEWS_IN_RANGE = "site_id = %(site)s AND kind = 1 AND timestamp >= %(start)s
 SESSIONS = """
     SELECT visitor_id, session_id, countIf(kind = 1) AS pageviews,
            (toInt64(max(timestamp)) - toInt64(min(timestamp))) / 1e6 AS duration,
-           argMinIf({column}, timestamp, kind = 1) AS entry
+           anyIf({column}, entry) AS entry
     FROM hits
     WHERE site_id = %(site)s AND session_id >= %(start_s)s AND session_id < %(end_s)s
       AND timestamp >= %(start)s AND timestamp < %(end_plus_day)s
