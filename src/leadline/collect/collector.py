@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 from leadline.collect import steps
+from leadline.collect.batches import HitBatches
 from leadline.collect.bots import is_bot
 from leadline.collect.devices import describe_device
 from leadline.collect.flusher import Flusher
@@ -28,6 +29,7 @@ class Collector:
         self.spool = spool
         self.flusher = Flusher(spool, event_store)
         self.pipeline = Pipeline([*collection_steps(parts), ("write_to_spool", steps.write(self._append))])
+        self.batches = HitBatches(self.pipeline)  # how the endpoint runs hits: together with those beside them
         self._sessions = parts.sessions
         self._event_store = event_store
 

@@ -139,7 +139,7 @@ class CollectEndpoint:
             user_agent[:MAX_USER_AGENT].decode("latin-1"),
         )
         try:
-            dropped = await pipeline.run(hit)
+            dropped = await self.collector.batches.submit(hit)
         except (SpoolClosedError, OSError):
             pipeline.count_drop(DropReason.SPOOL_UNAVAILABLE)
             await refuse(send, DropReason.SPOOL_UNAVAILABLE)

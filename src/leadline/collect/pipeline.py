@@ -1,9 +1,14 @@
 """The ingest pipeline: named steps run in order, each able to drop the hit with a typed reason.
 
-Drops are counted by reason, never logged with personal data. Steps are timed under their own names on
-one hit in TIMING_SAMPLE (timing every hit would cost more than several of the steps themselves). A step
-returns None (go on), a DropReason, or an awaitable of those when it has to wait for I/O; steps that
-usually need no I/O return plain values on their fast path.
+Drops are counted by reason, never logged with personal data. A step returns None (go on), a DropReason,
+or an awaitable of those when it has to wait for I/O; steps that usually need no I/O return plain values on
+their fast path.
+
+The collector runs the hits that arrived together as one batch, step by step (`start_batch`): each step
+over every hit still going, then the next step. A hit whose step has to wait leaves the batch and goes on
+alone once its answer comes; the others do not wait for it. Steps are timed under their own names over
+whole batches, one pair of clock reads per step and batch, so every hit is counted and the clock costs
+next to nothing; the waits of hits that went on alone are not in those figures (they are I/O, not work).
 """
 
 from __future__ import annotations
@@ -31,14 +36,14 @@ class DropReason(Enum):
 
 StepResult = DropReason | None
 Step = Callable[[PendingHit], StepResult | Awaitable[StepResult]]
-TIMING_SAMPLE = 64
+Outcome = StepResult | Awaitable[StepResult]  # a hit's outcome from a batch: now, or once it has waited
 
 
 @dataclass
 class PipelineStats:
     accepted: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
-    # Summed over the sampled hits only (one in TIMING_SAMPLE): compare steps with each other, not with wall time.
+    # Each step's time over the batches it ran (waits not included): where the collector's work goes.
     seconds_per_step: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def as_json(self) -> dict[str, object]:
@@ -52,9 +57,8 @@ class PipelineStats:
 class Pipeline:
     def __init__(self, steps: Sequence[tuple[str, Step]]) -> None:
         self.steps = tuple(steps)
-        self._functions = tuple(step for _, step in self.steps)  # the untimed loops skip unpacking names
+        self._functions = tuple(step for _, step in self.steps)  # for the untimed loops, one hit at a time
         self.stats = PipelineStats()
-        self._seen = 0
 
     @property
     def step_names(self) -> tuple[str, ...]:
@@ -62,29 +66,49 @@ class Pipeline:
 
     async def run(self, hit: PendingHit) -> DropReason | None:
         """Run every step until one drops the hit; None when the hit made it through (and was written)."""
-        self._seen += 1
-        if self._seen % TIMING_SAMPLE == 0:
-            return await self._run_timed(hit)
-        for step in self._functions:
-            result = step(hit)
-            if result is not None:
-                if not isinstance(result, DropReason):
-                    result = await result
-                if result is not None:
-                    return self._drop(result)
-        self.stats.accepted += 1
-        return None
+        (outcome,) = self.start_batch((hit,))
+        return outcome if outcome is None or isinstance(outcome, DropReason) else await outcome
 
-    async def _run_timed(self, hit: PendingHit) -> DropReason | None:
+    def start_batch(self, hits: Sequence[PendingHit]) -> list[Outcome]:
+        """Run the steps over `hits`, step by step; per hit, in order: None (through and written), the
+        DropReason that dropped it, or an awaitable of one of those for a hit that had to wait for I/O.
+
+        A step that raises fails only its own hit: its outcome is an awaitable that raises the error, so the
+        hits before it in the batch (written to the spool, say) are answered as they fared.
+        """
+        outcomes: list[Outcome] = [None] * len(hits)
+        going = list(enumerate(hits))
         timings = self.stats.seconds_per_step
-        for name, step in self.steps:
+        for index, (name, step) in enumerate(self.steps):
             started = time.perf_counter()
-            result = step(hit)
-            if result is not None and not isinstance(result, DropReason):
-                result = await result
+            still_going: list[tuple[int, PendingHit]] = []
+            for position, hit in going:
+                try:
+                    result = step(hit)
+                except Exception as error:  # handed to the hit's own request, which answers it
+                    outcomes[position] = _raise(error)
+                    continue
+                if result is None:
+                    still_going.append((position, hit))
+                elif isinstance(result, DropReason):
+                    outcomes[position] = self._drop(result)
+                else:
+                    outcomes[position] = self._go_on(hit, result, index + 1)
             timings[name] += time.perf_counter() - started
+            going = still_going
+        self.stats.accepted += len(going)
+        return outcomes
+
+    async def _go_on(self, hit: PendingHit, waiting: Awaitable[StepResult], next_step: int) -> DropReason | None:
+        """The rest of a hit's steps once the step it waited on has answered."""
+        result = await waiting
+        for step in self._functions[next_step:]:
             if result is not None:
-                return self._drop(result)
+                break
+            outcome = step(hit)
+            result = outcome if outcome is None or isinstance(outcome, DropReason) else await outcome
+        if result is not None:
+            return self._drop(result)
         self.stats.accepted += 1
         return None
 
@@ -111,6 +135,10 @@ class Pipeline:
     def _drop(self, reason: DropReason) -> DropReason:
         self.stats.dropped[reason.value] += 1
         return reason
+
+
+async def _raise(error: Exception) -> StepResult:
+    raise error
 
 
 def _finish_now(pending: Awaitable[StepResult]) -> StepResult:
