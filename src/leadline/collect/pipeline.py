@@ -76,26 +76,27 @@ class Pipeline:
         A step that raises fails only its own hit: its outcome is an awaitable that raises the error, so the
         hits before it in the batch (written to the spool, say) are answered as they fared.
         """
-        outcomes: list[Outcome] = [None] * len(hits)
+        outcomes: list[Outcome] = [None] * len(hits)  # None while a hit is still going
         going = list(enumerate(hits))
         timings = self.stats.seconds_per_step
         for index, (name, step) in enumerate(self.steps):
             started = time.perf_counter()
-            still_going: list[tuple[int, PendingHit]] = []
+            left = False
             for position, hit in going:
                 try:
                     result = step(hit)
                 except Exception as error:  # handed to the hit's own request, which answers it
-                    outcomes[position] = _raise(error)
+                    outcomes[position], left = _raise(error), True
                     continue
-                if result is None:
-                    still_going.append((position, hit))
-                elif isinstance(result, DropReason):
-                    outcomes[position] = self._drop(result)
-                else:
-                    outcomes[position] = self._go_on(hit, result, index + 1)
+                if result is not None:
+                    left = True
+                    if isinstance(result, DropReason):
+                        outcomes[position] = self._drop(result)
+                    else:
+                        outcomes[position] = self._go_on(hit, result, index + 1)
             timings[name] += time.perf_counter() - started
-            going = still_going
+            if left:  # rebuilt only when a hit left: most steps drop nothing and wait for nothing
+                going = [(position, hit) for position, hit in going if outcomes[position] is None]
         self.stats.accepted += len(going)
         return outcomes
 
