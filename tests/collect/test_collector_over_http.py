@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -137,6 +138,34 @@ def test_bots_are_answered_like_visitors_but_not_stored(server: LiveServer) -> N
     assert send(server, {"site": site.id, "url": "https://shop.example/"}, agent=googlebot).status_code == 202
     server.stop()
     assert stored_hits(server.data_dir, site.id) == []
+
+
+def test_hits_sent_at_once_are_each_answered_as_they_fared(server: LiveServer) -> None:
+    # Sent together, they reach the pipeline in shared batches; each answer is still its own hit's.
+    site = server.new_site(server.new_account())
+    googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    kinds = ["page", "unknown site", "bot"] * 20
+
+    async def send_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(headers={"X-Forwarded-For": "81.2.69.142"}) as client:
+            requests = [
+                client.post(
+                    server.url("/api/event"),
+                    json={
+                        "site": "NOSUCHSITE" if kind == "unknown site" else site.id,
+                        "url": f"https://shop.example/{n}",
+                    },
+                    headers={"User-Agent": googlebot if kind == "bot" else BROWSER},
+                )
+                for n, kind in enumerate(kinds)
+            ]
+            return await asyncio.gather(*requests)
+
+    answers = asyncio.run(send_all())
+    assert [answer.status_code for answer in answers] == [404 if kind == "unknown site" else 202 for kind in kinds]
+    server.stop()
+    stored = sorted(hit["pathname"] for hit in stored_hits(server.data_dir, site.id))
+    assert stored == sorted(f"/{n}" for n, kind in enumerate(kinds) if kind == "page")
 
 
 def test_a_single_domain_site_keeps_to_its_first_hostname(server: LiveServer) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from leadline.collect.batches import HitBatches
 from leadline.collect.payload import parse_payload
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import DropReason, Pipeline
@@ -95,6 +96,23 @@ def test_a_hit_that_loses_the_race_to_bind_is_dropped_as_foreign(deployment: Dep
     assert asyncio.run(bind(first)) is None
     assert asyncio.run(bind(second)) is DropReason.FOREIGN_HOSTNAME
     assert bound_hostname(deployment, site) == "shop.example"
+
+
+def test_two_hostnames_in_one_batch_bind_one_and_drop_the_other(deployment: Deployment, site: Site) -> None:
+    # Both reach the binding step together (the collector runs hits that arrive together as one batch); each
+    # claim waits for the metadata store, so each hit goes on alone and the claims race: exactly one wins.
+    pipeline = Pipeline(collection_steps(deployment.step_parts))
+    hostnames = ["shop.example", "attacker.example"]
+
+    async def one_batch() -> list[DropReason | None]:
+        batches = HitBatches(pipeline)
+        answers = [batches.submit(hit(site.id, f"https://{hostname}/")) for hostname in hostnames]
+        return [await answer for answer in answers]
+
+    outcomes = asyncio.run(one_batch())
+    assert sorted(outcomes, key=str) == sorted([None, DropReason.FOREIGN_HOSTNAME], key=str)
+    assert bound_hostname(deployment, site) == hostnames[outcomes.index(None)]
+    assert pipeline.stats.accepted == 1 and pipeline.stats.dropped == {"foreign_hostname": 1}
 
 
 def test_multi_domain_sites_are_never_bound(deployment: Deployment, site: Site) -> None:
