@@ -2,11 +2,13 @@
 
 Under load many requests become ready at once. Each request's task parses its hit and hands it over here;
 the batch runs at the end of that turn, step by step over all of its hits (Pipeline.start_batch), and each
-request is answered when its own hit is through. Measured on 2 cores (`bench/ingest.py`): the event loop
-spends less system time per hit (answers leave in bursts, so each wake-up of the loop finds more requests
-ready) and the steps run back to back instead of between other requests' code. A hit is still answered
-only once it is in the spool, and a batch adds no timer: it runs as soon as the loop has taken in what was
-ready.
+request is answered when its own hit is through. A hit is still answered only once it is in the spool.
+
+Measured against one hit at a time (two servers side by side, 2 cores, `bench/ingest.py`'s load): 27 % more
+hits a second, the event loop's user time per hit 91.5 -> 74.7 us and its system time 22.7 -> 14.5 us, the
+bare endpoint's being 12.5. Likely why: the answers of a batch leave together, so each wake-up of the loop
+finds more requests ready, and each step runs back to back over the batch instead of between other
+requests' code. A batch adds no timer: waiting 1 ms for more hits was measured too, and gained nothing.
 """
 
 from __future__ import annotations
