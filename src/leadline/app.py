@@ -147,8 +147,8 @@ def tune_interpreter_for_serving() -> None:
     - A young collection starts after SERVING_GC_THRESHOLD net allocations instead of 700. The requests in
       flight hold a few thousand objects between them (more since hits wait for their batch), so at 700 the
       count crossed the threshold over and over with nothing to collect: measured in-process with 16 requests
-      at a time, 1,200 young, 110 middle and 7 full collections per 32,000 hits, 2.7-6.5 us of each hit, and
-      full collections that grew to 9-39 ms (every request in flight waits them out). At 10,000: none.
+      at a time, 580-1,450 young, 50-130 middle and 5-9 full collections per 32,000 hits, 2.5-6.5 us of each
+      hit, and full collections of 4-80 ms (every request in flight waits them out). At 10,000: none.
       Garbage in cycles (rare here: requests free their objects by reference counting) waits a little longer.
     """
     for name in DEFERRED_IMPORTS:
