@@ -82,8 +82,8 @@ def generate_hits(path: Path, site_id: str, count: int) -> None:
     """Many hits made by DuckDB itself: building them in Python would take most of a minute here."""
     with duckdb.connect(str(path)) as connection:
         connection.execute(
-            f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT ?, TIMESTAMP '2026-01-01' + to_seconds(n * 7), 1, "
-            "n % 50000, 1767225600 + (n // 10) * 70, 'shop.example', '/p' || (n % 3000), '', 0, '', '', '', "
+            f"INSERT INTO live_hits ({', '.join(HIT_COLUMNS)}) SELECT ?, TIMESTAMP '2026-01-01' + to_seconds(n * 7), "
+            "1, n % 50000, 1767225600 + (n // 10) * 70, 'shop.example', '/p' || (n % 3000), '', 0, '', '', '', "
             "'', '', '', '', '', 'Chrome', 'Linux', 'desktop', 'DE', '', n % 10 = 0, '' FROM range(?) AS numbers(n)",
             [site_id, count],
         )

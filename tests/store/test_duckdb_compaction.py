@@ -305,12 +305,12 @@ COMPACTING_PROCESS = textwrap.dedent(
 
         def run(sql, params):  # the store's own statements; the process dies inside one transaction
             global committed
-            if committed == kill_in_transaction and sql.startswith("INSERT INTO hits"):
+            if committed == kill_in_transaction and sql.startswith("INSERT INTO live_hits"):
                 os.kill(os.getpid(), signal.SIGKILL)  # old rows deleted, their rewrite not yet in, not committed
             committed += sql == "COMMIT"
             return store._run(sql, params)
 
-        duckdb_compaction.compact_closed_days(lambda: True, run, date(2100, 1, 1))
+        duckdb_compaction.compact_closed_days(lambda: True, run, store._cold, date(2100, 1, 1))
     print("finished", flush=True)
     """
 )
@@ -360,13 +360,33 @@ def test_a_compaction_killed_midway_loses_and_doubles_nothing(stores: Stores, ki
         assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
 
 
+# The tables as they were before COLD_MIGRATION (a store with no cold file), for files of earlier versions.
+BEFORE_THE_COLD_TIER = """
+    DROP VIEW hits;
+    DROP VIEW settled_sessions;
+    ALTER TABLE live_hits RENAME TO hits;
+    ALTER TABLE live_settled_sessions RENAME TO settled_sessions;
+    DROP TABLE cold_files;
+    DROP TABLE retired_cold_files
+"""
+
+
+def turn_back_to_version_before(store: DuckDBEventStore, migration: str) -> None:
+    """Make the store's file one of the schema version before `migration`, as far as the cold tier goes (the
+    caller turns back the rest)."""
+    assert store.fetch("SELECT count(*) FROM cold_files", Params("qmark"))[0][0] == 0
+    for statement in BEFORE_THE_COLD_TIER.split(";"):
+        store.fetch(statement, Params("qmark"))
+    before = MIGRATIONS.index(migration)
+    store.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+
+
 def test_hits_stored_before_compaction_existed_wait_for_it(tmp_path: Path) -> None:
     store = DuckDBEventStore(tmp_path / "events.duckdb")
     hits = month_of_traffic("A", days=8)
     store.insert_hits(hits)
     # As a file from before the migrations of compaction, settled sessions and rollups.
-    before = MIGRATIONS.index(PENDING_DAYS_MIGRATION)
-    store.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    turn_back_to_version_before(store, PENDING_DAYS_MIGRATION)
     tables = ["pending_days", "settled_sessions", "settled_days", "daily_rollups", "quarter_hour_rollups"]
     tables += ["event_rollups", "unsummable_sites", "visitor_quarter_hours", "visitor_crossings"]
     for table in tables:
@@ -403,9 +423,8 @@ def compacted_site_before(stores: Stores, migration: str) -> tuple[str, list[Hit
     site_id = stores.new_site()
     hits = month_of_traffic(site_id, days=8)
     stores.events.insert_hits(hits)
-    stores.events.compact_closed_days(EVERY_DAY_CLOSED)
-    before = MIGRATIONS.index(migration)
-    stores.events.fetch("DELETE FROM leadline_schema WHERE version > ?", Params("qmark", [before]))
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED, frozen_before=date(2000, 1, 1))  # no day cold
+    turn_back_to_version_before(stores.events, migration)
     return site_id, hits
 
 
@@ -425,9 +444,10 @@ def test_a_store_of_microsecond_instants_is_cut_to_whole_seconds_and_settled_aga
     def one(sql: str) -> object:
         return stores.events.fetch(sql, Params("qmark"))[0][0]
 
-    assert one("SELECT data_type FROM duckdb_columns() WHERE table_name = 'hits' AND column_name = 'timestamp'") == (
-        "TIMESTAMP_S"
+    timestamp_type = (
+        "SELECT data_type FROM duckdb_columns() WHERE table_name = 'live_hits' AND column_name = 'timestamp'"
     )
+    assert one(timestamp_type) == "TIMESTAMP_S"
     assert one("SELECT count(*) FROM settled_sessions") == 0 and settled_days(stores.events) == 0
     assert pending_days(stores.events) == len({hit.timestamp.date() for hit in hits})
     stored = stores.events.read_hits(site_id, datetime(2026, 5, 1), datetime(2026, 6, 1)).to_pylist()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,17 @@ from leadline.store.events.base import (
     hit_to_row,
     in_whole_seconds,
 )
+from leadline.store.events.duckdb_cold import (
+    COLD_AFTER_DAYS,
+    COLD_MIGRATION,
+    cold_bytes,
+    cold_directory,
+    cold_rows_into,
+    forget_site,
+    freeze_settled_months,
+    thaw_site_months,
+    tidy_at_open,
+)
 from leadline.store.events.duckdb_compaction import (
     MARK_PENDING,
     PENDING_DAYS_MIGRATION,
@@ -45,6 +57,7 @@ from leadline.store.events.duckdb_rollups import (
     SESSION_DAY,
     SITE_ROLLUP_TABLES,
     VISITOR_HOURS_MIGRATION,
+    Run,
     in_window,
     whole_second_bound,
 )
@@ -126,6 +139,9 @@ MIGRATIONS: tuple[str, ...] = (
     # Instants in whole seconds (base.Hit): every stored day waits for compaction again, which settles their
     # sessions anew (duckdb_compaction).
     WHOLE_SECONDS_MIGRATION,
+    # Settled days older than a month go cold, as Parquet files (duckdb_cold): hits and settled sessions become
+    # views over the live tables and the files.
+    COLD_MIGRATION,
 )
 
 # Reports run side by side on this many cursors (see duckdb_readers): two filled both cores of the bench machine.
@@ -188,11 +204,16 @@ class DuckDBEventStore:
         self._readers = ReadCursors(self._connection, READ_CURSORS)
         self._closed = False
         self._path = str(path.resolve())
+        self._cold = cold_directory(path.resolve())
         # Each site's rollup state, with the count of writes it was read after (see rollup_state).
         self._rollup_states: dict[str, tuple[int, RollupState]] = {}
+        # Reports read the cold files' footers again and again: kept, as long as a file is unchanged.
+        self._run("SET GLOBAL parquet_metadata_cache = true")
         self._migrate()
+        with self._lock:
+            tidy_at_open(self._run, self._cold)
 
-    def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:  # a duckdb_rollups.Run
         # Always drain the result: DuckDB refuses new work on a connection with an unfinished one.
         rows: list[tuple[Any, ...]] = self._connection.execute(sql, list(params)).fetchall()
         return rows
@@ -273,7 +294,9 @@ class DuckDBEventStore:
         batch = pa.Table.from_arrays(columns, schema=HIT_ARROW_SCHEMA)
         self._connection.register("incoming_hits", batch)
         try:
-            self._run(f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits")
+            self._run(
+                f"INSERT INTO live_hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits"
+            )
             self._run(MARK_PENDING, mark_parameters(datetime.now(UTC).date()))
         finally:
             self._connection.unregister("incoming_hits")
@@ -340,14 +363,12 @@ class DuckDBEventStore:
 
     def delete_site_data(self, site_id: str) -> None:
         # Its days stay marked pending: compacting a day without hits only removes the mark.
-        self._delete(
-            [
-                ("DELETE FROM hits WHERE site_id = ?", [site_id]),
-                ("DELETE FROM settled_sessions WHERE site_id = ?", [site_id]),
-                ("DELETE FROM settled_days WHERE site_id = ?", [site_id]),
-                *((f"DELETE FROM {table} WHERE site_id = ?", [site_id]) for table in SITE_ROLLUP_TABLES),
-            ]
-        )
+        def delete(run: Run) -> None:
+            forget_site(run, self._cold, site_id)
+            for table in ("live_hits", "live_settled_sessions", "settled_days", *SITE_ROLLUP_TABLES):
+                run(f"DELETE FROM {table} WHERE site_id = ?", [site_id])
+
+        self._delete(delete)
 
     def delete_event_data(self, site_id: str, event_id: str) -> None:
         of_event = "site_id = ? AND kind = ? AND event_id = ?"
@@ -360,10 +381,18 @@ class DuckDBEventStore:
             f" SELECT site_id, {SESSION_DAY} AS day FROM hits"
             f" WHERE {of_event})"
         )
-        self._delete([(sessions_days, [*params, *params]), (f"DELETE FROM hits WHERE {of_event}", params)])
 
-    def _delete(self, statements: Sequence[tuple[str, Sequence[object]]]) -> None:
-        """Run `statements` in one transaction.
+        def delete(run: Run) -> None:
+            # Cold months holding the event's hits come back to the tables, where its hits can be deleted; they
+            # freeze again once compaction has settled their days anew.
+            thaw_site_months(run, self._cold, site_id, of_event, params)
+            run(sessions_days, [*params, *params])
+            run(f"DELETE FROM live_hits WHERE {of_event}", params)
+
+        self._delete(delete)
+
+    def _delete(self, delete: Callable[[Run], None]) -> None:
+        """Run `delete` in one transaction.
 
         A compaction rewriting one of the days (on its own connection) holds its rows for a moment: wait it out.
         """
@@ -373,8 +402,7 @@ class DuckDBEventStore:
                 try:
                     self._run("BEGIN")
                     try:
-                        for sql, params in statements:
-                            self._run(sql, params)
+                        delete(self._run)
                         self._commit()
                     except BaseException:
                         self._run("ROLLBACK")
@@ -403,31 +431,57 @@ class DuckDBEventStore:
         source_name = '"' + str(source).replace('"', '""') + '"'
         alias = f"leadline_backup_{secrets.token_hex(8)}"  # attached databases are seen by every connection
         copier = duckdb.connect(str(path))  # DuckDB hands out the database this process has open, not a second one
+
+        def run(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+            rows: list[tuple[Any, ...]] = copier.execute(sql, list(params)).fetchall()
+            return rows
+
         try:
             copier.execute("SET enable_progress_bar = false")  # it would draw on the server's stderr
             copier.execute(f"ATTACH {target_literal} AS {alias}")
             try:
-                copier.execute(f"COPY FROM DATABASE {source_name} TO {alias}")
+                # One transaction, one snapshot: the cold files it lists stay on disk while it reads them.
+                copier.execute("BEGIN")
+                try:
+                    copier.execute(f"COPY FROM DATABASE {source_name} TO {alias}")
+                    cold_rows_into(run, self._cold, alias)
+                    copier.execute("COMMIT")
+                except BaseException:
+                    copier.execute("ROLLBACK")
+                    raise
             finally:
                 copier.execute(f"DETACH {alias}")
         finally:
             copier.close()
 
-    def compact_closed_days(self, closed_before: date) -> CompactionRun:
+    def compact_closed_days(self, closed_before: date, frozen_before: date | None = None) -> CompactionRun:
         """Rewrite each site's days before `closed_before` (UTC) that got hits since their last compaction in
-        session order (fewer bytes a hit), on a connection of its own: the store goes on meanwhile."""
+        session order (fewer bytes a hit), then move settled days before `frozen_before` (by default
+        COLD_AFTER_DAYS ago) to the cold tier (duckdb_cold), on a connection of its own: the store goes on
+        meanwhile."""
         compactor = self._second_connection()
         try:
 
             def run(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
                 rows: list[tuple[Any, ...]] = compactor.execute(sql, list(params)).fetchall()
-                if sql == "COMMIT":  # a run of days settled (or a site found unsummable)
+                if sql == "COMMIT":  # a run of days settled (or a site found unsummable, or a month frozen)
                     WRITES.add(self._path)
                 return rows
 
-            return compact_closed_days(lambda: not self._closed, run, closed_before)
+            def is_open() -> bool:
+                return not self._closed
+
+            compaction = compact_closed_days(is_open, run, self._cold, closed_before)
+            cutoff = frozen_before or datetime.now(UTC).date() - timedelta(days=COLD_AFTER_DAYS)
+            frozen = freeze_settled_months(is_open, run, self._cold, cutoff, duckdb.TransactionException)
+            return dataclasses.replace(compaction, frozen_files=frozen.files, frozen_rows=frozen.rows)
         finally:
             compactor.close()
+
+    def cold_bytes(self) -> int:
+        """Bytes of the cold tier's files in use (the database file's blocks are counted by DuckDB)."""
+        with self._lock:
+            return cold_bytes(self._run, self._cold)
 
     def _second_connection(self) -> duckdb.DuckDBPyConnection:
         """Another connection to the database this store has open (DuckDB hands out the same one in a process)."""

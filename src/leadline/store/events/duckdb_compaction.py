@@ -29,10 +29,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
 from leadline.store.events.base import LAST_PAGEVIEW_ORDER
+from leadline.store.events.duckdb_cold import thaw
 from leadline.store.events.duckdb_rollups import (
     DAY,
     MARK_EVERY_STORED_DAY,
@@ -136,11 +138,14 @@ CHUNK_HITS = 1_000_000
 
 @dataclass(frozen=True)
 class CompactionRun:
-    """What one run did: pending days rewritten, hits moved, and the longest one transaction took."""
+    """What one run did: pending days rewritten, hits moved, and the longest one transaction took; then the
+    cold tier's files written and rows moved to them (duckdb_cold)."""
 
     days: int
     hits: int
     longest_transaction_seconds: float
+    frozen_files: int = 0
+    frozen_rows: int = 0
 
 
 def due_days(run: Run, closed_before: date) -> list[tuple[str, date]]:
@@ -150,10 +155,13 @@ def due_days(run: Run, closed_before: date) -> list[tuple[str, date]]:
     return [(str(site_id), day) for site_id, day in rows]
 
 
-def compact_days(run: Run, site_id: str, first: date, last: date, settle_before: date, renumber_before: date) -> int:
+def compact_days(
+    run: Run, cold: Path, site_id: str, first: date, last: date, settle_before: date, renumber_before: date
+) -> int:
     """Rewrite one site's hits of UTC days `first` to `last` in compacted order, settle the sessions of those
     before `settle_before` and renumber the visitors of those settled before `renumber_before`
-    (duckdb_visitor_numbers), atomically; how many hits moved.
+    (duckdb_visitor_numbers), atomically; how many hits moved. Cold months (in the directory `cold`) whose rows
+    this writes are thawed first (duckdb_cold), in the same transaction.
 
     duckdb.TransactionException when a concurrent delete touched the same rows (nothing changed then).
     """
@@ -164,17 +172,19 @@ def compact_days(run: Run, site_id: str, first: date, last: date, settle_before:
     renumbered_last = min(settled_last, renumber_before - DAY)
     run("BEGIN", [])
     try:
+        # The sessions begun on these days end within SESSION_SPAN_DAYS: renumbering rewrites their later hits.
+        thaw(run, cold, site_id, first, last + timedelta(days=SESSION_SPAN_DAYS))
         # From the day before: its visitors also seen the next day depend on the first day's hits.
         summable = settled_last >= first and keeps_two_day_rule(run, site_id, first - DAY, settled_last)
         renumbering = (
             number_visitors(run, site_id, first, renumbered_last) if summable and renumbered_last >= first else None
         )
         # Copied aside first: the old rows and their rewritten twins must never be visible together.
-        run(f"CREATE TEMP TABLE compacting AS SELECT * FROM hits WHERE {in_day}", window)
+        run(f"CREATE TEMP TABLE compacting AS SELECT * FROM live_hits WHERE {in_day}", window)
         moved = int(run("SELECT count(*) FROM compacting", [])[0][0])
-        run(f"DELETE FROM hits WHERE {in_day}", window)
+        run(f"DELETE FROM live_hits WHERE {in_day}", window)
         rows, parameters = renumbered_select(renumbering, "compacting")
-        run(f"INSERT INTO hits SELECT * FROM ({rows}) AS compacted ORDER BY {COMPACTED_ORDER}", parameters)
+        run(f"INSERT INTO live_hits SELECT * FROM ({rows}) AS compacted ORDER BY {COMPACTED_ORDER}", parameters)
         run("DROP TABLE compacting", [])
         if renumbering is not None:
             renumber_other_hits(run, renumbering, (start, midnight(last) + DAY))
@@ -195,13 +205,13 @@ def settle_sessions(run: Run, site_id: str, first: date, last: date) -> None:
     start, end = midnight(first), midnight(last) + DAY
     first_second, end_second = unix_seconds(start), unix_seconds(end)
     started = "site_id = ? AND session_id >= ? AND session_id < ?"
-    run(f"DELETE FROM settled_sessions WHERE {started}", [site_id, first_second, end_second])
+    run(f"DELETE FROM live_settled_sessions WHERE {started}", [site_id, first_second, end_second])
     run("DELETE FROM settled_days WHERE site_id = ? AND day >= ? AND day <= ?", [site_id, first, last])
     # The same figures, by the same expressions, as query/compile.py's per-session pass over the hits. In start
     # order: session ids then grow in small steps, and visitor numbers (duckdb_visitor_numbers) mostly by one
     # (4.8 -> 4.35 bytes a hit on the bench store).
     run(
-        "INSERT INTO settled_sessions SELECT site_id, session_id, visitor_id,"
+        "INSERT INTO live_settled_sessions SELECT site_id, session_id, visitor_id,"
         " count(*) FILTER (WHERE kind = 1), epoch(max(timestamp)) - epoch(min(timestamp)),"
         f" arg_max(pathname, {LAST_PAGEVIEW_ORDER}) FILTER (WHERE kind = 1)"
         f" FROM hits WHERE {started} AND {in_window()}"
@@ -216,7 +226,7 @@ def settle_sessions(run: Run, site_id: str, first: date, last: date) -> None:
 
 
 def compact_closed_days(
-    is_open: Callable[[], bool], run: Run, closed_before: date, today: date | None = None
+    is_open: Callable[[], bool], run: Run, cold: Path, closed_before: date, today: date | None = None
 ) -> CompactionRun:
     """Compact every pending day before `closed_before` and SETTLE_AFTER_DAYS or more before `today` (UTC), a
     site's run of days per transaction, on the connection of `run`, settling their sessions and rollups, and
@@ -240,7 +250,7 @@ def compact_closed_days(
         started = time.perf_counter()
         try:
             # A session's hits lie within a day of its start: those begun before the last closed day are whole.
-            hits += compact_days(run, site_id, chunk[0], chunk[-1], settle_before, closed_before - DAY)
+            hits += compact_days(run, cold, site_id, chunk[0], chunk[-1], settle_before, closed_before - DAY)
         except duckdb.TransactionException:
             continue
         longest = max(longest, time.perf_counter() - started)

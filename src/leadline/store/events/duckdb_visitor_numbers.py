@@ -86,9 +86,9 @@ def renumber_other_hits(run: Run, renumbering: Renumbering, moved: tuple[datetim
     `moved` time window: the day after its last holds the end of sessions begun on its last day), then drop
     the mapping."""
     run(
-        "UPDATE hits SET visitor_id = numbers.new_id FROM visitor_numbers AS numbers"
-        " WHERE hits.site_id = ? AND hits.session_id >= ? AND hits.session_id < ?"
-        f" AND NOT ({in_window('hits.timestamp')}) AND hits.visitor_id = numbers.old_id",
+        "UPDATE live_hits SET visitor_id = numbers.new_id FROM visitor_numbers AS numbers"
+        " WHERE live_hits.site_id = ? AND live_hits.session_id >= ? AND live_hits.session_id < ?"
+        f" AND NOT ({in_window('live_hits.timestamp')}) AND live_hits.visitor_id = numbers.old_id",
         [renumbering.site_id, *renumbering.sessions, *moved],
     )
     run("DROP TABLE visitor_numbers", [])

@@ -1,0 +1,320 @@
+"""The cold tier: a site's settled days older than COLD_AFTER_DAYS kept as Parquet files, one per UTC month and
+table, beside the DuckDB file.
+
+Why: compacted, DuckDB's tables still hold ~18 bytes a hit, most of it strings: each string column costs its
+dictionary's bit width on every row (DuckDB has no RLE for strings, and its ZSTD took 4-6 bytes a hit per
+column). Parquet (version 2 encodings, ZSTD) keeps the same rows of the bench store's big site in 6.9 bytes a
+hit, settled sessions in about two. Reports read Parquet 1.6-3.4x slower than tables (bench/storage_layouts.py),
+so only days a dashboard's everyday views do not reach go cold: its 30-day view reads the tables, its long
+ranges sum the rollups (tables) and read hits only at their edges.
+
+How readers see one store: `hits` and `settled_sessions` are views, each the union of its live table
+(`live_hits`, `live_settled_sessions`, where every write goes) and the cold files listed in `cold_files`. A
+change of tier is one transaction that writes the rows one way, deletes them the other and replaces the view;
+a report reads one snapshot (DuckDB's MVCC covers the catalog), so it sees each row exactly once, in a table
+or in a file. Files are written and synced before the commit that lists them; a file left by a transaction
+that did not commit (a crash) is removed at the next open. A file a commit unlists may still be read by a
+report that began before: it is deleted RETIRED_FILE_SECONDS later, or at the next open.
+
+What writes rows of cold days moves them back first (`thaw`, in the writer's transaction): compaction of a day
+that got late hits, and an event's wipe. Their month is frozen again, whole, once it is settled: `freeze`
+rewrites a month's file with its live rows included, so a month is one file per table however often it froze.
+A site's deletion unlists its files. A backup (DuckDBEventStore.copy_to) copies the cold rows into the backup's
+live tables, so that the backup is one self-contained file; the restored store freezes them again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from leadline.store.events.duckdb_rollups import SESSION_DAY, Run, in_window, midnight, unix_seconds
+from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
+
+# Days this old and older, once settled, go cold: the dashboard's 30-day view (and a zone's day either side of
+# UTC) never reads them, so its reports read the tables only.
+COLD_AFTER_DAYS = 35
+
+# A file a commit unlisted is deleted this much later (a report that began before may still read it; reports
+# and exports finish long before).
+RETIRED_FILE_SECONDS = 3600.0
+
+# Version 2 encodings (delta-packed integers and timestamps): 6.9 bytes a hit against 8.2 with version 1 on
+# the bench store's big site; ZSTD's default level (9 gave 4 % less for 17 % more time).
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2"
+
+COLD_MIGRATION = """
+    ALTER TABLE hits RENAME TO live_hits;
+    ALTER TABLE settled_sessions RENAME TO live_settled_sessions;
+    CREATE TABLE cold_files (
+        name VARCHAR PRIMARY KEY,
+        tier VARCHAR NOT NULL,
+        site_id VARCHAR NOT NULL,
+        month DATE NOT NULL,
+        until DATE NOT NULL,
+        rows UBIGINT NOT NULL
+    );
+    CREATE TABLE retired_cold_files (name VARCHAR NOT NULL, retired_at TIMESTAMP NOT NULL);
+    CREATE VIEW hits AS SELECT * FROM live_hits;
+    CREATE VIEW settled_sessions AS SELECT * FROM live_settled_sessions
+"""
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A table kept in two tiers: the view readers name, the live table writes go to, which rows of a site fall
+    in a span of UTC days, and the order its files keep (compaction's)."""
+
+    view: str
+    live: str
+    days: str  # a site's rows in [start, end): three parameters, made by `parameters`
+    order: str
+    bounds_in_seconds: bool  # whether `days` bounds Unix seconds (else instants)
+
+    def parameters(self, site_id: str, start: datetime, end: datetime) -> list[object]:
+        if self.bounds_in_seconds:
+            return [site_id, unix_seconds(start), unix_seconds(end)]
+        return [site_id, start, end]
+
+
+HITS = Tier(
+    "hits",
+    "live_hits",
+    f"site_id = ? AND {in_window()}",
+    "CAST(timestamp AS DATE), session_id, visitor_id, timestamp",
+    bounds_in_seconds=False,
+)
+# A settled session belongs to the day it began (its id is its first second).
+SESSIONS = Tier(
+    "settled_sessions",
+    "live_settled_sessions",
+    "site_id = ? AND session_id >= ? AND session_id < ?",
+    "session_id, visitor_id",
+    bounds_in_seconds=True,
+)
+TIERS = (HITS, SESSIONS)
+
+
+@dataclass(frozen=True)
+class FreezeRun:
+    """What one run froze: (site, month, table) files written, rows moved out of the tables."""
+
+    files: int
+    rows: int
+
+
+def cold_directory(database: Path) -> Path:
+    """Where a database file's cold files live: beside it, named after it."""
+    return database.with_name(database.name + ".cold")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def replace_views(run: Run, directory: Path) -> None:
+    """Make each tier's view the union of its live table and its listed files (inside the caller's transaction).
+
+    The files' columns are cast to the live table's types, so that the view's types are the table's: DuckDB
+    writes TIMESTAMP_S to Parquet as microseconds, and a view of TIMESTAMP would bind every bound parameter so.
+    """
+    for tier in TIERS:
+        names = [str(name) for (name,) in run("SELECT name FROM cold_files WHERE tier = ? ORDER BY name", [tier.view])]
+        if not names:
+            run(f"CREATE OR REPLACE VIEW {tier.view} AS SELECT * FROM {tier.live}", [])
+            continue
+        columns = run(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database()"
+            " AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+            [tier.live],
+        )
+        casts = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in columns)
+        files = ", ".join(_quoted(str(directory / name)) for name in names)
+        run(
+            f"CREATE OR REPLACE VIEW {tier.view} AS SELECT * FROM {tier.live}"
+            f" UNION ALL SELECT {casts} FROM read_parquet([{files}])",
+            [],
+        )
+
+
+def _retire(run: Run, names: Sequence[str]) -> None:
+    """Unlist files; they are deleted once no report can be reading them (delete_retired_files)."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for name in names:
+        run("DELETE FROM cold_files WHERE name = ?", [name])
+        run("INSERT INTO retired_cold_files VALUES (?, ?)", [name, now])
+
+
+def thaw(run: Run, directory: Path, site_id: str, first: date, last: date) -> bool:
+    """Move the site's cold files holding any of UTC days `first` to `last` back into the live tables, whole
+    months (inside the caller's transaction, which must then write those rows only in the live tables); whether
+    any was."""
+    files = run(
+        "SELECT name, tier FROM cold_files WHERE site_id = ? AND month <= ? AND until > ?", [site_id, last, first]
+    )
+    if not files:
+        return False
+    for tier in TIERS:
+        names = [str(name) for name, of_tier in files if of_tier == tier.view]
+        if names:
+            listed = ", ".join(_quoted(str(directory / name)) for name in names)
+            run(f"INSERT INTO {tier.live} BY NAME SELECT * FROM read_parquet([{listed}])", [])
+    _retire(run, [str(name) for name, _ in files])
+    replace_views(run, directory)
+    return True
+
+
+def thaw_site_months(run: Run, directory: Path, site_id: str, where: str, parameters: Sequence[object]) -> None:
+    """Thaw the site's cold months holding hits that match `where` (SQL over hits, with `parameters`)."""
+    months = run(
+        f"SELECT DISTINCT CAST(date_trunc('month', timestamp) AS DATE) FROM hits WHERE {where}", list(parameters)
+    )
+    for (month,) in months:
+        thaw(run, directory, site_id, month, _month_end(month) - timedelta(days=1))
+
+
+def forget_site(run: Run, directory: Path, site_id: str) -> None:
+    """Unlist every cold file of a site (inside the caller's transaction, which deletes its live rows)."""
+    names = [str(name) for (name,) in run("SELECT name FROM cold_files WHERE site_id = ?", [site_id])]
+    if names:
+        _retire(run, names)
+        replace_views(run, directory)
+
+
+def due_months(run: Run, frozen_before: date) -> list[tuple[str, date]]:
+    """(site, month) pairs whose live tables hold rows of days before `frozen_before`."""
+    cutoff = midnight(frozen_before)
+    rows = run(
+        "SELECT DISTINCT site_id, CAST(date_trunc('month', timestamp) AS DATE) AS month FROM live_hits"
+        " WHERE timestamp < CAST(? AS TIMESTAMP_S)"
+        f" UNION SELECT DISTINCT site_id, CAST(date_trunc('month', {SESSION_DAY}) AS DATE) AS month"
+        " FROM live_settled_sessions WHERE session_id < ? ORDER BY site_id, month",
+        [cutoff, unix_seconds(cutoff)],
+    )
+    return [(str(site_id), month) for site_id, month in rows]
+
+
+def freeze_month(run: Run, directory: Path, site_id: str, month: date, frozen_before: date) -> int:
+    """Write the site's rows of `month` before `frozen_before` (cold ones included) to new files, one per table,
+    delete them from the live tables and list the files instead of the month's old ones, in one transaction;
+    how many live rows moved, or 0 when a day of the span is still pending (not compacted nor settled)."""
+    until = min(_month_end(month), frozen_before)
+    start, end = midnight(month), midnight(until)
+    run("BEGIN", [])
+    try:
+        pending = "SELECT 1 FROM pending_days WHERE site_id = ? AND day >= ? AND day < ? LIMIT 1"
+        if run(pending, [site_id, month, until]):
+            run("ROLLBACK", [])
+            return 0
+        old = [
+            str(name)
+            for (name,) in run("SELECT name FROM cold_files WHERE site_id = ? AND month = ?", [site_id, month])
+        ]
+        moved = 0
+        for tier in TIERS:
+            parameters = tier.parameters(site_id, start, end)
+            moved += int(run(f"SELECT count(*) FROM {tier.live} WHERE {tier.days}", parameters)[0][0])
+            name = f"{tier.view}-{month:%Y-%m}-{secrets.token_hex(8)}.parquet"
+            path = directory / name
+            # The cold rows of the month too: a month stays one file per table however often it froze.
+            run(
+                f"COPY (SELECT * FROM {tier.view} WHERE {tier.days} ORDER BY {tier.order}) TO {_quoted(str(path))}"
+                f" ({PARQUET_OPTIONS})",
+                parameters,
+            )
+            _make_durable(path)
+            rows = int(run(f"SELECT count(*) FROM read_parquet({_quoted(str(path))})", [])[0][0])
+            run(f"DELETE FROM {tier.live} WHERE {tier.days}", parameters)
+            run("INSERT INTO cold_files VALUES (?, ?, ?, ?, ?, ?)", [name, tier.view, site_id, month, until, rows])
+        _retire(run, old)
+        replace_views(run, directory)
+        run("COMMIT", [])
+    except BaseException:
+        run("ROLLBACK", [])
+        raise
+    return moved
+
+
+def _make_durable(path: Path) -> None:
+    """Owner-only, and on disk before the commit that lists it."""
+    os.chmod(path, PRIVATE_FILE_MODE)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def freeze_settled_months(
+    is_open: Callable[[], bool], run: Run, directory: Path, frozen_before: date, conflict: type[Exception]
+) -> FreezeRun:
+    """Freeze every site's settled days before `frozen_before`, a month a transaction; a month whose rows a
+    concurrent writer holds (`conflict`) or that has a pending day stays live until a later run."""
+    ensure_private_directory(directory)
+    files = rows = 0
+    for site_id, month in due_months(run, frozen_before) if is_open() else []:
+        if not is_open():
+            break
+        try:
+            moved = freeze_month(run, directory, site_id, month, frozen_before)
+        except conflict:
+            continue
+        if moved:
+            files += len(TIERS)
+            rows += moved
+    delete_retired_files(run, directory, time.time() - RETIRED_FILE_SECONDS)
+    return FreezeRun(files, rows)
+
+
+def delete_retired_files(run: Run, directory: Path, retired_before: float) -> None:
+    """Delete the files unlisted before `retired_before` (Unix seconds), and forget them."""
+    cutoff = datetime.fromtimestamp(retired_before, UTC).replace(tzinfo=None)
+    names = [str(name) for (name,) in run("SELECT name FROM retired_cold_files WHERE retired_at < ?", [cutoff])]
+    for name in names:
+        (directory / name).unlink(missing_ok=True)
+    if names:
+        run("DELETE FROM retired_cold_files WHERE retired_at < ?", [cutoff])
+
+
+def tidy_at_open(run: Run, directory: Path) -> None:
+    """At open, no report is reading: delete every unlisted file (retired, or written by a transaction that
+    never committed) and make the views name the listed files where they are now."""
+    if directory.exists():
+        listed = {str(name) for (name,) in run("SELECT name FROM cold_files", [])}
+        for path in directory.iterdir():
+            if path.name not in listed:
+                path.unlink(missing_ok=True)
+    run("DELETE FROM retired_cold_files", [])
+    replace_views(run, directory)
+
+
+def cold_rows_into(run: Run, directory: Path, target: str) -> None:
+    """Insert the rows of every listed file into the live tables of the attached database `target` (a backup
+    being written, inside its transaction), and list no file there."""
+    for tier in TIERS:
+        names = [str(name) for (name,) in run("SELECT name FROM cold_files WHERE tier = ?", [tier.view])]
+        if names:
+            listed = ", ".join(_quoted(str(directory / name)) for name in names)
+            run(f"INSERT INTO {target}.main.{tier.live} BY NAME SELECT * FROM read_parquet([{listed}])", [])
+    run(f"DELETE FROM {target}.main.cold_files", [])
+    run(f"DELETE FROM {target}.main.retired_cold_files", [])
+
+
+def cold_bytes(run: Run, directory: Path) -> int:
+    """Bytes of the listed files."""
+    names = [str(name) for (name,) in run("SELECT name FROM cold_files", [])]
+    return sum((directory / name).stat().st_size for name in names)
