@@ -362,6 +362,7 @@ def test_a_compaction_killed_midway_loses_and_doubles_nothing(stores: Stores, ki
 
 # The tables as they were before COLD_MIGRATION (a store with no cold file), for files of earlier versions.
 BEFORE_THE_COLD_TIER = """
+    DROP SCHEMA recent CASCADE;
     DROP VIEW hits;
     DROP VIEW settled_sessions;
     ALTER TABLE live_hits RENAME TO hits;

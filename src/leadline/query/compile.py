@@ -9,7 +9,7 @@ from leadline.query.bucketed import Bucket, bucketed_hit_part
 from leadline.query.dialects import Dialect, Params, Setup
 from leadline.query.model import EVENT_GROUPING, EXIT_DIMENSIONS, SortKey
 from leadline.query.parts import hit_part, session_part, unsettled_from_setup
-from leadline.query.plan import QueryPlan
+from leadline.query.plan import DAY, QueryPlan
 from leadline.query.rolled import Middle, rolled_filtered_part, rolled_hit_part, rolled_session_part
 
 # A row number past any answer's length: the cut of a batch member without a limit.
@@ -22,6 +22,7 @@ class CompiledQuery:
     params: Params
     columns: tuple[str, ...]  # result columns: "date_key" / "field_key" when grouped, then the metrics
     setup: tuple[Setup, ...] = ()  # statements the store runs first, in the same snapshot (EventStore.fetch)
+    reads_from: int | None = None  # no hit or settled session before this Unix second is read (EventStore.fetch)
 
 
 def compile_report(
@@ -48,8 +49,18 @@ def compile_report(
     if plan.row_limit is not None:
         sql += f" LIMIT {int(plan.row_limit)}"
     return CompiledQuery(
-        sql=sql, params=params, columns=(*key_columns, *query.metrics), setup=unsettled_from_setup(plan, dialect)
+        sql=sql,
+        params=params,
+        columns=(*key_columns, *query.metrics),
+        setup=unsettled_from_setup(plan, dialect),
+        reads_from=first_second_read(plan),
     )
+
+
+def first_second_read(plan: QueryPlan) -> int:
+    """The first Unix second a plan's statement may read: its window's start, less the day its exit pages look
+    back (parts._exit_pages), and a day's margin."""
+    return max(plan.start - 2 * DAY, 0)
 
 
 def _parts(
@@ -126,4 +137,10 @@ def compile_batch(plans: Sequence[QueryPlan], dialect: Dialect, middle: Middle |
         sql += f" ELSE {UNLIMITED_ROWS} END"
     sql += f" ORDER BY batch_member ASC, {order}"
     columns = ("batch_member", "field_key", *template.metrics)
-    return CompiledQuery(sql=sql, params=params, columns=columns, setup=unsettled_from_setup(plans[0], dialect))
+    return CompiledQuery(
+        sql=sql,
+        params=params,
+        columns=columns,
+        setup=unsettled_from_setup(plans[0], dialect),
+        reads_from=min(first_second_read(plan) for plan in plans),
+    )

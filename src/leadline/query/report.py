@@ -59,7 +59,11 @@ def fetch_rows(compiled: CompiledQuery, event_store: EventStore, limits: ReportL
     """The rows of a compiled report; past the time limit, ReportTimeoutError (a 503)."""
     try:
         return event_store.fetch(
-            compiled.sql, compiled.params, timeout_seconds=limits.timeout_seconds, setup=compiled.setup
+            compiled.sql,
+            compiled.params,
+            timeout_seconds=limits.timeout_seconds,
+            setup=compiled.setup,
+            reads_from=compiled.reads_from,
         )
     except EventStoreTimeoutError as error:
         raise ReportTimeoutError(

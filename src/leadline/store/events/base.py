@@ -171,10 +171,16 @@ class EventStore(Protocol):
     dialect: str  # the name of the SQL dialect its queries are compiled for ("duckdb", "clickhouse")
 
     def fetch(
-        self, sql: str, params: Params, timeout_seconds: float | None = None, setup: Sequence[Setup] = ()
+        self,
+        sql: str,
+        params: Params,
+        timeout_seconds: float | None = None,
+        setup: Sequence[Setup] = (),
+        reads_from: int | None = None,
     ) -> list[tuple[Any, ...]]:
         """Run a compiled report query (read only) and return its rows; the `setup` statements (which return
-        nothing) run before it, in the same snapshot.
+        nothing) run before it, in the same snapshot. `reads_from`: the query reads no hit (nor settled session)
+        before this Unix second, so a store may leave older parts of its layout out (DuckDB's cold tier).
 
         Past `timeout_seconds` (waiting for the store included) the query is interrupted: EventStoreTimeoutError.
         """

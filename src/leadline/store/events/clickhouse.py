@@ -175,7 +175,12 @@ class ClickHouseEventStore:
             return client.execute(sql, bound(params), **options)
 
     def fetch(
-        self, sql: str, params: Params, timeout_seconds: float | None = None, setup: Sequence[Setup] = ()
+        self,
+        sql: str,
+        params: Params,
+        timeout_seconds: float | None = None,
+        setup: Sequence[Setup] = (),
+        reads_from: int | None = None,  # the MergeTree tables are one tier: nothing to choose
     ) -> list[tuple[Any, ...]]:
         if params.style != "pyformat":
             raise ValueError("ClickHouse takes %(name)s parameters")

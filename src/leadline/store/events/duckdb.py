@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 import threading
 import time
@@ -37,6 +38,7 @@ from leadline.store.events.duckdb_cold import (
     earliest_cold_hit,
     forget_site,
     freeze_settled_months,
+    read_recent_only,
     thaw_site_months,
     tidy_at_open,
 )
@@ -303,12 +305,18 @@ class DuckDBEventStore:
             self._connection.unregister("incoming_hits")
 
     def fetch(
-        self, sql: str, params: Params, timeout_seconds: float | None = None, setup: Sequence[Setup] = ()
+        self,
+        sql: str,
+        params: Params,
+        timeout_seconds: float | None = None,
+        setup: Sequence[Setup] = (),
+        reads_from: int | None = None,
     ) -> list[tuple[Any, ...]]:
         if any(given.style != "qmark" for given in (params, *(setup_params for _, setup_params in setup))):
             raise ValueError("DuckDB takes positional parameters")
         statements = [(setup_sql, setup_params.positional) for setup_sql, setup_params in setup]
-        return self._readers.fetch(sql, params.positional, timeout_seconds, statements)
+        prepare = None if reads_from is None else functools.partial(read_recent_only, reads_from=reads_from)
+        return self._readers.fetch(sql, params.positional, timeout_seconds, statements, prepare)
 
     def rollup_state(self, site_id: str) -> RollupState:
         """The site's rollup state as of the last write (query/rolled.py asks it before each report that may sum

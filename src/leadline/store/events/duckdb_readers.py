@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,9 @@ from leadline.store.events.base import EventStoreTimeoutError
 
 # A statement run before a report's own, in its transaction: (SQL, positional parameters).
 Statement = tuple[str, Sequence[object]]
+# Run first in a report's transaction, on its cursor: it may change the cursor's settings for the report
+# (duckdb_cold.read_recent_only), and returns the statements that undo them, run after the transaction.
+Prepare = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
 
 # How often a query past its deadline is interrupted again, until it stops.
 INTERRUPT_REPEAT_SECONDS = 0.05
@@ -51,15 +54,20 @@ class ReadCursors:
             self._idle.put(cursor)
 
     def fetch(
-        self, sql: str, params: Sequence[object], timeout_seconds: float | None, setup: Sequence[Statement] = ()
+        self,
+        sql: str,
+        params: Sequence[object],
+        timeout_seconds: float | None,
+        setup: Sequence[Statement] = (),
+        prepare: Prepare | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Rows of `sql` on an idle cursor, after the `setup` statements in the same transaction (one snapshot);
-        with a timeout, waiting for the cursor counts against it too."""
+        """Rows of `sql` on an idle cursor, after `prepare` and the `setup` statements in the same transaction
+        (one snapshot); with a timeout, waiting for the cursor counts against it too."""
         deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
         with self.lend(timeout_seconds) as cursor:
             if deadline is None:
-                return _drain(cursor, sql, params, setup)
-            return _run_interruptible(cursor, sql, params, setup, deadline)
+                return _drain(cursor, sql, params, setup, prepare)
+            return _run_interruptible(cursor, sql, params, setup, prepare, deadline)
 
     def close(self) -> None:
         """Close every cursor, waiting for those lent out to come back; closing again does nothing (a store may
@@ -72,18 +80,27 @@ class ReadCursors:
 
 
 def _drain(
-    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object], setup: Sequence[Statement]
+    cursor: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object],
+    setup: Sequence[Statement],
+    prepare: Prepare | None = None,
 ) -> list[tuple[Any, ...]]:
-    if not setup:
+    if not setup and prepare is None:
         rows: list[tuple[Any, ...]] = cursor.execute(sql, list(params)).fetchall()
         return rows
     cursor.execute("BEGIN TRANSACTION")
+    undo: Sequence[str] = ()
     try:
+        if prepare is not None:
+            undo = prepare(cursor)
         for setup_sql, setup_params in setup:
             cursor.execute(setup_sql, list(setup_params))
         rows = cursor.execute(sql, list(params)).fetchall()
     finally:
         cursor.execute("ROLLBACK")  # it only read: nothing to keep
+        for statement in undo:
+            cursor.execute(statement)
     return rows
 
 
@@ -92,6 +109,7 @@ def _run_interruptible(
     sql: str,
     params: Sequence[object],
     setup: Sequence[Statement],
+    prepare: Prepare | None,
     deadline: float,
 ) -> list[tuple[Any, ...]]:
     """Rows of `sql`, interrupted from `deadline` on."""
@@ -112,7 +130,7 @@ def _run_interruptible(
 
     threading.Thread(target=watchdog, name="report-watchdog", daemon=True).start()
     try:
-        return _drain(cursor, sql, params, setup)
+        return _drain(cursor, sql, params, setup, prepare)
     except duckdb.InterruptException as error:
         raise EventStoreTimeoutError("the query ran past its time limit and was interrupted") from error
     finally:
