@@ -18,6 +18,7 @@ class CompiledCurrent:
     total: tuple[str, Params]
     content: tuple[str, Params]
     referrers: tuple[str, Params]
+    reads_from: int  # no hit before this Unix second is read (EventStore.fetch): the entries' day, and a margin
 
 
 def _naive(moment: datetime) -> datetime:
@@ -65,22 +66,24 @@ def compile_current(site_id: str, now: datetime, dialect: Dialect) -> CompiledCu
         f"AND {hits}referrer_hostname <> '' GROUP BY {hits}referrer_hostname "
         f"ORDER BY total DESC, {hits}referrer_hostname ASC LIMIT {MAX_ROWS}"
     )
-    return CompiledCurrent((total, total_params), (content, content_params), (referrers, referrer_params))
+    reads_from = int((now - WINDOW - timedelta(days=2)).timestamp())
+    return CompiledCurrent((total, total_params), (content, content_params), (referrers, referrer_params), reads_from)
 
 
 def current_visitors(
     event_store: EventStore, site_id: str, detailed: bool, now: datetime | None = None
 ) -> dict[str, object]:
     compiled = compile_current(site_id, now or datetime.now(UTC), DIALECTS[event_store.dialect])
-    rows = event_store.fetch(*compiled.total)
+    rows = event_store.fetch(*compiled.total, reads_from=compiled.reads_from)
     answer: dict[str, object] = {"total": int(rows[0][0] or 0) if rows else 0}
     if detailed:
         answer["content"] = [
-            {"pathname": path, "total": int(total)} for path, total in event_store.fetch(*compiled.content)
+            {"pathname": path, "total": int(total)}
+            for path, total in event_store.fetch(*compiled.content, reads_from=compiled.reads_from)
         ]
         # `referrer` is the seed schema's name for the hostname; `referrer_hostname` says what it holds.
         answer["referrers"] = [
             {"referrer_hostname": host, "referrer": host, "total": int(total)}
-            for host, total in event_store.fetch(*compiled.referrers)
+            for host, total in event_store.fetch(*compiled.referrers, reads_from=compiled.reads_from)
         ]
     return answer
