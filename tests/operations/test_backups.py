@@ -24,6 +24,8 @@ from leadline.collect.spool import SEGMENT_BYTES
 from leadline.config import Settings
 from leadline.deployment import build_deployment
 from leadline.publishing.datasets import DATASETS
+from leadline.store.events.base import compact_closed_days
+from leadline.store.events.duckdb_compaction import CompactionRun
 from leadline.store.metadata.records import Site
 from leadline.store.metadata.store import open_metadata_store
 from leadline.traffic.bulk import load_traffic
@@ -33,7 +35,8 @@ from tests.conftest import UNLIMITED
 from tests.live_server import LiveServer, leadline_env, start_server
 
 TIMEZONE = "Europe/Berlin"
-DAYS = 20
+# Longer than the event store keeps days in its tables: the oldest are compacted into cold files before serving.
+DAYS = 50
 # Long spool segments: the hits the test sends stay in the spool's open segment (up to 5000 of them), so the
 # backup can hold them only by copying the spool, and the restored server only by replaying it.
 SERVER_SETTINGS = {**UNLIMITED, "LEADLINE_SPOOL_SEGMENT_SECONDS": "30", "LEADLINE_FLUSH_INTERVAL_SECONDS": "0.1"}
@@ -111,6 +114,8 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Original]:
             site_id=shop.id, start=end - DAYS * 86400, end=end, seed=13, hits_per_day=300, timezone=TIMEZONE
         )
         assert load_traffic(deployment, config, bind_hostnames=False).stored > 0
+        compacted = compact_closed_days(deployment.event_store, datetime.now(UTC).date() - timedelta(days=1))
+        assert isinstance(compacted, CompactionRun) and compacted.frozen_files > 0  # a backup must carry them
         # What the server's publisher would publish soon after its start, published now: the publications
         # then stay as they are while the test compares them. Signed with a key sealed by the secret key.
         settings = deployment.settings

@@ -489,7 +489,14 @@ class DuckDBEventStore:
             compaction = compact_closed_days(is_open, run, self._cold, closed_before)
             cutoff = frozen_before or datetime.now(UTC).date() - timedelta(days=COLD_AFTER_DAYS)
             frozen = freeze_settled_months(is_open, run, self._cold, cutoff, duckdb.TransactionException)
-            return dataclasses.replace(compaction, frozen_files=frozen.files, frozen_rows=frozen.rows)
+            return dataclasses.replace(
+                compaction,
+                frozen_files=frozen.files,
+                frozen_rows=frozen.rows,
+                longest_transaction_seconds=max(
+                    compaction.longest_transaction_seconds, frozen.longest_transaction_seconds
+                ),
+            )
         finally:
             compactor.close()
 

@@ -112,10 +112,12 @@ TIERS = (HITS, SESSIONS)
 
 @dataclass(frozen=True)
 class FreezeRun:
-    """What one run froze: (site, month, table) files written, rows moved out of the tables."""
+    """What one run froze: (site, month, table) files written, rows moved out of the tables, and the longest
+    one transaction took."""
 
     files: int
     rows: int
+    longest_transaction_seconds: float
 
 
 def cold_directory(database: Path) -> Path:
@@ -307,18 +309,21 @@ def freeze_settled_months(
     concurrent writer holds (`conflict`) or that has a pending day stays live until a later run."""
     ensure_private_directory(directory)
     files = rows = 0
+    longest = 0.0
     for site_id, month in due_months(run, frozen_before) if is_open() else []:
         if not is_open():
             break
+        started = time.perf_counter()
         try:
             moved = freeze_month(run, directory, site_id, month, frozen_before)
         except conflict:
             continue
+        longest = max(longest, time.perf_counter() - started)
         if moved:
             files += len(TIERS)
             rows += moved
     delete_unlisted_files(run, directory, time.time() - RETIRED_FILE_SECONDS)
-    return FreezeRun(files, rows)
+    return FreezeRun(files, rows, longest)
 
 
 def tidy_at_open(run: Run, directory: Path) -> None:

@@ -138,8 +138,8 @@ CHUNK_HITS = 1_000_000
 
 @dataclass(frozen=True)
 class CompactionRun:
-    """What one run did: pending days rewritten, hits moved, and the longest one transaction took; then the
-    cold tier's files written and rows moved to them (duckdb_cold)."""
+    """What one run did: pending days rewritten, hits moved, the cold tier's files written and rows moved to them
+    (duckdb_cold), and the longest one transaction took (of either)."""
 
     days: int
     hits: int
