@@ -172,6 +172,25 @@ def test_a_report_of_days_after_every_cold_one_reads_the_tables_alone(stores: St
     assert all(count(None) == len(hits) for _ in range(3))
 
 
+def test_a_month_frozen_again_with_an_earlier_cutoff_keeps_every_row_its_file_held(stores: Stores) -> None:
+    site_id = stores.new_site()
+    hits = month_of_traffic(site_id, days=60)
+    stores.events.insert_hits(hits)
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED, frozen_before=date(2026, 6, 20))
+    # Hits that reached a frozen month unmarked (a batch stored while its day was being compacted), then a run
+    # whose cutoff is earlier (a clock set back): June's file is rewritten with at least the days it held.
+    late = [dataclasses.replace(hit, visitor_id=hit.visitor_id + 10**6) for hit in month_of_traffic(site_id, days=4)]
+    late = [dataclasses.replace(hit, timestamp=hit.timestamp + timedelta(days=31)) for hit in late]
+    late = [dataclasses.replace(hit, session_id=hit.session_id + 31 * 86400) for hit in late]
+    stores.events.insert_hits(late)
+    stores.events.fetch("DELETE FROM pending_days", Params("qmark"))
+    stores.events.compact_closed_days(EVERY_DAY_CLOSED, frozen_before=FROZEN_BEFORE)
+
+    june = [until for tier, _, month, until in cold_files(stores.events) if month == date(2026, 6, 1)]
+    assert june == [date(2026, 6, 20), date(2026, 6, 20)]
+    assert stores.events.count_hits(site_id) == len(hits) + len(late)
+
+
 def test_late_hits_and_an_event_wipe_bring_their_month_back_and_it_freezes_again(stores: Stores) -> None:
     site_id = stores.new_site()
     hits = month_of_traffic(site_id, days=24)  # May

@@ -188,6 +188,7 @@ def read_recent_only(cursor: duckdb.DuckDBPyConnection, reads_from: int) -> list
     """
     row = cursor.execute("SELECT max(until) FROM cold_files").fetchone()
     if row is None or row[0] is None or unix_seconds(midnight(row[0])) > reads_from:
+        cursor.execute("RESET search_path")  # whatever an earlier report may have left
         return []
     cursor.execute(f"SET search_path = '{RECENT_SCHEMA},main'")
     return ["RESET search_path"]
@@ -246,19 +247,19 @@ def freeze_month(run: Run, directory: Path, site_id: str, month: date, frozen_be
     """Write the site's rows of `month` before `frozen_before` (cold ones included) to new files, one per table,
     delete them from the live tables and list the files instead of the month's old ones, in one transaction;
     how many live rows moved, or 0 when a day of the span is still pending (not compacted nor settled)."""
-    until = min(_month_end(month), frozen_before)
-    start, end = midnight(month), midnight(until)
     written: list[Path] = []
     run("BEGIN", [])
     try:
+        listed = run("SELECT name, until FROM cold_files WHERE site_id = ? AND month = ?", [site_id, month])
+        old = [str(name) for name, _ in listed]
+        # Never less than the month's files hold (an earlier cutoff asked, a clock set back): their rows must all
+        # be in the new ones.
+        until = max([min(_month_end(month), frozen_before), *(until for _, until in listed)])
+        start, end = midnight(month), midnight(until)
         pending = "SELECT 1 FROM pending_days WHERE site_id = ? AND day >= ? AND day < ? LIMIT 1"
         if run(pending, [site_id, month, until]):
             run("ROLLBACK", [])
             return 0
-        old = [
-            str(name)
-            for (name,) in run("SELECT name FROM cold_files WHERE site_id = ? AND month = ?", [site_id, month])
-        ]
         moved = 0
         for tier in TIERS:
             parameters = tier.parameters(site_id, start, end)

@@ -28,6 +28,9 @@ Prepare = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
 
 # How often a query past its deadline is interrupted again, until it stops.
 INTERRUPT_REPEAT_SECONDS = 0.05
+# Attempts at a statement that undoes a report's settings (each takes microseconds; an interrupt comes every
+# INTERRUPT_REPEAT_SECONDS at most).
+UNDO_ATTEMPTS = 5
 
 
 class ReadCursors:
@@ -98,10 +101,24 @@ def _drain(
             cursor.execute(setup_sql, list(setup_params))
         rows = cursor.execute(sql, list(params)).fetchall()
     finally:
-        cursor.execute("ROLLBACK")  # it only read: nothing to keep
-        for statement in undo:
-            cursor.execute(statement)
+        try:
+            cursor.execute("ROLLBACK")  # it only read: nothing to keep
+        finally:
+            for statement in undo:
+                _execute_despite_interrupts(cursor, statement)
     return rows
+
+
+def _execute_despite_interrupts(cursor: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Run `statement`, again if a timeout's interrupt (repeated until the report's end) lands on it: a cursor
+    left with a report's settings would answer the next report wrongly."""
+    for _ in range(UNDO_ATTEMPTS - 1):
+        try:
+            cursor.execute(statement)
+            return
+        except duckdb.InterruptException:
+            continue
+    cursor.execute(statement)
 
 
 def _run_interruptible(
