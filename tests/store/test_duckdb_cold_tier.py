@@ -35,6 +35,7 @@ from tests.store.test_duckdb_compaction import (
     Stores,
     assert_report_equals_oracle,
     fixed_report,
+    late_hits,
     month_of_traffic,
     pending_days,
 )
@@ -67,6 +68,21 @@ def live_rows(store: DuckDBEventStore, table: str) -> int:
     return int(store.fetch(f"SELECT count(*) FROM {table}", Params("qmark"))[0][0])
 
 
+def other_visitors(hits: list[Hit], later_by_days: int = 0) -> list[Hit]:
+    """The same hits from other visitors, as many days later: late hits, as a spool replayed after an outage
+    brings."""
+    shift = timedelta(days=later_by_days)
+    return [
+        dataclasses.replace(
+            hit,
+            visitor_id=hit.visitor_id + 10**6,
+            timestamp=hit.timestamp + shift,
+            session_id=hit.session_id + int(shift.total_seconds()),
+        )
+        for hit in hits
+    ]
+
+
 def assert_reports_equal_oracle(stores: Stores, site_id: str, hits: list[Hit]) -> None:
     for params in FIXED_REPORTS:
         assert_report_equals_oracle(stores, fixed_report(site_id, params), hits)
@@ -94,17 +110,7 @@ def test_reports_equal_the_oracle_whichever_days_are_cold_through_late_hits_and_
     all_equal_oracle(generated.hits)
 
     # Late hits from other visitors, into the same days, cold or not: counted at once, and after compaction.
-    more = data.draw(traffic(site_id))
-    shift = generated.window_start - more.window_start
-    late = [
-        dataclasses.replace(
-            hit,
-            visitor_id=hit.visitor_id + 100,
-            timestamp=hit.timestamp + timedelta(seconds=shift),
-            session_id=hit.session_id + shift,
-        )
-        for hit in more.hits
-    ]
+    late = late_hits(generated, data.draw(traffic(site_id)))
     stores.events.insert_hits(late)
     all_equal_oracle(generated.hits + late)
     stores.events.compact_closed_days(EVERY_DAY_CLOSED, frozen_before=frozen_before)
@@ -179,9 +185,7 @@ def test_a_month_frozen_again_with_an_earlier_cutoff_keeps_every_row_its_file_he
     stores.events.compact_closed_days(EVERY_DAY_CLOSED, frozen_before=date(2026, 6, 20))
     # Hits that reached a frozen month unmarked (a batch stored while its day was being compacted), then a run
     # whose cutoff is earlier (a clock set back): June's file is rewritten with at least the days it held.
-    late = [dataclasses.replace(hit, visitor_id=hit.visitor_id + 10**6) for hit in month_of_traffic(site_id, days=4)]
-    late = [dataclasses.replace(hit, timestamp=hit.timestamp + timedelta(days=31)) for hit in late]
-    late = [dataclasses.replace(hit, session_id=hit.session_id + 31 * 86400) for hit in late]
+    late = other_visitors(month_of_traffic(site_id, days=4), later_by_days=31)
     stores.events.insert_hits(late)
     stores.events.fetch("DELETE FROM pending_days", Params("qmark"))
     stores.events.compact_closed_days(EVERY_DAY_CLOSED, frozen_before=FROZEN_BEFORE)
@@ -199,7 +203,7 @@ def test_late_hits_and_an_event_wipe_bring_their_month_back_and_it_freezes_again
     assert live_rows(stores.events, "live_hits") == 0
 
     # Late hits (a spool replayed after an outage) from other visitors, in the frozen month: counted at once.
-    late = [dataclasses.replace(hit, visitor_id=hit.visitor_id + 10**6) for hit in month_of_traffic(site_id, days=4)]
+    late = other_visitors(month_of_traffic(site_id, days=4))
     stores.events.insert_hits(late)
     assert_reports_equal_oracle(stores, site_id, hits + late)
     # Compaction thaws the month to rewrite its days, then it freezes again, whole.

@@ -38,7 +38,7 @@ from leadline.store.metadata.records import Account
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.metadata.tables import events
 from tests.query.agreement import assert_same_answer
-from tests.query.strategies import EVENTS, query_params, seeded_traffic, traffic
+from tests.query.strategies import EVENTS, Traffic, query_params, seeded_traffic, traffic
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 EVERY_DAY_CLOSED = date(2026, 12, 1)  # after every generated window: all their days are closed
@@ -105,6 +105,21 @@ def assert_report_equals_oracle(stores: Stores, params: dict[str, str], hits: Se
     assert_same_answer(run_report(query, stores.events, stores.metadata, now=NOW), expected)
 
 
+def late_hits(generated: Traffic, more: Traffic) -> list[Hit]:
+    """`more`'s hits moved into the days of `generated`, from other visitors: late hits, as a spool replayed after
+    an outage brings."""
+    shift = generated.window_start - more.window_start
+    return [
+        dataclasses.replace(
+            hit,
+            visitor_id=hit.visitor_id + 100,
+            timestamp=hit.timestamp + timedelta(seconds=shift),
+            session_id=hit.session_id + shift,
+        )
+        for hit in more.hits
+    ]
+
+
 def month_of_traffic(site_id: str, days: int = 24) -> list[Hit]:
     """Fixed traffic over `days` days: overlapping windows of sessions, each window's visitors its own."""
     start = int(datetime(2026, 5, 1, tzinfo=UTC).timestamp())
@@ -147,17 +162,7 @@ def test_reports_equal_the_oracle_before_and_after_compaction_and_late_hits(
         assert_report_equals_oracle(stores, params, generated.hits)
 
     # Late hits (a spool replayed after an outage) land in the days already compacted, from other visitors.
-    more = data.draw(traffic(site_id))
-    shift = generated.window_start - more.window_start
-    late = [
-        dataclasses.replace(
-            hit,
-            visitor_id=hit.visitor_id + 100,
-            timestamp=hit.timestamp + timedelta(seconds=shift),
-            session_id=hit.session_id + shift,
-        )
-        for hit in more.hits
-    ]
+    late = late_hits(generated, data.draw(traffic(site_id)))
     stores.events.insert_hits(late)
     for params in queries:
         assert_report_equals_oracle(stores, params, generated.hits + late)
