@@ -1,9 +1,10 @@
 """Dashboard benchmark: a complete site dashboard for the last 30 days of bench/query.py's 10 M-hit site.
 
 Loads (or reuses, with --keep; a directory kept by bench/query.py works too) the big site of bench/query.py,
-compacts its closed days as the background job would (sessions of days older than 3 days are settled), starts
-a real `leadline serve` on it, makes the site's dashboard public (the shared view renders exactly the owner's
-page, without a sign-in step to time), and times 20 loads of the page over HTTP. The page carries every card,
+compacts its closed days as the background job would (sessions of days older than 3 days are settled; days
+older than 35 before the data's last kept as cold files), starts a real `leadline serve` on it, makes the
+site's dashboard public (the shared view renders exactly the owner's page, without a sign-in step to time),
+and times 20 loads of the page over HTTP. The page carries every card,
 the chart and every panel's top rows, so one request is the complete dashboard; the static files it links are
 counted in the bytes of one full (uncached) load. Beside it: the same reports asked one by one of
 `/v1/aggregations`, summed. Targets: p50 <= 500 ms, p50 <= 1.3 x the API sum, <= 150 KB per full load; the
@@ -38,6 +39,7 @@ from leadline.dashboard.panels import EVENT_METRICS, PAGEVIEW_CARDS, PANELS, TOP
 from leadline.dashboard.ranges import custom_range
 from leadline.deployment import build_deployment
 from leadline.store.events.base import compact_closed_days
+from leadline.store.events.duckdb_cold import COLD_AFTER_DAYS
 from leadline.traffic.bulk import load_traffic
 from leadline.traffic.config import TrafficConfig
 
@@ -45,6 +47,16 @@ from leadline.traffic.config import TrafficConfig
 TIMEZONE = "America/New_York"
 END = datetime(2026, 11, 1, tzinfo=UTC)
 START = END - timedelta(days=365)
+# Days that go to the DuckDB store's cold tier: as a deployment whose today is END's day would keep them (the
+# dashboard's last 30 days in the tables), whatever today is.
+COLD_AFTER = timedelta(days=COLD_AFTER_DAYS)
+
+
+def cold_after_days_as_of_end() -> int:
+    """LEADLINE_COLD_AFTER_DAYS for a server that should freeze what one running on END's day would."""
+    return (datetime.now(UTC).date() - END.date() + COLD_AFTER).days
+
+
 TARGET_P50_MS = 500
 TARGET_RATIO = 1.3
 TARGET_BYTES = 150_000
@@ -77,7 +89,7 @@ def prepare(data_dir: Path, hits: int) -> tuple[str, str]:
             print(f"loaded {loaded.stored:,} hits in {time.perf_counter() - started:.1f} s")
         # As the background job leaves a store that has run a while: closed days compacted, their sessions settled.
         started = time.perf_counter()
-        run = compact_closed_days(deployment.event_store, datetime.now(UTC).date())
+        run = compact_closed_days(deployment.event_store, datetime.now(UTC).date(), END.date() - COLD_AFTER)
         print(f"compacted closed days: {run} in {time.perf_counter() - started:.1f} s")
         metadata.sites.update(account.id, site.id, {"sharing": "public", "timezone": TIMEZONE})
         key = metadata.api_keys.create(account.id, ["*"], name="dashboard bench").key
@@ -115,7 +127,8 @@ def main() -> None:
 
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="leadline-dashboard-bench-"))
     site_id, key = prepare(data_dir, args.hits)
-    server = start_server(data_dir, UNLIMITED)
+    # The server's compaction job keeps the same days in the tables as if today were END's day.
+    server = start_server(data_dir, {**UNLIMITED, "LEADLINE_COLD_AFTER_DAYS": str(cold_after_days_as_of_end())})
     try:
         last_day = (END - timedelta(seconds=1)).astimezone(ZoneInfo(TIMEZONE)).date()
         first_day = last_day - timedelta(days=29)

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     publication_lookback_days: int = Field(
         7, ge=1, le=400, description="Closed days the publisher re-checks each run; older days: `leadline publish`."
     )
+    cold_after_days: int = Field(
+        35,
+        ge=7,
+        le=36500,
+        description="Settled days older than this go to the DuckDB store's cold tier (Parquet files: fewer bytes, "
+        "slower to read); reports of later days read only its tables.",
+    )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (413 above).")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     client_ip_header: str | None = Field(

@@ -93,7 +93,9 @@ def job_table(deployment: Deployment, collector: Collector) -> list[Job]:
             "compact_closed_days",
             COMPACTION_SECONDS,
             lambda: compact_closed_days(
-                deployment.event_store, closed_before(deployment.spool_directory, datetime.now(UTC))
+                deployment.event_store,
+                closed_before(deployment.spool_directory, datetime.now(UTC)),
+                datetime.now(UTC).date() - timedelta(days=settings.cold_after_days),
             ),
             first_after_seconds=60.0,
             when=once_per_deployment,

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadline.config import Settings
 from leadline.store.events import Hit, HitKind, duckdb_cold
 from leadline.store.events.base import Params
 from leadline.store.events.duckdb import DuckDBEventStore
@@ -340,3 +341,4 @@ def test_a_backup_of_a_store_with_cold_days_is_one_file_holding_every_hit(stores
 def test_the_default_cutoff_keeps_a_dashboards_last_month_in_the_tables() -> None:
     assert duckdb_cold.COLD_AFTER_DAYS > 31 + 1  # the 30-day view, a zone's day either side, and a margin
     assert timedelta(days=duckdb_cold.COLD_AFTER_DAYS) < timedelta(days=62)
+    assert Settings.model_fields["cold_after_days"].default == duckdb_cold.COLD_AFTER_DAYS  # the job's, too

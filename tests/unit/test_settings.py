@@ -45,6 +45,7 @@ def test_the_environment_wins_over_the_toml_file(toml_file: Path, monkeypatch: p
         ("LEADLINE_REPORTS_RATE_LIMIT", "lots"),
         ("LEADLINE_TOKEN_FAILURE_RATE_LIMIT", "lots"),
         ("LEADLINE_LOG_LEVEL", "chatty"),
+        ("LEADLINE_COLD_AFTER_DAYS", "3"),  # days that may not be settled yet
     ],
 )
 def test_invalid_values_are_refused(toml_file: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

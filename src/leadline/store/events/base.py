@@ -225,11 +225,12 @@ class EventStore(Protocol):
         """Release the engine (flushes and unlocks an embedded file)."""
 
 
-def compact_closed_days(store: EventStore, closed_before: date) -> object:
-    """Let the store compact its closed days (UTC, before `closed_before`) if its engine does that (DuckDB:
-    `DuckDBEventStore.compact_closed_days`); other engines keep their own layout and skip it."""
+def compact_closed_days(store: EventStore, closed_before: date, frozen_before: date | None = None) -> object:
+    """Let the store compact its closed days (UTC, before `closed_before`), and keep its settled days before
+    `frozen_before` in a cold tier, if its engine does that (DuckDB: `DuckDBEventStore.compact_closed_days`);
+    other engines keep their own layout and skip it."""
     compact = getattr(store, "compact_closed_days", None)
-    return None if compact is None else compact(closed_before)
+    return None if compact is None else compact(closed_before, frozen_before)
 
 
 @dataclass(frozen=True, slots=True)
