@@ -39,6 +39,7 @@ from leadline.store.events.duckdb_cold import (
     forget_site,
     freeze_settled_months,
     read_recent_only,
+    string_literal,
     thaw_site_months,
     tidy_at_open,
 )
@@ -442,7 +443,7 @@ class DuckDBEventStore:
                 "SELECT database_name, path FROM duckdb_databases() WHERE database_name = current_database()"
             )[0]
         # Quoted by hand: ATTACH and COPY take no bound parameters (the names are ours, quoted all the same).
-        target_literal = "'" + str(target).replace("'", "''") + "'"
+        target_literal = string_literal(str(target))
         source_name = '"' + str(source).replace('"', '""') + '"'
         alias = f"leadline_backup_{secrets.token_hex(8)}"  # attached databases are seen by every connection
         copier = duckdb.connect(str(path))  # DuckDB hands out the database this process has open, not a second one

@@ -125,8 +125,14 @@ def cold_directory(database: Path) -> Path:
     return database.with_name(database.name + ".cold")
 
 
-def _quoted(text: str) -> str:
+def string_literal(text: str) -> str:
+    """`text` as an SQL string literal, for the statements that take no bound parameters (views, COPY, ATTACH)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def _read_files(directory: Path, names: Sequence[str]) -> str:
+    """SQL: a scan of the Parquet files `names` of `directory`."""
+    return f"read_parquet([{', '.join(string_literal(str(directory / name)) for name in names)}])"
 
 
 def _month_end(month: date) -> date:
@@ -150,14 +156,14 @@ def replace_views(run: Run, directory: Path) -> None:
             [tier.live],
         )
         casts = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in columns)
-        files = ", ".join(_quoted(str(directory / name)) for name, _ in listed)
         # Every cold row lies before the latest `until`: said in the view, a report of later days (the
         # dashboard's last 30) contradicts it, and DuckDB drops the files' side unread (each scan of it cost
         # 8-15 ms on the bench store, pruning all of its 55 files' row groups, for no row).
         bound = _before(tier, max(until for _, until in listed))
         run(
             f"CREATE OR REPLACE VIEW {tier.view} AS SELECT * FROM {tier.live}"
-            f" UNION ALL SELECT * FROM (SELECT {casts} FROM read_parquet([{files}])) AS cold WHERE {bound}",
+            f" UNION ALL SELECT * FROM (SELECT {casts} FROM {_read_files(directory, [name for name, _ in listed])})"
+            f" AS cold WHERE {bound}",
             [],
         )
 
@@ -201,25 +207,31 @@ def thaw(run: Run, directory: Path, site_id: str, first: date, last: date) -> bo
     files = run(
         "SELECT name, tier FROM cold_files WHERE site_id = ? AND month <= ? AND until > ?", [site_id, last, first]
     )
-    if not files:
-        return False
-    for tier in TIERS:
-        names = [str(name) for name, of_tier in files if of_tier == tier.view]
-        if names:
-            listed = ", ".join(_quoted(str(directory / name)) for name in names)
-            run(f"INSERT INTO {tier.live} BY NAME SELECT * FROM read_parquet([{listed}])", [])
-    _retire(run, [str(name) for name, _ in files])
-    replace_views(run, directory)
-    return True
+    return _thaw_files(run, directory, [(str(name), str(tier)) for name, tier in files])
 
 
 def thaw_site_months(run: Run, directory: Path, site_id: str, where: str, parameters: Sequence[object]) -> None:
     """Thaw the site's cold months holding hits that match `where` (SQL over hits, with `parameters`)."""
-    months = run(
-        f"SELECT DISTINCT CAST(date_trunc('month', timestamp) AS DATE) FROM hits WHERE {where}", list(parameters)
+    files = run(
+        "SELECT name, tier FROM cold_files WHERE site_id = ? AND month IN"
+        f" (SELECT DISTINCT CAST(date_trunc('month', timestamp) AS DATE) FROM hits WHERE {where})",
+        [site_id, *parameters],
     )
-    for (month,) in months:
-        thaw(run, directory, site_id, month, _month_end(month) - timedelta(days=1))
+    _thaw_files(run, directory, [(str(name), str(tier)) for name, tier in files])
+
+
+def _thaw_files(run: Run, directory: Path, files: Sequence[tuple[str, str]]) -> bool:
+    """Move the rows of `files` ((name, tier) pairs) into their live tables and unlist them, with one
+    replacement of the views; whether there were any."""
+    if not files:
+        return False
+    for tier in TIERS:
+        names = [name for name, of_tier in files if of_tier == tier.view]
+        if names:
+            run(f"INSERT INTO {tier.live} BY NAME SELECT * FROM {_read_files(directory, names)}", [])
+    _retire(run, [name for name, _ in files])
+    replace_views(run, directory)
+    return True
 
 
 def forget_site(run: Run, directory: Path, site_id: str) -> None:
@@ -269,12 +281,12 @@ def freeze_month(run: Run, directory: Path, site_id: str, month: date, frozen_be
             written.append(path)
             # The cold rows of the month too: a month stays one file per table however often it froze.
             run(
-                f"COPY (SELECT * FROM {tier.view} WHERE {tier.days} ORDER BY {tier.order}) TO {_quoted(str(path))}"
-                f" ({PARQUET_OPTIONS})",
+                f"COPY (SELECT * FROM {tier.view} WHERE {tier.days} ORDER BY {tier.order})"
+                f" TO {string_literal(str(path))} ({PARQUET_OPTIONS})",
                 parameters,
             )
             _make_durable(path)
-            rows = int(run(f"SELECT count(*) FROM read_parquet({_quoted(str(path))})", [])[0][0])
+            rows = int(run(f"SELECT count(*) FROM {_read_files(directory, [name])}", [])[0][0])
             run(f"DELETE FROM {tier.live} WHERE {tier.days}", parameters)
             run("INSERT INTO cold_files VALUES (?, ?, ?, ?, ?, ?)", [name, tier.view, site_id, month, until, rows])
         _retire(run, old)
@@ -357,8 +369,7 @@ def cold_rows_into(run: Run, directory: Path, target: str) -> None:
     for tier in TIERS:
         names = [str(name) for (name,) in run("SELECT name FROM cold_files WHERE tier = ?", [tier.view])]
         if names:
-            listed = ", ".join(_quoted(str(directory / name)) for name in names)
-            run(f"INSERT INTO {target}.main.{tier.live} BY NAME SELECT * FROM read_parquet([{listed}])", [])
+            run(f"INSERT INTO {target}.main.{tier.live} BY NAME SELECT * FROM {_read_files(directory, names)}", [])
     run(f"DELETE FROM {target}.main.cold_files", [])
     run(f"DELETE FROM {target}.main.retired_cold_files", [])
 
@@ -372,7 +383,7 @@ def earliest_cold_hit(run: Run, directory: Path, site_id: str) -> int | None:
     )
     if not rows:
         return None
-    ((first,),) = run(f"SELECT epoch(min(timestamp)) FROM read_parquet({_quoted(str(directory / rows[0][0]))})", [])
+    ((first,),) = run(f"SELECT epoch(min(timestamp)) FROM {_read_files(directory, [str(rows[0][0])])}", [])
     return None if first is None else int(first)
 
 
