@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from leadline.collect.flusher import Flusher
-from leadline.collect.spool import Spool, encode_row
+from leadline.collect.spool import Spool
 from leadline.store.events import EventStore, open_event_store
 from leadline.store.events.base import hit_to_row
+from leadline.store.events.spooled_rows import encode_row
 from tests.collect.test_spool import make_hit
 from tests.servers.clickhouse import ClickHouseCluster
 

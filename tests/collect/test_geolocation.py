@@ -13,11 +13,11 @@ from leadline.collect.geolocation import Geolocator, Place
 from leadline.collect.payload import parse_payload
 from leadline.collect.pending_hit import PendingHit
 from leadline.collect.pipeline import Pipeline
-from leadline.collect.spool import decode_row, encode_row
 from leadline.collect.steps import put_geolocation, write
 from leadline.query.parse import parse_report_query
 from leadline.query.report import run_report
 from leadline.store.events import open_event_store
+from leadline.store.events.spooled_rows import decode_row, encode_row
 from leadline.store.metadata.store import open_metadata_store
 
 

@@ -13,14 +13,13 @@ from leadline.collect.flusher import Flusher
 from leadline.collect.spool import (
     SEGMENT_BYTES,
     Spool,
-    decode_row,
-    encode_row,
     frame,
     oldest_spooled,
     read_records,
 )
 from leadline.store.events import Hit, HitKind, open_event_store
 from leadline.store.events.base import hit_to_row, row_to_hit
+from leadline.store.events.spooled_rows import decode_row, encode_row
 
 
 def make_hit(number: int) -> Hit:
@@ -197,45 +196,35 @@ def test_flushing_a_segment_twice_stores_it_once(tmp_path: Path) -> None:
     store.close()
 
 
-def test_rows_are_kept_in_memory_as_the_file_holds_them_until_stored(tmp_path: Path) -> None:
+def test_records_are_kept_in_memory_as_the_file_holds_them_until_stored(tmp_path: Path) -> None:
     async def scenario() -> None:
         spool = Spool(tmp_path, max_records=3, max_age=30)
         spool.start()
         rows = [tuple(hit_to_row(make_hit(n))) for n in range(5)]
-        for row in rows:
+        for row in rows[:4]:
             assert spool.append_row(row) is None
+        assert spool.append(encode_row(rows[4])) is None  # bytes as they come: kept alike
         await spool.close()
         segments = spool.closed_segments()
         assert len(segments) == 2
         for segment in segments:
-            assert spool.kept_rows(segment) == [tuple(decode_row(record)) for record in read_records(segment)]
+            assert spool.kept_records(segment) == list(read_records(segment))
+        assert [tuple(decode_row(record)) for segment in segments for record in read_records(segment)] == rows
         spool.remove(segments[0])
-        assert spool.kept_rows(segments[0]) is None
+        assert spool.kept_records(segments[0]) is None
 
     asyncio.run(scenario())
 
 
-def test_a_segment_with_records_appended_as_bytes_is_read_from_its_file(tmp_path: Path) -> None:
+def test_segments_past_the_kept_records_limit_are_flushed_from_their_files(tmp_path: Path) -> None:
     async def scenario() -> None:
-        spool = Spool(tmp_path, max_age=30)
-        spool.start()
-        spool.append_row(tuple(hit_to_row(make_hit(1))))
-        spool.append(encode_row(hit_to_row(make_hit(2))))
-        await spool.close()
-        assert [spool.kept_rows(segment) for segment in spool.closed_segments()] == [None]
-
-    asyncio.run(scenario())
-
-
-def test_segments_past_the_kept_rows_limit_are_flushed_from_their_files(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        spool = Spool(tmp_path / "spool", max_records=2, max_age=30, kept_rows_limit=4)
+        spool = Spool(tmp_path / "spool", max_records=2, max_age=30, kept_records_limit=4)
         spool.start()
         for n in range(8):
             spool.append_row(tuple(hit_to_row(make_hit(n))))
         await spool.close()
         segments = spool.closed_segments()
-        assert [spool.kept_rows(segment) is not None for segment in segments] == [True, True, False, False]
+        assert [spool.kept_records(segment) is not None for segment in segments] == [True, True, False, False]
         store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
         assert Flusher(spool, store).flush_ready() == 8
         assert store.count_hits("SITE") == 8

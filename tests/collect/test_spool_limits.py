@@ -9,9 +9,10 @@ from pathlib import Path
 import httpx
 
 from leadline.collect.flusher import Flusher
-from leadline.collect.spool import DISK_FULL, SPOOL_FULL, Spool, encode_row, frame, free_disk_bytes
+from leadline.collect.spool import DISK_FULL, SPOOL_FULL, Spool, frame, free_disk_bytes
 from leadline.store.events import open_event_store
 from leadline.store.events.base import hit_to_row
+from leadline.store.events.spooled_rows import encode_row
 from tests.collect.test_collector_over_http import BROWSER, stored_hits
 from tests.collect.test_spool import make_hit
 from tests.live_server import LiveServer, start_server

@@ -9,10 +9,11 @@ import duckdb
 import orjson
 
 from leadline.collect.flusher import Flusher
-from leadline.collect.spool import Spool, decode_row, frame
+from leadline.collect.spool import Spool, frame
 from leadline.store.events import Hit, HitKind, open_event_store
 from leadline.store.events.base import HIT_COLUMNS, hit_to_row
 from leadline.store.events.duckdb import MIGRATIONS
+from leadline.store.events.spooled_rows import decode_row
 
 REGION_MIGRATION = 5  # the schema version that added hits.region
 

@@ -12,10 +12,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from leadline.collect.spool import Spool, decode_row, read_records
+from leadline.collect.spool import Spool, read_records
 from leadline.metrics import flush_durations, flush_failures
 from leadline.store.events import EventStore
-from leadline.store.events.base import HitRow
 
 logger = logging.getLogger("leadline.flusher")
 
@@ -64,17 +63,17 @@ class Flusher:
             started = time.perf_counter()
             segments = self._spool.closed_segments()
             for segment in segments:
-                rows: Sequence[HitRow] | None = self._spool.kept_rows(segment)
-                if rows is None:
-                    rows = [decode_row(record) for record in read_records(segment)]
+                records: Sequence[bytes] | None = self._spool.kept_records(segment)
+                if records is None:
+                    records = list(read_records(segment))
                 try:
                     # The segment name is the batch id: a segment stored before a crash is not stored twice.
-                    newly_stored = self._event_store.insert_batch(segment.stem, rows)
+                    newly_stored = self._event_store.insert_spooled(segment.stem, records)
                 except Exception as error:  # whatever the store raises, the spool keeps the hits for the retry
                     self._failed(error)
                     return stored
                 if newly_stored:
-                    stored += len(rows)
+                    stored += len(records)
                 self._spool.remove(segment)
             if self.failed_attempts:
                 self._recovered()

@@ -16,10 +16,11 @@ down, say) or with less than `min_free_bytes` left on its disk, `full_reason()` 
 collector answers 503 instead of appending. Its size is counted in memory (written here, removed by the
 flusher) and the free space is read every sync tick, so the check costs the hot path two comparisons.
 
-Rows appended with `append_row` are also kept in memory, per segment, until the flusher has stored them
-(up to `kept_rows_limit` rows): reading a segment back and decoding it took the flusher's thread about as
-long as storing it, holding the GIL the event loop needs. The file stays the truth; the memory is a copy of
-what it holds, and a segment without one (a previous run's, or one past the limit) is read from disk.
+Records are also kept in memory, per segment, until the flusher has stored them (up to `kept_records_limit`
+records): reading a segment back and checking its frames took the flusher's thread about as long as storing
+it, holding the GIL the event loop needs. The flusher hands the records to the event store as they are
+(DuckDB parses them itself, outside the GIL). The file stays the truth; the memory is a copy of what it
+holds, and a segment without one (a previous run's, or one past the limit) is read from disk.
 """
 
 import asyncio
@@ -34,9 +35,8 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
-from leadline.store.events.base import HIT_COLUMNS, HitRow
+from leadline.store.events.base import HitRow
+from leadline.store.events.spooled_rows import encode_row
 
 logger = logging.getLogger("leadline.spool")
 
@@ -44,26 +44,6 @@ _FRAME = struct.Struct("<II")  # payload length, CRC-32 of the payload
 OPEN_SUFFIX, CLOSED_SUFFIX = ".open", ".seg"
 # Space reserved for a segment as it opens: 5,000 hits (the default `max_records`) of up to ~1.6 kB each.
 SEGMENT_BYTES = 8 << 20
-
-
-def encode_row(row: HitRow) -> bytes:
-    return orjson.dumps(row)
-
-
-# Columns added since the first spool format, in order, with the value a row spooled before them gets.
-# Each was appended to the end of HIT_COLUMNS, so an older row is a prefix of today's.
-_ADDED_COLUMNS: tuple[tuple[str, object], ...] = (
-    ("entry", False),  # the store's migration flags the entries of hits spooled without it
-    ("region", ""),  # not known for hits located before regions were recorded
-)
-_FIRST_FORMAT_LENGTH = len(HIT_COLUMNS) - len(_ADDED_COLUMNS)
-
-
-def decode_row(record: bytes) -> list[object]:
-    row: list[object] = orjson.loads(record)
-    if _FIRST_FORMAT_LENGTH <= len(row) < len(HIT_COLUMNS):
-        row.extend(default for _, default in _ADDED_COLUMNS[len(row) - _FIRST_FORMAT_LENGTH :])
-    return row
 
 
 def frame(record: bytes) -> bytes:
@@ -164,7 +144,7 @@ class Spool:
         fsync_before_ack: bool = False,
         max_bytes: int | None = None,
         min_free_bytes: int = 0,
-        kept_rows_limit: int | None = None,
+        kept_records_limit: int | None = None,
         segment_bytes: int = SEGMENT_BYTES,
     ) -> None:
         self.directory = directory
@@ -197,11 +177,11 @@ class Spool:
         self._wake = asyncio.Event()
         self._syncer: asyncio.Task[None] | None = None
         self._closed = False
-        # Rows of the open segment, then of retired segments by name (stem) until removed; see the module doc.
-        # By default a few segments' worth: what the flusher meets while the event store keeps up.
-        self.kept_rows_limit = 4 * max_records if kept_rows_limit is None else kept_rows_limit
-        self._open_rows: list[HitRow] | None = None  # None: this segment is not kept (no room, or bytes appended)
-        self._kept: dict[str, list[HitRow]] = {}  # the event loop adds segments, the flusher's `remove` takes them
+        # Records of the open segment, then of retired segments by name (stem) until removed; see the module
+        # doc. By default a few segments' worth: what the flusher meets while the event store keeps up.
+        self.kept_records_limit = 4 * max_records if kept_records_limit is None else kept_records_limit
+        self._open_records: list[bytes] | None = None  # None: this segment is not kept (no room)
+        self._kept: dict[str, list[bytes]] = {}  # the event loop adds segments, the flusher's `remove` takes them
 
     def recover(self) -> None:
         """Close segments left open by a crash: everything in them that was acknowledged is in the file, the
@@ -244,23 +224,16 @@ class Spool:
         self.removed_bytes += size
         self._kept.pop(segment.stem, None)
 
-    def kept_rows(self, segment: Path) -> list[HitRow] | None:
-        """The rows of a closed segment as appended with `append_row`, if kept; None: read the file."""
+    def kept_records(self, segment: Path) -> list[bytes] | None:
+        """The records of a closed segment as appended, if kept; None: read the file."""
         return self._kept.get(segment.stem)
 
     def append_row(self, row: HitRow) -> Awaitable[None] | None:
-        """`append` of the row's record (`encode_row`), keeping the row for the flusher while there is room.
-
-        Give a tuple of plain values (str, int, bool): the garbage collector stops tracking those, so the
-        rows kept add nothing to its work.
-        """
-        return self._append(encode_row(row), row)
+        """`append` of the row's record (`encode_row`)."""
+        return self.append(encode_row(row))
 
     def append(self, record: bytes) -> Awaitable[None] | None:
         """Write `record` to the spool file; with `fsync_before_ack`, an awaitable that ends after its fsync."""
-        return self._append(record, None)
-
-    def _append(self, record: bytes, row: HitRow | None) -> Awaitable[None] | None:
         if self._closed:
             raise SpoolClosedError("the spool is closed")
         data = frame(record)
@@ -279,11 +252,8 @@ class Spool:
         self._written_bytes += written
         self._records_in_segment += 1
         self._dirty = True
-        if self._open_rows is not None:
-            if row is not None:
-                self._open_rows.append(row)
-            else:  # a segment is kept whole or not at all: the flusher must never take part of it for all of it
-                self._open_rows = None
+        if self._open_records is not None:
+            self._open_records.append(record)
         if self._records_in_segment >= self.max_records:
             self._retire_segment()
         if not self.fsync_before_ack:
@@ -396,16 +366,17 @@ class Spool:
         self._records_in_segment = 0
         self._segment_bytes = 0
         self._segment_opened_at = time.monotonic()
-        # Decided once per segment, counting what the flusher has not taken yet (list(): it removes meanwhile).
-        kept = sum(len(rows) for rows in list(self._kept.values()))
-        self._open_rows = [] if kept + self.max_records <= self.kept_rows_limit else None
+        # Decided once per segment, counting what the flusher has not taken yet (list(): it removes meanwhile):
+        # a segment is kept whole or not at all, so the flusher never takes part of it for all of it.
+        kept = sum(len(records) for records in list(self._kept.values()))
+        self._open_records = [] if kept + self.max_records <= self.kept_records_limit else None
 
     def _retire_segment(self) -> None:
         if self._fd is None or self._path is None:
             return
-        if self._open_rows is not None:  # kept before the rename to .seg, so the flusher finds it with the file
-            self._kept[self._path.stem] = self._open_rows
-            self._open_rows = None
+        if self._open_records is not None:  # kept before the rename to .seg: the flusher finds it with the file
+            self._kept[self._path.stem] = self._open_records
+            self._open_records = None
         if self._map is not None:
             self._map.close()  # what was copied in stays in the page cache, and the fsync writes it
             self._map = None

@@ -198,6 +198,9 @@ class EventStore(Protocol):
         `is_lasting_batch` is remembered for good.
         """
 
+    def insert_spooled(self, batch_id: str, records: Sequence[bytes]) -> bool:
+        """`insert_batch` of the collector spool's records (spooled_rows.encode_row: a JSON array each)."""
+
     def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float, bool]]:
         """(site, visitor, session, first and last hit as Unix time, has a pageview) of sessions with hits
         after `since` (UTC).

@@ -65,6 +65,7 @@ from leadline.store.events.duckdb_rollups import (
     in_window,
     whole_second_bound,
 )
+from leadline.store.events.duckdb_spooled import SPOOLED_HITS, spooled_blob
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
@@ -251,6 +252,13 @@ class DuckDBEventStore:
                 raise
 
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
+        return self._store_once(batch_id, lambda: self._append(in_whole_seconds(rows)) if rows else None)
+
+    def insert_spooled(self, batch_id: str, records: Sequence[bytes]) -> bool:
+        return self._store_once(batch_id, lambda: self._append_spooled(records) if records else None)
+
+    def _store_once(self, batch_id: str, append: Callable[[], None]) -> bool:
+        """Run `append` and remember `batch_id` in one transaction, unless the batch was stored before."""
         now = datetime.now(UTC).replace(tzinfo=None)
         with self._lock:
             self._run("BEGIN")
@@ -258,8 +266,7 @@ class DuckDBEventStore:
                 if self._run("SELECT 1 FROM stored_batches WHERE batch_id = ?", [batch_id]):
                     self._run("ROLLBACK")
                     return False
-                if rows:
-                    self._append(in_whole_seconds(rows))
+                append()
                 self._run("INSERT INTO stored_batches VALUES (?, ?)", [batch_id, now])
                 lasting = " AND ".join("NOT starts_with(batch_id, ?)" for _ in LASTING_BATCH_PREFIXES)
                 self._run(
@@ -298,12 +305,23 @@ class DuckDBEventStore:
         batch = pa.Table.from_arrays(columns, schema=HIT_ARROW_SCHEMA)
         self._connection.register("incoming_hits", batch)
         try:
-            self._run(
-                f"INSERT INTO live_hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits"
-            )
-            self._run(MARK_PENDING, mark_parameters(datetime.now(UTC).date()))
+            self._take_incoming_hits()
         finally:
             self._connection.unregister("incoming_hits")
+
+    def _append_spooled(self, records: Sequence[bytes]) -> None:
+        # Inside the caller's transaction: a failure rolls the temporary table back with the rest.
+        self._run(f"CREATE TEMP TABLE incoming_hits AS {SPOOLED_HITS}", [spooled_blob(records)])
+        self._take_incoming_hits()
+        self._run("DROP TABLE incoming_hits")
+
+    def _take_incoming_hits(self) -> None:
+        """Append the rows of `incoming_hits` (a registered Arrow table or a temporary table), marking their days
+        pending for the compaction job."""
+        self._run(
+            f"INSERT INTO live_hits ({', '.join(HIT_COLUMNS)}) SELECT {', '.join(HIT_COLUMNS)} FROM incoming_hits"
+        )
+        self._run(MARK_PENDING, mark_parameters(datetime.now(UTC).date()))
 
     def fetch(
         self,
