@@ -1,10 +1,12 @@
 """The collector spool's records as rows, parsed by DuckDB itself.
 
-Building Arrow columns from Python rows held the GIL for 6-10 ms per 5,000-row segment in one stretch: the
-event loop, which needs it for every request, stalled that long at each flush (measured with the loop's
-thread spinning beside a flush: its longest wait 33 ms with Arrow, 3 ms with this). Here the flusher hands
-DuckDB the segment's records as one blob; splitting it into lines and reading each JSON array is DuckDB's
-work, done without the GIL (~4 ms for 5,000 records).
+Building Arrow columns from Python rows held the GIL for 6-10 ms per 5,000-row segment in one stretch, and
+the event loop, which needs it for every request, stalled that long at each flush. Here the flusher hands
+DuckDB the segment's records as one blob; splitting it into lines and reading each JSON array is DuckDB's work,
+done without the GIL. Measured with a thread spinning in Python beside 5,000-row flushes (as the event loop
+does under load): its longest wait 8-12 ms with Arrow, 2-4 ms with this; sampled with `py-spy --gil`, the
+flush's thread holds the GIL ~4 ms per segment with Arrow, ~1 ms with this. The CPU a flush takes is about the
+same (~36 ms per 5,000 rows, most of it DuckDB's), only now off the GIL.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from leadline.store.events.base import HIT_ARROW_SCHEMA
+from leadline.store.events.duckdb_cold import string_literal
 from leadline.store.events.spooled_rows import ADDED_COLUMNS
 
 _DUCKDB_TYPES = {
@@ -26,7 +29,7 @@ _DUCKDB_TYPES = {
 }
 # What a row spooled before a column existed gets for it (its array is shorter: the element reads NULL).
 _DEFAULTS = {
-    name: ("true" if default else "false") if isinstance(default, bool) else f"'{default}'"
+    name: ("true" if default else "false") if isinstance(default, bool) else string_literal(default)
     for name, default in ADDED_COLUMNS
 }
 
