@@ -196,22 +196,23 @@ def test_flushing_a_segment_twice_stores_it_once(tmp_path: Path) -> None:
     store.close()
 
 
-def test_records_are_kept_in_memory_as_the_file_holds_them_until_stored(tmp_path: Path) -> None:
+def test_records_and_rows_are_kept_in_memory_as_the_file_holds_them_until_stored(tmp_path: Path) -> None:
     async def scenario() -> None:
         spool = Spool(tmp_path, max_records=3, max_age=30)
         spool.start()
         rows = [tuple(hit_to_row(make_hit(n))) for n in range(5)]
         for row in rows[:4]:
             assert spool.append_row(row) is None
-        assert spool.append(encode_row(rows[4])) is None  # bytes as they come: kept alike
+        assert spool.append(encode_row(rows[4])) is None  # a record as bytes: its segment's rows are not kept
         await spool.close()
         segments = spool.closed_segments()
         assert len(segments) == 2
-        for segment in segments:
-            assert spool.kept_records(segment) == list(read_records(segment))
-        assert [tuple(decode_row(record)) for segment in segments for record in read_records(segment)] == rows
+        kept = [spool.kept(segment) for segment in segments]
+        assert [batch.records if batch else None for batch in kept] == [list(read_records(s)) for s in segments]
+        assert [batch.kept_rows if batch else None for batch in kept] == [rows[:3], None]
+        assert [tuple(row) for batch in kept if batch for row in batch.rows()] == rows  # kept, or decoded
         spool.remove(segments[0])
-        assert spool.kept_records(segments[0]) is None
+        assert spool.kept(segments[0]) is None
 
     asyncio.run(scenario())
 
@@ -224,7 +225,7 @@ def test_segments_past_the_kept_records_limit_are_flushed_from_their_files(tmp_p
             spool.append_row(tuple(hit_to_row(make_hit(n))))
         await spool.close()
         segments = spool.closed_segments()
-        assert [spool.kept_records(segment) is not None for segment in segments] == [True, True, False, False]
+        assert [spool.kept(segment) is not None for segment in segments] == [True, True, False, False]
         store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
         assert Flusher(spool, store).flush_ready() == 8
         assert store.count_hits("SITE") == 8

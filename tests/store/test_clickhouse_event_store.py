@@ -15,7 +15,7 @@ from leadline.store.events.base import HIT_ARROW_SCHEMA, EventStoreTimeoutError,
 from leadline.store.events.clickhouse import STORED, ClickHouseEventStore
 from leadline.store.events.clickhouse_connection import parse_clickhouse_url
 from leadline.store.events.clickhouse_schema import MIGRATIONS
-from leadline.store.events.spooled_rows import encode_row
+from leadline.store.events.spooled_rows import SpooledBatch, encode_row
 from tests.servers.clickhouse import ClickHouseCluster
 
 
@@ -149,10 +149,12 @@ def test_a_batch_is_stored_once_however_often_it_is_offered(store: ClickHouseEve
 
 
 def test_spooled_records_are_stored_as_the_rows_they_encode(store: ClickHouseEventStore) -> None:
-    hits = [pageview("S", minute) for minute in range(3)]
-    records = [encode_row(hit_to_row(hit)) for hit in hits]
-    assert store.insert_spooled("segment-s", records) is True
-    assert store.insert_spooled("segment-s", records) is False
+    hits = [pageview("S", minute) for minute in range(4)]
+    rows = [hit_to_row(hit) for hit in hits]
+    decoded = SpooledBatch([encode_row(row) for row in rows[:2]])  # rows not kept: decoded from the records
+    kept = SpooledBatch([encode_row(row) for row in rows[2:]], rows[2:])
+    assert store.insert_spooled("segment-s1", decoded) is True and store.insert_spooled("segment-s2", kept) is True
+    assert store.insert_spooled("segment-s1", decoded) is False
     table = store.read_hits("S", datetime(2025, 5, 1), datetime(2025, 5, 2))
     assert table.column("visitor_id").to_pylist() == [hit.visitor_id for hit in hits]
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from leadline.store.events import open_event_store
 from leadline.store.events.base import HIT_COLUMNS, Params
 from leadline.store.events.duckdb import DuckDBEventStore
-from leadline.store.events.spooled_rows import ADDED_COLUMNS, decode_rows, encode_row
+from leadline.store.events.spooled_rows import ADDED_COLUMNS, SpooledBatch, decode_rows, encode_row
 
 # JSON-encodable text of every kind: quotes, backslashes, control characters, newlines, astral planes.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
@@ -68,7 +68,7 @@ def test_duckdb_stores_spooled_records_as_the_rows_they_decode_to(
 ) -> None:
     parsed, decoded = stores
     records, batch = [encode_row(row) for row in rows], f"segment-{next(BATCHES)}"
-    assert parsed.insert_spooled(batch, records)
+    assert parsed.insert_spooled(batch, SpooledBatch(records))
     assert decoded.insert_batch(batch, decode_rows(records))
     assert stored(parsed) == stored(decoded)
 
@@ -76,9 +76,9 @@ def test_duckdb_stores_spooled_records_as_the_rows_they_decode_to(
 def test_a_spooled_segment_is_stored_once(tmp_path: Path) -> None:
     store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
     row = ["A", 1_700_000_000_500_000, 1, 2**64 - 1, 1, "example.com", "/", "", 0, *[""] * 13, True, "DE-BE"]
-    assert store.insert_spooled("segment-1", [encode_row(row)]) is True
-    assert store.insert_spooled("segment-1", [encode_row(row)]) is False
-    assert store.insert_spooled("segment-2", []) is True  # an empty segment is remembered too
+    assert store.insert_spooled("segment-1", SpooledBatch([encode_row(row)])) is True
+    assert store.insert_spooled("segment-1", SpooledBatch([encode_row(row)])) is False
+    assert store.insert_spooled("segment-2", SpooledBatch([])) is True  # an empty segment is remembered too
     assert store.count_hits("A") == 1
     (timestamp,) = store.fetch("SELECT timestamp FROM hits", Params("qmark"))[0]
     assert timestamp == datetime(2023, 11, 14, 22, 13, 20)  # cut to its second
@@ -89,8 +89,10 @@ def test_a_record_that_is_not_a_row_fails_the_batch_and_stores_nothing_of_it(tmp
     store = open_event_store(f"duckdb:///{tmp_path / 'events.duckdb'}")
     good = encode_row(["A", 1_700_000_000_000_000, 1, 1, 1, "example.com", "/", "", 0, *[""] * 13, True, ""])
     with pytest.raises(Exception):  # noqa: B017, PT011 - DuckDB's own error; the flusher retries with backoff
-        store.insert_spooled("segment-1", [good, b'{"not": "a row"'])
+        store.insert_spooled("segment-1", SpooledBatch([good, b'{"not": "a row"']))
     assert store.count_hits("A") == 0
-    assert store.insert_spooled("segment-1", [good]) is True  # the id was not remembered: a retry stores it
+    assert (
+        store.insert_spooled("segment-1", SpooledBatch([good])) is True
+    )  # the id was not remembered: a retry stores it
     assert store.count_hits("A") == 1
     store.close()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from leadline.collect.spool import Spool, read_records
 from leadline.metrics import flush_durations, flush_failures
 from leadline.store.events import EventStore
+from leadline.store.events.spooled_rows import SpooledBatch
 
 logger = logging.getLogger("leadline.flusher")
 
@@ -63,17 +64,15 @@ class Flusher:
             started = time.perf_counter()
             segments = self._spool.closed_segments()
             for segment in segments:
-                records: Sequence[bytes] | None = self._spool.kept_records(segment)
-                if records is None:
-                    records = list(read_records(segment))
+                batch = self._spool.kept(segment) or SpooledBatch(list(read_records(segment)))
                 try:
                     # The segment name is the batch id: a segment stored before a crash is not stored twice.
-                    newly_stored = self._event_store.insert_spooled(segment.stem, records)
+                    newly_stored = self._event_store.insert_spooled(segment.stem, batch)
                 except Exception as error:  # whatever the store raises, the spool keeps the hits for the retry
                     self._failed(error)
                     return stored
                 if newly_stored:
-                    stored += len(records)
+                    stored += len(batch)
                 self._spool.remove(segment)
             if self.failed_attempts:
                 self._recovered()

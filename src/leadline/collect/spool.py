@@ -17,10 +17,11 @@ collector answers 503 instead of appending. Its size is counted in memory (writt
 flusher) and the free space is read every sync tick, so the check costs the hot path two comparisons.
 
 Records are also kept in memory, per segment, until the flusher has stored them (up to `kept_records_limit`
-records): reading a segment back and checking its frames took the flusher's thread about as long as storing
-it, holding the GIL the event loop needs. The flusher hands the records to the event store as they are
-(DuckDB parses them itself, outside the GIL). The file stays the truth; the memory is a copy of what it
-holds, and a segment without one (a previous run's, or one past the limit) is read from disk.
+records), with the rows appended with `append_row`: reading a segment back and decoding it took the flusher's
+thread about as long as storing it, holding the GIL the event loop needs. The flusher hands both to the event
+store (DuckDB parses the records itself, outside the GIL; ClickHouse's driver takes the rows). The file stays
+the truth; the memory is a copy of what it holds, and a segment without one (a previous run's, or one past
+the limit) is read from disk.
 """
 
 import asyncio
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leadline.store.events.base import HitRow
-from leadline.store.events.spooled_rows import encode_row
+from leadline.store.events.spooled_rows import SpooledBatch, encode_row
 
 logger = logging.getLogger("leadline.spool")
 
@@ -181,7 +182,8 @@ class Spool:
         # doc. By default a few segments' worth: what the flusher meets while the event store keeps up.
         self.kept_records_limit = 4 * max_records if kept_records_limit is None else kept_records_limit
         self._open_records: list[bytes] | None = None  # None: this segment is not kept (no room)
-        self._kept: dict[str, list[bytes]] = {}  # the event loop adds segments, the flusher's `remove` takes them
+        self._open_rows: list[HitRow] | None = None  # None: not kept, or a record was appended as bytes
+        self._kept: dict[str, SpooledBatch] = {}  # the event loop adds segments, the flusher's `remove` takes them
 
     def recover(self) -> None:
         """Close segments left open by a crash: everything in them that was acknowledged is in the file, the
@@ -224,16 +226,23 @@ class Spool:
         self.removed_bytes += size
         self._kept.pop(segment.stem, None)
 
-    def kept_records(self, segment: Path) -> list[bytes] | None:
-        """The records of a closed segment as appended, if kept; None: read the file."""
+    def kept(self, segment: Path) -> SpooledBatch | None:
+        """What a closed segment holds as appended, if kept; None: read the file."""
         return self._kept.get(segment.stem)
 
     def append_row(self, row: HitRow) -> Awaitable[None] | None:
-        """`append` of the row's record (`encode_row`)."""
-        return self.append(encode_row(row))
+        """`append` of the row's record (`encode_row`), keeping the row too while the segment is kept.
+
+        Give a tuple of plain values (str, int, bool): the garbage collector stops tracking those, so the
+        rows kept add nothing to its work.
+        """
+        return self._append(encode_row(row), row)
 
     def append(self, record: bytes) -> Awaitable[None] | None:
         """Write `record` to the spool file; with `fsync_before_ack`, an awaitable that ends after its fsync."""
+        return self._append(record, None)
+
+    def _append(self, record: bytes, row: HitRow | None) -> Awaitable[None] | None:
         if self._closed:
             raise SpoolClosedError("the spool is closed")
         data = frame(record)
@@ -254,6 +263,11 @@ class Spool:
         self._dirty = True
         if self._open_records is not None:
             self._open_records.append(record)
+            if self._open_rows is not None:
+                if row is not None:
+                    self._open_rows.append(row)
+                else:  # rows are kept for a whole segment or not at all
+                    self._open_rows = None
         if self._records_in_segment >= self.max_records:
             self._retire_segment()
         if not self.fsync_before_ack:
@@ -368,15 +382,16 @@ class Spool:
         self._segment_opened_at = time.monotonic()
         # Decided once per segment, counting what the flusher has not taken yet (list(): it removes meanwhile):
         # a segment is kept whole or not at all, so the flusher never takes part of it for all of it.
-        kept = sum(len(records) for records in list(self._kept.values()))
-        self._open_records = [] if kept + self.max_records <= self.kept_records_limit else None
+        kept = sum(len(batch) for batch in list(self._kept.values()))
+        keep = kept + self.max_records <= self.kept_records_limit
+        self._open_records, self._open_rows = ([], []) if keep else (None, None)
 
     def _retire_segment(self) -> None:
         if self._fd is None or self._path is None:
             return
         if self._open_records is not None:  # kept before the rename to .seg: the flusher finds it with the file
-            self._kept[self._path.stem] = self._open_records
-            self._open_records = None
+            self._kept[self._path.stem] = SpooledBatch(self._open_records, self._open_rows)
+            self._open_records = self._open_rows = None
         if self._map is not None:
             self._map.close()  # what was copied in stays in the page cache, and the fsync writes it
             self._map = None

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import pyarrow as pa
+
+if TYPE_CHECKING:  # spooled_rows reads this module's row format
+    from leadline.store.events.spooled_rows import SpooledBatch
 
 
 class EventStoreBusyError(RuntimeError):
@@ -198,8 +201,9 @@ class EventStore(Protocol):
         `is_lasting_batch` is remembered for good.
         """
 
-    def insert_spooled(self, batch_id: str, records: Sequence[bytes]) -> bool:
-        """`insert_batch` of the collector spool's records (spooled_rows.encode_row: a JSON array each)."""
+    def insert_spooled(self, batch_id: str, batch: SpooledBatch) -> bool:
+        """`insert_batch` of a collector spool segment's hits: its records (spooled_rows.encode_row, a JSON array
+        each) and the rows they encode."""
 
     def recent_sessions(self, since: datetime) -> list[tuple[str, int, int, float, float, bool]]:
         """(site, visitor, session, first and last hit as Unix time, has a pageview) of sessions with hits

@@ -46,7 +46,7 @@ from leadline.store.events.clickhouse_schema import (
     ServerFeatures,
     distributed_tables,
 )
-from leadline.store.events.spooled_rows import decode_rows
+from leadline.store.events.spooled_rows import SpooledBatch
 
 POOL_SIZE = 8
 MUTATION_TIMEOUT_SECONDS = 120.0
@@ -256,9 +256,8 @@ class ClickHouseEventStore:
             rows = [hit_to_row(hit) for hit in hits]
             self._append(rows, UNBATCHED)
 
-    def insert_spooled(self, batch_id: str, records: Sequence[bytes]) -> bool:
-        # Decoded here: the driver sends Python rows (a text format would let the server parse them instead).
-        return self.insert_batch(batch_id, decode_rows(records))
+    def insert_spooled(self, batch_id: str, batch: SpooledBatch) -> bool:
+        return self.insert_batch(batch_id, batch.rows())  # the driver sends Python rows
 
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
         """Store a spool segment exactly once, without transactions.

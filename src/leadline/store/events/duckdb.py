@@ -66,6 +66,7 @@ from leadline.store.events.duckdb_rollups import (
     whole_second_bound,
 )
 from leadline.store.events.duckdb_spooled import SPOOLED_HITS, spooled_blob
+from leadline.store.events.spooled_rows import SpooledBatch
 from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
 
 # Each entry upgrades the schema by one version; the file records the version it has reached.
@@ -254,8 +255,8 @@ class DuckDBEventStore:
     def insert_batch(self, batch_id: str, rows: Sequence[HitRow]) -> bool:
         return self._store_once(batch_id, lambda: self._append(in_whole_seconds(rows)) if rows else None)
 
-    def insert_spooled(self, batch_id: str, records: Sequence[bytes]) -> bool:
-        return self._store_once(batch_id, lambda: self._append_spooled(records) if records else None)
+    def insert_spooled(self, batch_id: str, batch: SpooledBatch) -> bool:
+        return self._store_once(batch_id, lambda: self._append_spooled(batch.records) if batch.records else None)
 
     def _store_once(self, batch_id: str, append: Callable[[], None]) -> bool:
         """Run `append` and remember `batch_id` in one transaction, unless the batch was stored before."""
