@@ -25,6 +25,7 @@ COMMANDS = {
     "publish": "leadline.cli.publish:publish",
     "backup": "leadline.cli.backup:backup",
     "restore": "leadline.cli.backup:restore",
+    "vacuum": "leadline.cli.vacuum:vacuum",
     "export": "leadline.cli.history:export",
     "import": "leadline.cli.history:import_history_command",
     "migrate": "leadline.cli.migrate:migrate_command",
