@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from leadline.store.events.base import EventStoreBusyError
 from leadline.store.events.duckdb import DuckDBEventStore
 from leadline.store.events.duckdb_cold import string_literal
 from leadline.store.files import PRIVATE_FILE_MODE
@@ -49,42 +51,57 @@ def rewrite_file(path: Path) -> Rewrite:
     draft = path.with_name(f".{path.name}.rewrite")
     for leftover in (draft, _wal(draft)):  # from a rewrite that was interrupted
         leftover.unlink(missing_ok=True)
-    try:
-        _copy(path, draft)
-        for log in (_wal(path), _wal(draft)):
-            if log.exists():  # replayed against the new file at the next open, it would corrupt it
-                raise RewriteError(f"{log} remained after the copy; the event store was left as it was")
-        draft.chmod(PRIVATE_FILE_MODE)
-        _fsync(draft)
-        os.replace(draft, path)
-        _fsync(path.parent)
-    except BaseException:
-        draft.unlink(missing_ok=True)
-        raise
+    # The old file stays open (and locked) until the copy has taken its place: a server started meanwhile
+    # fails to open it, instead of writing into a file about to be replaced.
+    with _held(path) as connection:
+        try:
+            connection.execute("CHECKPOINT")
+            _copy(connection, draft)
+            for log in (_wal(path), _wal(draft)):
+                if log.exists() and log.stat().st_size:  # replayed against the new file, it would corrupt it
+                    raise RewriteError(f"{log} remained after the copy; the event store was left as it was")
+            draft.chmod(PRIVATE_FILE_MODE)
+            _fsync(draft)
+            os.replace(draft, path)
+            _fsync(path.parent)
+        except BaseException:
+            draft.unlink(missing_ok=True)
+            raise
     DuckDBEventStore(path).close()  # opens as a server would, rebuilding the views over the cold files
     return Rewrite(path, before, path.stat().st_size, time.perf_counter() - started)
 
 
-def _copy(path: Path, draft: Path) -> None:
-    with duckdb.connect(str(path)) as connection:
-        connection.execute("CHECKPOINT")
-        name = str(_one(connection, "SELECT current_database()"))
-        source = '"' + name.replace('"', '""') + '"'
-        connection.execute(f"ATTACH {string_literal(str(draft))} AS rewritten")
-        try:
-            connection.execute(f"COPY FROM DATABASE {source} TO rewritten")
-            tables = connection.execute(
-                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY ALL", [name]
-            ).fetchall()
-            for schema, table in tables:
-                relation = f'"{schema}"."{table}"'
-                had = _one(connection, f"SELECT count(*) FROM {source}.{relation}")
-                has = _one(connection, f"SELECT count(*) FROM rewritten.{relation}")
-                if had != has:
-                    raise RewriteError(f"the copy of {schema}.{table} holds {has} rows, not {had}: nothing was changed")
-        finally:
-            with contextlib.suppress(duckdb.Error):  # already detached when ATTACH itself failed
-                connection.execute("DETACH rewritten")
+@contextlib.contextmanager
+def _held(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        connection = duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise EventStoreBusyError(f"the event store {path} is in use by another process: stop it and retry") from error
+    with connection:
+        yield connection
+
+
+def _copy(connection: duckdb.DuckDBPyConnection, draft: Path) -> None:
+    """Copy the connection's database into a new file `draft`, and check that every table has all its rows."""
+    name = str(_one(connection, "SELECT current_database()"))
+    source = '"' + name.replace('"', '""') + '"'
+    connection.execute(f"ATTACH {string_literal(str(draft))} AS rewritten")
+    try:
+        connection.execute(f"COPY FROM DATABASE {source} TO rewritten")
+        tables = connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY ALL", [name]
+        ).fetchall()
+        for schema, table in tables:
+            relation = f'"{schema}"."{table}"'
+            had = _one(connection, f"SELECT count(*) FROM {source}.{relation}")
+            has = _one(connection, f"SELECT count(*) FROM rewritten.{relation}")
+            if had != has:
+                raise RewriteError(f"the copy of {schema}.{table} holds {has} rows, not {had}: nothing was changed")
+    finally:
+        with contextlib.suppress(duckdb.Error):  # already detached when ATTACH itself failed
+            connection.execute("DETACH rewritten")
 
 
 def _one(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
