@@ -38,6 +38,19 @@ def leadline_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict
     return env
 
 
+def run_leadline(
+    data_dir: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`leadline ARGS` in a process of its own using `data_dir` (and `env` on top), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "leadline", *args],
+        env=leadline_env(data_dir, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @dataclass
 class LiveServer:
     base_url: str

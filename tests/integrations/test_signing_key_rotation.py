@@ -4,8 +4,6 @@ signed keeps verifying (in process, and through the Integration API of a running
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -25,7 +23,7 @@ from leadline.store.metadata.store import MetadataStore, open_metadata_store
 from leadline.store.secret_key import sealing_key
 from tests.integrations.conftest import get_token, new_credentials
 from tests.integrations.test_csv_cells import publication_of
-from tests.live_server import LiveServer, leadline_env
+from tests.live_server import LiveServer, run_leadline
 
 SIGNATURE = """
 query Signature($id: ID!) {
@@ -34,18 +32,8 @@ query Signature($id: ID!) {
 """
 
 
-def leadline(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "leadline", *args],
-        env=leadline_env(data_dir, env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def rotate(data_dir: Path, account_id: str) -> dict[str, Any]:
-    result = leadline(data_dir, "keys", "rotate-signing", "--account", account_id, "--json")
+    result = run_leadline(data_dir, "keys", "rotate-signing", "--account", account_id, "--json")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     assert isinstance(printed, dict)
@@ -119,7 +107,7 @@ def test_rotating_prints_the_new_key_and_an_unknown_account_is_refused(data_dir:
     with store_of(data_dir) as store:
         assert store.signing_keys.current(account_id).key.public_key == printed["public_key"]
         assert {key.id for key in store.signing_keys.list_for_account(account_id)} == {first.id, printed["id"]}
-    unknown = leadline(data_dir, "keys", "rotate-signing", "--account", "NOSUCHACCT")
+    unknown = run_leadline(data_dir, "keys", "rotate-signing", "--account", "NOSUCHACCT")
     assert unknown.returncode == 2
     assert "error:" in unknown.stderr and "NOSUCHACCT" in unknown.stderr
 
@@ -131,7 +119,7 @@ def test_a_wrong_secret_key_is_a_one_line_error_of_the_cli(data_dir: Path) -> No
         store.signing_keys.current(account.id)
 
     publish = ("publish", "--site", site.id, "--date", "2026-03-01", "--dataset", "daily_pages")
-    wrong = leadline(data_dir, *publish, env={"LEADLINE_SECRET_KEY": "some other long secret key"})
+    wrong = run_leadline(data_dir, *publish, env={"LEADLINE_SECRET_KEY": "some other long secret key"})
 
     assert wrong.returncode == 2
     assert "cannot be decrypted" in wrong.stderr and "Traceback" not in wrong.stderr

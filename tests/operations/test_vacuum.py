@@ -18,7 +18,7 @@ from leadline.store.events import Hit, HitKind
 from leadline.store.events.base import hit_to_row
 from leadline.store.events.duckdb import DuckDBEventStore
 from leadline.store.events.duckdb_rewrite import rewrite_file
-from tests.live_server import leadline_env
+from tests.live_server import run_leadline
 from tests.store.test_duckdb_compaction import (
     EVERY_DAY_CLOSED,
     FIXED_REPORTS,
@@ -81,16 +81,6 @@ def test_a_store_whose_old_days_went_cold_shrinks_and_answers_as_before(tmp_path
         stores.close()
 
 
-def leadline(data_dir: Path, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "leadline", *args],
-        env=leadline_env(data_dir, extra),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 HOLDER = textwrap.dedent(
     """
     import sys
@@ -119,13 +109,13 @@ def test_the_command_refuses_while_a_server_holds_the_store_then_rewrites_it(dat
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-        refused = leadline(data_dir_with_hits, "vacuum")
+        refused = run_leadline(data_dir_with_hits, "vacuum")
         assert refused.returncode == 2
         assert "in use (a running server holds it): stop the server" in refused.stderr
     finally:
         holder.communicate(timeout=60)
 
-    done = leadline(data_dir_with_hits, "vacuum", "--json")
+    done = run_leadline(data_dir_with_hits, "vacuum", "--json")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert list(answer) == ["path", "bytes_before", "bytes_after", "seconds"]
@@ -136,7 +126,7 @@ def test_the_command_refuses_while_a_server_holds_the_store_then_rewrites_it(dat
 
 
 def test_the_command_says_when_there_is_no_embedded_store_to_rewrite(tmp_path: Path) -> None:
-    elsewhere = leadline(tmp_path, "vacuum", extra={"LEADLINE_EVENTS_URL": "clickhouse://127.0.0.1:1/leadline"})
+    elsewhere = run_leadline(tmp_path, "vacuum", env={"LEADLINE_EVENTS_URL": "clickhouse://127.0.0.1:1/leadline"})
     assert elsewhere.returncode == 2 and "not: nothing to do" in elsewhere.stderr
-    missing = leadline(tmp_path / "empty", "vacuum")
+    missing = run_leadline(tmp_path / "empty", "vacuum")
     assert missing.returncode == 2 and "no event store at" in missing.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from sqlalchemy import text
 
 from leadline.store.files import ensure_private_directory, wider_modes
 from leadline.store.metadata.store import MetadataStore, open_metadata_store
-from tests.live_server import leadline_env, start_server
+from tests.live_server import run_leadline, start_server
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 HELD_IN_THE_SPOOL = {"LEADLINE_SPOOL_SEGMENT_SECONDS": "60", "LEADLINE_FLUSH_INTERVAL_SECONDS": "60"}
@@ -33,16 +31,6 @@ def modes_under(directory: Path) -> dict[str, int]:
 
 def wider_than_owner_only(directory: Path) -> dict[str, str]:
     return {name: f"{found:04o}" for name, found in modes_under(directory).items() if found & 0o077}
-
-
-def leadline(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "leadline", *args],
-        env=leadline_env(data_dir, env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def sqlite_store(data_dir: Path) -> MetadataStore:
@@ -73,10 +61,10 @@ def test_the_server_makes_its_data_directory_and_every_file_in_it_owner_only(tmp
 
 
 def test_the_cli_makes_its_data_directory_its_files_and_the_generated_key_file_owner_only(data_dir: Path) -> None:
-    created = leadline(data_dir, "accounts", "create", "--name", "A", "--email", "a@a.test", "--json")
+    created = run_leadline(data_dir, "accounts", "create", "--name", "A", "--email", "a@a.test", "--json")
     assert created.returncode == 0, created.stderr
     account_id = json.loads(created.stdout)["id"]
-    rotated = leadline(data_dir, "keys", "rotate-signing", "--account", account_id, "--json")
+    rotated = run_leadline(data_dir, "keys", "rotate-signing", "--account", account_id, "--json")
     assert rotated.returncode == 0, rotated.stderr
     assert mode(data_dir) == 0o700
     assert mode(data_dir / "leadline.sqlite3") == mode(data_dir / "secret.key") == 0o600
