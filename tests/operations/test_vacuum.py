@@ -69,7 +69,7 @@ def test_a_store_whose_old_days_went_cold_shrinks_and_answers_as_before(tmp_path
         done = rewrite_file(stores.path)
 
         assert (done.bytes_before, done.bytes_after) == (before, stores.path.stat().st_size)
-        assert done.bytes_after < before
+        assert done.bytes_after < before / 2  # the bulky site's blocks, freed by the freeze and the deletion
         assert stat.S_IMODE(stores.path.stat().st_mode) == 0o600
         assert not [path.name for path in tmp_path.iterdir() if "rewrite" in path.name or path.suffix == ".wal"]
         assert sorted(path.name for path in (tmp_path / "events.duckdb.cold").iterdir()) == cold
