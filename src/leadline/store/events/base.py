@@ -77,7 +77,8 @@ class Hit:
     city: str = ""
     # The session's first pageview: sessions are counted, grouped and filtered by it (set at ingest).
     entry: bool = False
-    # ISO 3166-2 subdivision code ("US-CA"); last, so rows spooled before it existed are a prefix (spool.decode_row).
+    # ISO 3166-2 subdivision code ("US-CA"); last, so rows spooled before it existed are a prefix
+    # (spooled_rows.decode_row).
     region: str = ""
 
     def __post_init__(self) -> None:
