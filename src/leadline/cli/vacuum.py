@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.markup import escape
 
 from leadline.cli.output import JsonOption, fail, print_result
 from leadline.cli.stores import load_settings, private_data_dir
 from leadline.store.events import EventStoreBusyError
 from leadline.store.events.duckdb_rewrite import RewriteError, rewrite_file
+from leadline.store.files import duckdb_file
 
 
 def vacuum(as_json: JsonOption = False) -> None:
     """Rewrite the embedded event store's file without its free space (after old days moved to Parquet files,
     or a site's deletion); stop the server first."""
     settings = load_settings()
-    scheme, _, location = settings.event_store_url.partition("://")
-    if scheme != "duckdb":
+    path = duckdb_file(settings.event_store_url)
+    if path is None:
         fail("vacuum rewrites the embedded event store (DuckDB); the configured one is not: nothing to do")
     private_data_dir(settings)
-    path = Path(location.removeprefix("/") if location.startswith("//") else location)
     try:
         done = rewrite_file(path)
     except EventStoreBusyError:

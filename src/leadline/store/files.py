@@ -28,6 +28,23 @@ def ensure_private_directory(path: Path) -> Path:
     return path
 
 
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a directory's entries (a rename in it), to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def duckdb_file(event_store_url: str) -> Path | None:
+    """The file a `duckdb:///path` event store URL names; None for any other store."""
+    scheme, _, location = event_store_url.partition("://")
+    if scheme != "duckdb" or not location:
+        return None
+    return Path(location.removeprefix("/") if location.startswith("//") else location)
+
+
 def create_private_file(path: Path) -> bool:
     """Create `path` empty and owner-only unless it exists; True when this call created it."""
     try:
@@ -67,9 +84,8 @@ def store_files(metadata_url: str, event_store_url: str) -> list[Path]:
     if metadata.get_backend_name() == "sqlite" and metadata.database and metadata.database != ":memory:":
         database = Path(metadata.database)
         paths += [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
-    scheme, _, location = event_store_url.partition("://")
-    if scheme == "duckdb" and location:
-        events = Path(location.removeprefix("/") if location.startswith("//") else location)
+    events = duckdb_file(event_store_url)
+    if events is not None:
         paths += [events, events.with_name(events.name + ".wal")]
     return paths
 

@@ -10,16 +10,17 @@ from leadline.store.events.base import (
     HitKind,
     Params,
 )
+from leadline.store.files import duckdb_file
 
 
 def open_event_store(url: str) -> EventStore:
     """The event store at `url`: `duckdb:///path/to/file.duckdb` (embedded), or ClickHouse at
     `clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE[?cluster=NAME]` (without `cluster`, a single server)."""
-    scheme, _, location = url.partition("://")
+    scheme = url.partition("://")[0]
     if scheme == "duckdb":
         from leadline.store.events.duckdb import DuckDBEventStore
 
-        return DuckDBEventStore(location.removeprefix("/") if location.startswith("//") else location)
+        return DuckDBEventStore(duckdb_file(url) or "")
     if scheme == "clickhouse":
         from leadline.store.events.clickhouse import ClickHouseEventStore
 

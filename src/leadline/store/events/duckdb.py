@@ -184,6 +184,19 @@ class WriteCounts:
 WRITES = WriteCounts()
 
 
+def connect_exclusive(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB file at `path`; EventStoreBusyError while another process holds it (DuckDB
+    lets one process open a file)."""
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise EventStoreBusyError(
+            f"the event store {path} is in use by another process (a running server?): stop it and retry"
+        ) from error
+
+
 class DuckDBEventStore:
     dialect = "duckdb"
 
@@ -191,14 +204,7 @@ class DuckDBEventStore:
         path = Path(path)
         ensure_private_directory(path.parent)
         new_file = not path.exists()
-        try:
-            self._connection = duckdb.connect(str(path))
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
-                raise
-            raise EventStoreBusyError(
-                f"the event store {path} is in use by another process (a running server?): stop it and retry"
-            ) from error
+        self._connection = connect_exclusive(path)
         if new_file and path.exists():  # DuckDB refuses an empty file made beforehand: narrow the new one now
             path.chmod(PRIVATE_FILE_MODE)
         # One connection, used by one thread at a time: DuckDB connections are not thread-safe.

@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from leadline.store.events.duckdb_rollups import SESSION_DAY, Run, in_window, midnight, unix_seconds
-from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory
+from leadline.store.files import PRIVATE_FILE_MODE, ensure_private_directory, fsync_path
 
 # Days this old and older, once settled, go cold: the dashboard's 30-day view (and a zone's day either side of
 # UTC) never reads them, so its reports read the tables only.
@@ -303,16 +303,8 @@ def freeze_month(run: Run, directory: Path, site_id: str, month: date, frozen_be
 def _make_durable(path: Path) -> None:
     """Owner-only, and on disk before the commit that lists it."""
     os.chmod(path, PRIVATE_FILE_MODE)
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_path(path)
+    fsync_path(path.parent)
 
 
 def freeze_settled_months(

@@ -14,16 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from leadline.store.events.base import EventStoreBusyError
-from leadline.store.events.duckdb import DuckDBEventStore
+from leadline.store.events.duckdb import DuckDBEventStore, connect_exclusive
 from leadline.store.events.duckdb_cold import string_literal
-from leadline.store.files import PRIVATE_FILE_MODE
+from leadline.store.files import PRIVATE_FILE_MODE, fsync_path
 
 
 class RewriteError(RuntimeError):
@@ -53,7 +51,7 @@ def rewrite_file(path: Path) -> Rewrite:
         leftover.unlink(missing_ok=True)
     # The old file stays open (and locked) until the copy has taken its place: a server started meanwhile
     # fails to open it, instead of writing into a file about to be replaced.
-    with _held(path) as connection:
+    with connect_exclusive(path) as connection:
         try:
             connection.execute("CHECKPOINT")
             _copy(connection, draft)
@@ -61,26 +59,14 @@ def rewrite_file(path: Path) -> Rewrite:
                 if log.exists() and log.stat().st_size:  # replayed against the new file, it would corrupt it
                     raise RewriteError(f"{log} remained after the copy; the event store was left as it was")
             draft.chmod(PRIVATE_FILE_MODE)
-            _fsync(draft)
+            fsync_path(draft)
             os.replace(draft, path)
-            _fsync(path.parent)
+            fsync_path(path.parent)
         except BaseException:
             draft.unlink(missing_ok=True)
             raise
     DuckDBEventStore(path).close()  # opens as a server would, rebuilding the views over the cold files
     return Rewrite(path, before, path.stat().st_size, time.perf_counter() - started)
-
-
-@contextlib.contextmanager
-def _held(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    try:
-        connection = duckdb.connect(str(path))
-    except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
-            raise
-        raise EventStoreBusyError(f"the event store {path} is in use by another process: stop it and retry") from error
-    with connection:
-        yield connection
 
 
 def _copy(connection: duckdb.DuckDBPyConnection, draft: Path) -> None:
@@ -113,11 +99,3 @@ def _one(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
 
 def _wal(database: Path) -> Path:
     return database.with_name(database.name + ".wal")
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
