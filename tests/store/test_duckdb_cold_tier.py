@@ -17,7 +17,6 @@ import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -43,20 +42,6 @@ from tests.store.test_duckdb_compaction import (
 
 # Traffic from 2026-05-01 (month_of_traffic): days before June 10 freeze, May whole and June in part.
 FROZEN_BEFORE = date(2026, 6, 10)
-
-
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[Stores]:
-    built = Stores(tmp_path)
-    yield built
-    built.close()
-
-
-@pytest.fixture(scope="module")
-def shared_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
-    built = Stores(tmp_path_factory.mktemp("cold"))
-    yield built
-    built.close()
 
 
 def cold_files(store: DuckDBEventStore) -> list[tuple[str, str, date, date]]:

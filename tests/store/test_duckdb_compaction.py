@@ -17,7 +17,7 @@ import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -79,20 +79,6 @@ class Stores:
     def close(self) -> None:
         self.events.close()
         self.metadata.close()
-
-
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[Stores]:
-    built = Stores(tmp_path)
-    yield built
-    built.close()
-
-
-@pytest.fixture(scope="module")
-def shared_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
-    built = Stores(tmp_path_factory.mktemp("compaction"))
-    yield built
-    built.close()
 
 
 def assert_report_equals_oracle(stores: Stores, params: dict[str, str], hits: Sequence[Hit]) -> None:
