@@ -64,7 +64,9 @@ class Flusher:
             started = time.perf_counter()
             segments = self._spool.closed_segments()
             for segment in segments:
-                batch = self._spool.kept(segment) or SpooledBatch(list(read_records(segment)))
+                batch = self._spool.kept(segment)
+                if batch is None:  # not kept in memory: a previous run's segment, or one past the spool's limit
+                    batch = SpooledBatch(list(read_records(segment)))
                 try:
                     # The segment name is the batch id: a segment stored before a crash is not stored twice.
                     newly_stored = self._event_store.insert_spooled(segment.stem, batch)
