@@ -165,12 +165,7 @@ def main() -> None:
             first.raise_for_status()
             assets = re.findall(r'(?:href|src)="(/dashboard-static/[^"]+)"', first.text)
             asset_bytes = sum(len(client.get(asset).content) for asset in dict.fromkeys(assets))
-            page_times = []
-            for _ in range(args.loads):
-                started = time.perf_counter()
-                response = client.get(page_url)
-                response.raise_for_status()
-                page_times.append((time.perf_counter() - started) * 1000)
+            page_times = view_times(client, page_url, args.loads)
             # The long views: a year of local days (months on the chart, as the page picks) and all time.
             year_query = f"?range=custom&from={(last_day - timedelta(days=364)).isoformat()}&to={last_day.isoformat()}"
             long_views = {"last 12 months": year_query, "all time": "?range=all"}
